@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * bproc: Beowulf Distributed Process Space -- user/kernel interface.
+ *
+ * The bproc module registers the misc device /dev/bproc. Everything user
+ * space does with the module goes through ioctls on an open file of it:
+ *
+ *   BPROC_IOC_VERSION     (R)  struct bproc_version: ABI and module version.
+ *                              Any user.
+ *   BPROC_IOC_MASTER      (W)  struct bproc_master_cfg: make this open file
+ *                              the master daemon's and size the node table.
+ *                              CAP_SYS_ADMIN; -EBUSY while another open file
+ *                              holds the role. Closing that file marks
+ *                              every node down; the table stays readable.
+ *   BPROC_IOC_NODE_SET    (W)  struct bproc_node_info: update one node.
+ *                              Only on the master daemon's file (-EPERM).
+ *   BPROC_IOC_NODE_GET    (WR) struct bproc_node_info: .node in, the rest
+ *                              out. Any user. -ENODEV for a node outside
+ *                              the table, -ENOENT when there is no table.
+ *   BPROC_IOC_NODE_COUNT  (R)  __u32: number of nodes in the table (0 when
+ *                              no master has configured one).
+ *   BPROC_IOC_SLAVE       (W)  struct bproc_slave_cfg: make this open file
+ *                              a node-side instance (one per bpslave; a
+ *                              kernel can host several). CAP_SYS_ADMIN.
+ *   BPROC_IOC_SLAVE_GET   (R)  struct bproc_slave_cfg of this instance.
+ *
+ * Every struct starts with a __u32 size set by the caller to the size it
+ * was built with; the module accepts any size from the first published
+ * one (BPROC_*_SIZE_VER0) up, zero-fills fields the caller did not pass,
+ * and copies out no more than the caller's size. Fields are fixed width,
+ * little-endian on the wire and native in ioctls, with explicit padding.
+ * Errors are standard negative errnos.
+ */
+#ifndef _UAPI_LINUX_BPROC_H
+#define _UAPI_LINUX_BPROC_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define BPROC_ABI_VERSION	1
+
+/* Special node numbers. */
+#define BPROC_NODE_MASTER	(-1)	/* the master itself */
+#define BPROC_NODE_SELF		(-2)	/* the node the caller runs on */
+#define BPROC_NODE_NONE		(-3)	/* no node */
+
+#define BPROC_NODES_MAX		4096	/* upper bound of a node table */
+
+/* TCP port bpmaster listens on by default. */
+#define BPROC_DEFAULT_PORT	2223
+
+enum bproc_node_state {
+	BPROC_NODE_DOWN		= 0,	/* not connected */
+	BPROC_NODE_BOOT		= 1,	/* connected, node_up running */
+	BPROC_NODE_UP		= 2,	/* accepts processes */
+	BPROC_NODE_ERROR	= 3,	/* node_up failed */
+	BPROC_NODE_UNAVAILABLE	= 4,	/* only root may start processes */
+	BPROC_NODE_REBOOT	= 5,	/* carrying out a reboot request */
+	BPROC_NODE_HALT		= 6,	/* carrying out a halt request */
+	BPROC_NODE_PWROFF	= 7,	/* carrying out a power-off request */
+	BPROC_NODE_NSTATES
+};
+
+struct bproc_version {
+	__u32 size;
+	__u32 abi;			/* BPROC_ABI_VERSION */
+	char  module[32];		/* module version string, NUL-terminated */
+};
+
+#define BPROC_VERSION_SIZE_VER0	40
+
+struct bproc_master_cfg {
+	__u32 size;
+	__u32 nodes;			/* node table size, 1..BPROC_NODES_MAX */
+};
+
+#define BPROC_MASTER_CFG_SIZE_VER0	8
+
+#define BPROC_ADDR_LEN		16
+#define BPROC_HWADDR_LEN	8
+#define BPROC_NAME_LEN		64
+
+/*
+ * One node as the master knows it. Addresses are in network byte order:
+ * IPv4 in the first 4 bytes of addr with addr_family AF_INET (2), IPv6 in
+ * all 16 with AF_INET6 (10). Strings are NUL-terminated.
+ */
+struct bproc_node_info {
+	__u32 size;
+	__s32 node;
+	__u32 state;			/* enum bproc_node_state */
+	__u32 mode;			/* execute bits: 0111 = everyone */
+	__u32 uid;
+	__u32 gid;
+	__u16 addr_family;
+	__u8  hwaddr_len;
+	__u8  __pad0;
+	__u32 cpus;
+	__u8  addr[BPROC_ADDR_LEN];
+	__u8  hwaddr[BPROC_HWADDR_LEN];
+	__u64 mem_total;		/* bytes */
+	__u64 mem_free;			/* bytes */
+	__u64 state_since;		/* master CLOCK_REALTIME ns of last state change */
+	__u64 node_boottime;		/* node CLOCK_REALTIME ns at its boot */
+	__u32 load[3];			/* load average * 100 */
+	__u32 __pad1;
+	char  kernel[BPROC_NAME_LEN];	/* node's uname -r */
+	char  modver[32];		/* bproc module version on the node */
+	char  error[BPROC_NAME_LEN];	/* why the node is in BPROC_NODE_ERROR */
+};
+
+#define BPROC_NODE_INFO_SIZE_VER0	264
+
+struct bproc_slave_cfg {
+	__u32 size;
+	__s32 node;			/* this instance's node number */
+	__u16 master_family;
+	__u16 master_port;		/* host byte order */
+	__u8  master_addr[BPROC_ADDR_LEN];
+};
+
+#define BPROC_SLAVE_CFG_SIZE_VER0	28
+
+#define BPROC_IOC_MAGIC		0xB7
+
+#define BPROC_IOC_VERSION	_IOR(BPROC_IOC_MAGIC, 0x00, struct bproc_version)
+#define BPROC_IOC_MASTER	_IOW(BPROC_IOC_MAGIC, 0x01, struct bproc_master_cfg)
+#define BPROC_IOC_NODE_SET	_IOW(BPROC_IOC_MAGIC, 0x02, struct bproc_node_info)
+#define BPROC_IOC_NODE_GET	_IOWR(BPROC_IOC_MAGIC, 0x03, struct bproc_node_info)
+#define BPROC_IOC_NODE_COUNT	_IOR(BPROC_IOC_MAGIC, 0x04, __u32)
+#define BPROC_IOC_SLAVE		_IOW(BPROC_IOC_MAGIC, 0x05, struct bproc_slave_cfg)
+#define BPROC_IOC_SLAVE_GET	_IOR(BPROC_IOC_MAGIC, 0x06, struct bproc_slave_cfg)
+
+#endif /* _UAPI_LINUX_BPROC_H */
