@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bproc top-level Makefile: delegates to one directory per deliverable.
+#
+#   make            build kernel (cached), module, tools, node image, tests
+#   make cluster    boot a master + 3 PXE-booting nodes in QEMU, show bpstat,
+#                   leave an interactive master console
+#                   (BATCH=1: shut down after bpstat; RUN=script: run it on
+#                   the master and exit with its status; NODES=n)
+#   make check      every test: style, host unit tests, VM and cluster tests
+#   make check-debug  the cluster tests on the debug kernel (KASAN, lockdep, ...)
+#   make style      checkpatch --strict on the module and every patch
+
+BPROC_CACHE ?= /var/cache/bproc
+export BPROC_CACHE
+BUILD   := $(CURDIR)/build
+KBUILD  ?= $(BPROC_CACHE)/kbuild-normal
+NODES   ?= 3
+export BUILD
+
+USER_DIRS := libbproc proto bpstat bpmaster bpslave nodeinit
+UNIT_DIRS := libbproc proto bpstat nodeinit
+
+.PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
+	check check-debug style unit clean distclean $(USER_DIRS)
+
+all: kernel kmod tools bootimg selftests
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/kernel.sh normal >/dev/null
+
+kernel-debug: deps
+	@scripts/kernel.sh debug >/dev/null
+
+kmod: kernel
+	$(MAKE) -C bproc-kmod KDIR=$(KBUILD)
+	@mkdir -p $(BUILD)/kmod
+	@cp bproc-kmod/bproc.ko $(BUILD)/kmod/bproc.ko
+
+libbproc proto:
+	$(MAKE) -C $@
+bpstat: libbproc
+	$(MAKE) -C $@
+bpmaster bpslave: proto
+	$(MAKE) -C $@
+nodeinit:
+	$(MAKE) -C $@
+
+tools: $(USER_DIRS)
+
+bootimg: kernel kmod tools
+	$(MAKE) -C bootimg KBUILD=$(KBUILD)
+
+selftests: libbproc
+	$(MAKE) -C selftests/bproc
+
+cluster: deps all
+	@harness/cluster.py --nodes $(NODES) \
+		$(if $(RUN),--run $(RUN),--run harness/show-cluster.sh \
+		$(if $(BATCH),,--interactive))
+
+check: deps all
+	@scripts/check.sh
+
+check-debug: deps
+	@scripts/kernel.sh debug >/dev/null
+	$(MAKE) KBUILD=$(BPROC_CACHE)/kbuild-debug kmod bootimg selftests tools
+	@BPROC_KBUILD=$(BPROC_CACHE)/kbuild-debug scripts/check.sh --debug
+
+style:
+	@scripts/style.sh
+
+unit: $(USER_DIRS)
+	@for d in $(UNIT_DIRS); do $(MAKE) -s -C $$d check || exit 1; done
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C bproc-kmod clean KDIR=$(KBUILD)
+
+distclean: clean
+	@echo "kernel cache left in $(BPROC_CACHE); remove it by hand"

@@ -1,0 +1,682 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""bproc QEMU cluster harness.
+
+Boots one master VM (the patched kernel, the host's root file system shared
+read-only over 9p with a tmpfs overlay, the bproc module, bpmaster and the
+boot service) and N node VMs that have no -kernel: they PXE-boot through
+QEMU's iPXE ROM from the master, as hardware would.
+
+Everything runs inside a network namespace made for this run (a bridge and
+one tap per VM); a finally-block and PR_SET_PDEATHSIG make sure no QEMU and
+no namespace of the run survive it. Console logs, the run's output and the
+cluster config are kept in build/cluster/.
+
+Channels between the master VM and this harness (virtio-serial ports):
+  bproc.ctl  requests from the master (see harness/guest/bproc-vmctl):
+             kill/start/link/state of node VMs, wait-nodes, ready, exit N
+  bproc.out  the payload's output, streamed to stdout and output.log
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("BPROC_CACHE", "/var/cache/bproc")
+QEMU = "qemu-system-x86_64"
+SUBNET = "10.42.0"
+MASTER_MAC = "52:54:00:42:00:01"
+NODE_BOOTED = re.compile(r"bpslave: connected to \S+ as node (\d+)")
+PROBE_OK = "bproc-probe: ok"
+
+
+def say(msg):
+    print("harness: " + msg, file=sys.stderr, flush=True)
+
+
+class HarnessError(Exception):
+    pass
+
+
+def tail(path, n=25):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - 65536))
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return "    (no console log)"
+    lines = [l.rstrip("\r") for l in data.splitlines() if l.strip()]
+    if not lines:
+        return "    (console log is empty)"
+    return "\n".join("    | " + l for l in lines[-n:])
+
+
+def pdeathsig():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    os.setpgid(0, 0)
+
+
+def run(cmd, check=True):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if check and r.returncode != 0:
+        raise HarnessError("%s failed: %s" % (" ".join(cmd), r.stdout.strip()))
+    return r
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def qmp(path, command, arguments=None, timeout=10):
+    """One QMP command over the VM's QMP socket."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        f = s.makefile("rw")
+        f.readline()  # greeting
+        f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n")
+        f.flush()
+        f.readline()
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        f.write(json.dumps(msg) + "\n")
+        f.flush()
+        while True:
+            reply = json.loads(f.readline())
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise HarnessError("QMP %s: %s" % (command,
+                                                   reply["error"]["desc"]))
+    finally:
+        s.close()
+
+
+def probe_accel(kernel, initrd, logdir):
+    """KVM if a guest really runs under it here, else TCG (cached)."""
+    forced = os.environ.get("BPROC_ACCEL")
+    if forced:
+        if forced not in ("kvm", "tcg"):
+            raise HarnessError("BPROC_ACCEL must be kvm or tcg, not %r" % forced)
+        return forced, "forced by BPROC_ACCEL"
+    if not os.path.exists("/dev/kvm"):
+        return "tcg", "no /dev/kvm"
+    ver = run([QEMU, "--version"]).stdout.splitlines()[0]
+    key = "%s|%s" % (ver, os.uname().release)
+    cfile = os.path.join(CACHE, "accel-probe")
+    try:
+        with open(cfile) as f:
+            ckey, result, why = f.read().rstrip("\n").split("\t")
+        if ckey == key:
+            return result, why + " (cached in %s)" % cfile
+    except (OSError, ValueError):
+        pass
+    log = os.path.join(logdir, "kvm-probe.log")
+    cmd = [QEMU, "-accel", "kvm", "-m", "256", "-display", "none",
+           "-vga", "none", "-monitor", "none", "-no-reboot", "-nodefaults",
+           "-serial", "file:" + log, "-kernel", kernel, "-initrd", initrd,
+           "-append", "console=ttyS0 panic=-1 bproc.probe"]
+    t0 = time.time()
+    limit = 30
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, preexec_fn=pdeathsig)
+    try:
+        p.wait(limit)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    took = time.time() - t0
+    ok = False
+    try:
+        with open(log, errors="replace") as f:
+            ok = PROBE_OK in f.read()
+    except OSError:
+        pass
+    if ok:
+        result, why = "kvm", "KVM probe booted in %.1fs" % took
+    else:
+        result, why = "tcg", "KVM probe did not boot within %ds" % limit
+    os.makedirs(CACHE, exist_ok=True)
+    with open(cfile, "w") as f:
+        f.write("%s\t%s\t%s\n" % (key, result, why))
+    return result, why
+
+
+class VM:
+    def __init__(self, cluster, name, mac, tap, mem):
+        self.c = cluster
+        self.name = name
+        self.mac = mac
+        self.tap = tap
+        self.mem = mem
+        self.proc = None
+        self.console = os.path.join(cluster.dir, name + ".log")
+        self.qmp = os.path.join(cluster.sockdir, name + ".qmp")
+        self.link = True
+        self.started = 0.0
+        self.boot_offset = 0
+        self.booted = False
+        self.boot_failed = None
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def base_cmd(self):
+        return ["ip", "netns", "exec", self.c.netns, QEMU,
+                "-accel", self.c.accel, "-m", str(self.mem), "-smp", "1",
+                "-nodefaults", "-no-user-config", "-display", "none",
+                "-vga", "none", "-monitor", "none",
+                "-qmp", "unix:%s,server=on,wait=off" % self.qmp,
+                "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no"
+                % self.tap]
+
+    def spawn(self, cmd, stdio=False):
+        if self.c.args.verbose:
+            say("%s: %s" % (self.name, " ".join(cmd)))
+        with open(self.console, "a") as f:
+            f.write("\n===== harness: %s powered on at %s =====\n"
+                    % (self.name, time.strftime("%H:%M:%S")))
+            self.boot_offset = f.tell()
+        kw = {}
+        if not stdio:
+            kw = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                      stderr=open(self.console + ".qemu", "a"))
+        self.proc = subprocess.Popen(cmd, preexec_fn=pdeathsig, **kw)
+        self.started = time.time()
+        self.booted = False
+        self.boot_failed = None
+        self.link = True
+
+    def kill(self):
+        if self.running():
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None:
+            with open(self.console, "a") as f:
+                f.write("\n===== harness: %s killed at %s =====\n"
+                        % (self.name, time.strftime("%H:%M:%S")))
+
+    def set_link(self, up):
+        if not self.running():
+            raise HarnessError("%s is not running" % self.name)
+        qmp(self.qmp, "set_link", {"name": "nic0", "up": up})
+        self.link = up
+
+
+class Node(VM):
+    def __init__(self, cluster, index, boot):
+        super().__init__(cluster, "node%d" % index,
+                         "52:54:00:42:01:%02x" % index, "tap%d" % index,
+                         cluster.args.node_mem)
+        self.index = index
+        self.boot = boot
+        self.addr = "%s.%d" % (SUBNET, 100 + index)
+
+    def start(self):
+        cmd = self.base_cmd() + [
+            "-boot", "n",
+            "-device", "virtio-net-pci,id=nic0,netdev=n0,mac=%s,bootindex=1"
+            % self.mac,
+            "-fw_cfg", "name=etc/sercon-port,string=1016",
+            "-chardev", "file,id=con,path=%s,append=on" % self.console,
+            "-serial", "chardev:con"]
+        self.spawn(cmd)
+
+    def check_boot(self):
+        """Update booted / boot_failed from the console log."""
+        if self.booted or self.boot_failed:
+            return
+        try:
+            with open(self.console, "rb") as f:
+                f.seek(self.boot_offset)
+                data = f.read().decode("utf-8", "replace")
+        except OSError:
+            data = ""
+        for m in NODE_BOOTED.finditer(data):
+            if int(m.group(1)) == self.index:
+                self.booted = True
+                say("%s booted in %.0fs (%s boot)" %
+                    (self.name, time.time() - self.started, self.boot))
+                return
+        if not self.running():
+            self.boot_failed = ("%s: its VM exited (status %s) before it booted"
+                                % (self.name, self.proc.returncode))
+        elif time.time() - self.started > self.c.args.node_timeout:
+            self.boot_failed = ("%s did not boot within %ds (bpslave never "
+                                "connected)" % (self.name,
+                                                self.c.args.node_timeout))
+        if self.boot_failed:
+            say("error: %s; last console lines (%s):\n%s" %
+                (self.boot_failed, self.console, tail(self.console)))
+
+
+class Master(VM):
+    def __init__(self, cluster):
+        super().__init__(cluster, "master", MASTER_MAC, "tapm",
+                         cluster.args.master_mem)
+
+    def start(self, kernel, append, interactive):
+        if interactive:
+            con = ["-chardev", "stdio,id=con,signal=off,logfile=%s,logappend=on"
+                   % self.console]
+        else:
+            con = ["-chardev", "file,id=con,path=%s,append=on" % self.console]
+        cmd = self.base_cmd() + con + [
+            "-serial", "chardev:con", "-no-reboot",
+            "-kernel", kernel, "-append", append,
+            "-device", "virtio-net-pci,id=nic0,netdev=n0,mac=%s" % self.mac,
+            "-virtfs", "local,path=/,mount_tag=bprocroot,security_model=none,"
+            "readonly=on,multidevs=remap",
+            "-device", "virtio-rng-pci",
+            "-device", "virtio-serial-pci",
+            "-chardev", "socket,id=ctl,path=%s,server=on,wait=off"
+            % self.c.ctl_sock,
+            "-device", "virtserialport,chardev=ctl,name=bproc.ctl",
+            "-chardev", "socket,id=out,path=%s,server=on,wait=off"
+            % self.c.out_sock,
+            "-device", "virtserialport,chardev=out,name=bproc.out"]
+        self.spawn(cmd, stdio=interactive)
+
+
+def node_name(cluster, word):
+    m = re.fullmatch(r"(?:node|n)?(\d+)", word or "")
+    if not m or int(m.group(1)) >= len(cluster.nodes):
+        raise HarnessError("no node %r in this run (have %d nodes)"
+                           % (word, len(cluster.nodes)))
+    return cluster.nodes[int(m.group(1))]
+
+
+class Cluster:
+    def __init__(self, args):
+        self.args = args
+        self.dir = os.path.join(TOP, "build", "cluster")
+        self.sockdir = None
+        self.netns = "bproc-%d" % os.getpid()
+        self.nodes = []
+        self.master = None
+        self.accel = None
+        self.exit_status = None
+        self.ready = threading.Event()
+        self.done = threading.Event()
+        self.failure = None
+        self.lock = threading.Lock()
+        self.out_log = None
+
+    # --- network namespace ------------------------------------------------
+    def clean_stale(self):
+        for line in run(["ip", "netns", "list"]).stdout.splitlines():
+            m = re.match(r"(bproc-(\d+))\b", line)
+            if not m or pid_alive(int(m.group(2))):
+                continue
+            ns = m.group(1)
+            pids = run(["ip", "netns", "pids", ns], check=False).stdout.split()
+            for p in pids:
+                try:
+                    os.kill(int(p), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            run(["ip", "netns", "del", ns], check=False)
+            say("removed stale namespace %s of a dead run" % ns)
+
+    def make_net(self):
+        ns = self.netns
+        run(["ip", "netns", "add", ns])
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        run(["ip", "-n", ns, "link", "add", "br0", "type", "bridge"])
+        run(["ip", "-n", ns, "link", "set", "br0", "up"])
+        for vm in [self.master] + self.nodes:
+            run(["ip", "-n", ns, "tuntap", "add", "dev", vm.tap, "mode", "tap"])
+            run(["ip", "-n", ns, "link", "set", vm.tap, "master", "br0"])
+            run(["ip", "-n", ns, "link", "set", vm.tap, "up"])
+
+    def cleanup(self):
+        for vm in self.nodes + ([self.master] if self.master else []):
+            try:
+                vm.kill()
+            except Exception as e:  # keep cleaning up
+                say("cleanup: %s: %s" % (vm.name, e))
+        r = run(["ip", "netns", "pids", self.netns], check=False)
+        for p in r.stdout.split():
+            try:
+                os.kill(int(p), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        run(["ip", "netns", "del", self.netns], check=False)
+        if self.sockdir:
+            shutil.rmtree(self.sockdir, ignore_errors=True)
+
+    # --- control channel --------------------------------------------------
+    def connect(self, path, deadline):
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if time.time() > deadline or not self.master.running():
+                    raise HarnessError("cannot connect to %s" % path)
+                time.sleep(0.1)
+
+    def ctl_request(self, line):
+        words = line.split()
+        if not words:
+            return "err empty request"
+        cmd, rest = words[0], words[1:]
+        try:
+            if cmd == "ready":
+                self.ready.set()
+                return "ok"
+            if cmd == "exit" and len(rest) == 1:
+                self.exit_status = int(rest[0])
+                return "ok"
+            if cmd == "nodes":
+                return "ok " + " ".join(n.name for n in self.nodes)
+            if cmd == "wait-nodes":
+                return self.wait_nodes(self.nodes)
+            if cmd == "wait-node" and len(rest) == 1:
+                return self.wait_nodes([node_name(self, rest[0])])
+            if cmd in ("kill", "start", "state") and len(rest) == 1:
+                n = node_name(self, rest[0])
+                if cmd == "kill":
+                    n.kill()
+                    say("%s killed on request of the master" % n.name)
+                elif cmd == "start":
+                    if n.running():
+                        return "err %s is already running" % n.name
+                    n.start()
+                    say("%s powered on on request of the master" % n.name)
+                else:
+                    return "ok %s link %s" % (
+                        "running" if n.running() else "stopped",
+                        "up" if n.link else "down")
+                return "ok"
+            if cmd == "link" and len(rest) == 2 and rest[1] in ("up", "down"):
+                n = node_name(self, rest[0])
+                n.set_link(rest[1] == "up")
+                say("%s link %s on request of the master" % (n.name, rest[1]))
+                return "ok"
+            return "err unknown request %r" % line
+        except (HarnessError, ValueError, OSError) as e:
+            return "err %s" % e
+
+    def wait_nodes(self, nodes):
+        while True:
+            with self.lock:
+                for n in nodes:
+                    n.check_boot()
+                failed = [n for n in nodes if n.boot_failed]
+                if failed:
+                    msg = "; ".join(n.boot_failed for n in failed)
+                    if self.failure is None:
+                        self.failure = msg
+                    return "err " + msg
+                if all(n.booted for n in nodes):
+                    return "ok"
+            time.sleep(0.5)
+
+    def ctl_thread(self, sock):
+        buf = b""
+        try:
+            while not self.done.is_set():
+                r, _, _ = select.select([sock], [], [], 0.5)
+                if not r:
+                    continue
+                data = sock.recv(4096)
+                if not data:
+                    return
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    line = line.decode("utf-8", "replace").strip()
+                    if self.args.verbose:
+                        say("ctl <- %s" % line)
+                    # long requests (wait-nodes) must not block others
+                    # from being read, but replies go in request order,
+                    # and bproc-vmctl serialises its clients anyway.
+                    reply = self.ctl_request(line)
+                    sock.sendall((reply + "\n").encode())
+        except OSError:
+            return
+
+    def out_thread(self, sock):
+        with open(os.path.join(self.dir, "output.log"), "wb") as log:
+            try:
+                while not self.done.is_set():
+                    r, _, _ = select.select([sock], [], [], 0.5)
+                    if not r:
+                        continue
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    log.write(data)
+                    log.flush()
+                    if not self.args.quiet_output:
+                        sys.stdout.buffer.write(data)
+                        sys.stdout.flush()
+            except OSError:
+                return
+
+    # --- the run ----------------------------------------------------------
+    def write_config(self):
+        n = len(self.nodes)
+        lines = ["# generated by harness/cluster.py for this run",
+                 "interface eth0 %s.1/24" % SUBNET,
+                 "port 2223"]
+        if n:
+            lines.append("iprange 0 %s %s" % (self.nodes[0].addr,
+                                              self.nodes[-1].addr))
+        for node in self.nodes:
+            lines.append("node %d %s %s" % (node.index, node.mac, node.boot))
+        lines += ["pinginterval %d" % self.args.ping_interval,
+                  "pingtimeout %d" % self.args.ping_timeout,
+                  "bootimage %s" % os.path.join(TOP, "build", "boot"),
+                  "bootdir /run/bproc/boot"]
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def main(self):
+        a = self.args
+        kernel = a.kernel
+        initrd = os.path.join(TOP, "build", "boot", "initramfs.cpio.gz")
+        for f in [kernel] + ([initrd] if a.nodes else []):
+            if not os.path.exists(f):
+                raise HarnessError("%s missing: build first (make all)" % f)
+        if os.path.isdir(self.dir):
+            shutil.rmtree(self.dir)
+        os.makedirs(self.dir)
+        self.sockdir = "/tmp/bproc-harness-%d" % os.getpid()
+        os.makedirs(self.sockdir)
+        self.ctl_sock = os.path.join(self.sockdir, "ctl.sock")
+        self.out_sock = os.path.join(self.sockdir, "out.sock")
+
+        if os.path.exists(initrd):
+            self.accel, why = probe_accel(kernel, initrd, self.dir)
+        else:
+            self.accel, why = "tcg", "no node image for a KVM probe"
+        say("accelerator: %s (%s)" % (self.accel, why))
+
+        self.clean_stale()
+        self.master = Master(self)
+        for i in range(a.nodes):
+            boot = "tftp" if i < a.tftp_nodes else "http"
+            self.nodes.append(Node(self, i, boot))
+        self.write_config()
+        self.make_net()
+        say("network namespace %s: bridge br0, %d taps; logs in %s"
+            % (self.netns, 1 + a.nodes, self.dir))
+
+        payload = ""
+        if a.run:
+            payload = os.path.join(self.dir, "payload")
+            shutil.copy(a.run, payload)
+            os.chmod(payload, 0o755)
+        append = ["console=ttyS0", "panic=-1", "panic_on_warn=1",
+                  "root=bprocroot", "rootfstype=9p",
+                  "rootflags=trans=virtio,version=9p2000.L,cache=loose,"
+                  "msize=262144", "ro", "init=%s/harness/master-init" % TOP,
+                  "bproc.top=%s" % TOP, "bproc.nodes=%d" % a.nodes,
+                  "bproc.mode=%s" % ("shell" if a.interactive else "run")]
+        if payload:
+            append.append("bproc.payload=%s" % payload)
+        if a.no_boot_service:
+            append.append("bproc.noboot=1")
+        append += a.append
+        t0 = time.time()
+        interactive = a.interactive and sys.stdin.isatty()
+        self.master.start(kernel, " ".join(append), interactive)
+        deadline = time.time() + 30
+        ctl = self.connect(self.ctl_sock, deadline)
+        out = self.connect(self.out_sock, deadline)
+        threading.Thread(target=self.ctl_thread, args=(ctl,),
+                         daemon=True).start()
+        threading.Thread(target=self.out_thread, args=(out,),
+                         daemon=True).start()
+
+        while not self.ready.wait(0.5):
+            if not self.master.running():
+                raise HarnessError("master VM exited before it was ready; "
+                                   "last console lines (%s):\n%s"
+                                   % (self.master.console,
+                                      tail(self.master.console)))
+            if time.time() - t0 > a.master_timeout:
+                raise HarnessError("master did not come up within %ds; last "
+                                   "console lines (%s):\n%s"
+                                   % (a.master_timeout, self.master.console,
+                                      tail(self.master.console)))
+        say("master up in %.0fs" % (time.time() - t0))
+        for n in self.nodes:
+            n.start()
+        if self.nodes:
+            say("%d nodes powering on (%s)" % (
+                len(self.nodes), ", ".join("%s: %s boot" % (n.name, n.boot)
+                                           for n in self.nodes)))
+
+        t1 = time.time()
+        while self.master.running():
+            time.sleep(0.5)
+            with self.lock:
+                for n in self.nodes:
+                    n.check_boot()
+                failed = [n for n in self.nodes if n.boot_failed]
+            if failed:
+                self.failure = "; ".join(n.boot_failed for n in failed)
+                break
+            if not interactive and time.time() - t1 > a.timeout:
+                raise HarnessError("the run did not finish within %ds; master "
+                                   "console (%s):\n%s"
+                                   % (a.timeout, self.master.console,
+                                      tail(self.master.console)))
+        # let the master finish its poweroff, then stop the readers
+        if self.master.running() and self.failure:
+            time.sleep(2)
+        try:
+            self.master.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        time.sleep(0.3)
+        self.done.set()
+        if self.failure:
+            raise HarnessError(self.failure)
+        if self.exit_status is None:
+            raise HarnessError("master VM stopped without reporting an exit "
+                               "status; last console lines (%s):\n%s"
+                               % (self.master.console,
+                                  tail(self.master.console)))
+        say("master reported exit status %d after %.0fs"
+            % (self.exit_status, time.time() - t0))
+        return self.exit_status
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="cluster.py", description="Boot a bproc cluster in QEMU.")
+    p.add_argument("--nodes", type=int, default=3,
+                   help="node VMs to PXE-boot (default 3)")
+    p.add_argument("--tftp-nodes", type=int, default=1,
+                   help="how many of them boot their image over TFTP; "
+                   "the others use HTTP (default 1)")
+    p.add_argument("--run", metavar="SCRIPT",
+                   help="run SCRIPT on the master as root, stream its "
+                   "output, exit with its status")
+    p.add_argument("--interactive", action="store_true",
+                   help="leave an interactive shell on the master console")
+    p.add_argument("--kernel", default=os.path.join(
+        CACHE, "kbuild-normal", "arch", "x86", "boot", "bzImage"))
+    p.add_argument("--append", action="append", default=[],
+                   help="extra master kernel command line words")
+    p.add_argument("--no-boot-service", action="store_true",
+                   help="leave the master's boot service off (failure test)")
+    p.add_argument("--master-mem", type=int, default=1024)
+    p.add_argument("--node-mem", type=int, default=384)
+    p.add_argument("--master-timeout", type=int,
+                   default=int(os.environ.get("BPROC_MASTER_TIMEOUT", 300)))
+    p.add_argument("--node-timeout", type=int,
+                   default=int(os.environ.get("BPROC_NODE_TIMEOUT", 300)),
+                   help="seconds a node may take to PXE-boot (default 300)")
+    p.add_argument("--timeout", type=int,
+                   default=int(os.environ.get("BPROC_RUN_TIMEOUT", 2400)),
+                   help="seconds the whole run may take (default 2400)")
+    p.add_argument("--ping-interval", type=int, default=5)
+    p.add_argument("--ping-timeout", type=int, default=30)
+    p.add_argument("--quiet-output", action="store_true",
+                   help="keep the payload output in output.log only")
+    p.add_argument("-v", "--verbose", action="store_true")
+    a = p.parse_args(argv)
+    if a.nodes < 0 or a.nodes > 60:
+        p.error("--nodes must be 0..60")
+    if a.run and not os.path.isfile(a.run):
+        p.error("--run: %s: no such file" % a.run)
+    return a
+
+
+def main(argv):
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        say("error: must run as root (network namespaces, taps)")
+        return 1
+
+    def on_signal(signum, frame):
+        raise HarnessError("interrupted by signal %d" % signum)
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, on_signal)
+
+    c = Cluster(args)
+    try:
+        return c.main()
+    except HarnessError as e:
+        say("error: %s" % e)
+        return 1
+    finally:
+        c.done.set()
+        c.cleanup()
+        left = run(["ip", "netns", "list"], check=False).stdout
+        if c.netns in left:
+            say("warning: namespace %s could not be removed" % c.netns)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: run every suite, keep each one's output in build/check/, and
+# count its results: TAP lines ("ok N ..." / "not ok N ...") or, for suites
+# without TAP, their "N passed, N failed" line. A suite that exits non-zero
+# without a failing result, or reports nothing, counts as one failure.
+# A TAP "# SKIP" is a failure unless selftests/skip-allowlist names the test
+# (by a substring of its TAP line) with a reason.
+#
+#   scripts/check.sh [--debug] [SUITE...]
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+out=$top/build/check
+mkdir -p "$out"
+kernel=${BPROC_KBUILD:-${BPROC_CACHE:-/var/cache/bproc}/kbuild-normal}/arch/x86/boot/bzImage
+allow=$top/selftests/skip-allowlist
+debug=0
+if [ "${1:-}" = --debug ]; then
+	debug=1
+	shift
+fi
+
+suite_cmd() {
+	case $1 in
+	style) echo "scripts/style.sh" ;;
+	unit-*) echo "make -s -C ${1#unit-} check" ;;
+	vm-module) echo "harness/vm-run selftests/bproc/run_module_tests.sh --kernel $kernel" ;;
+	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel" ;;
+	harness-noboot) echo "harness/tests/noboot.sh --kernel $kernel" ;;
+	*) return 1 ;;
+	esac
+}
+
+if [ $# -gt 0 ]; then
+	suites="$*"
+elif [ $debug = 1 ]; then
+	suites="vm-module cluster"
+else
+	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit vm-module cluster harness-noboot"
+fi
+
+allowed_skip() {
+	[ -r "$allow" ] || return 1
+	local pat reason
+	while read -r pat reason; do
+		case $pat in "#"*|"") continue ;; esac
+		if [[ $1 == *"$pat"* ]]; then
+			[ -n "$reason" ] && return 0
+		fi
+	done < "$allow"
+	return 1
+}
+
+tpass=0
+tfail=0
+failed_list=()
+start=$(date +%s)
+for s in $suites; do
+	cmd=$(suite_cmd "$s") || { echo "check: unknown suite $s" >&2; exit 1; }
+	echo "=== $s: $cmd"
+	t0=$(date +%s)
+	$cmd 2>&1 | tee "$out/$s.log"
+	rc=${PIPESTATUS[0]}
+	pass=0 fail=0 results=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^[[:space:]]*(not\ )?ok\ [0-9]+ ]]; then
+			results=$((results + 1))
+			if [[ $line =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then
+				if allowed_skip "$line"; then
+					pass=$((pass + 1))
+				else
+					fail=$((fail + 1))
+					failed_list+=("$s: SKIP not in allowlist: $line")
+				fi
+			elif [[ $line =~ ^[[:space:]]*not\ ok ]]; then
+				fail=$((fail + 1))
+				failed_list+=("$s: $line")
+			else
+				pass=$((pass + 1))
+			fi
+		fi
+	done < "$out/$s.log"
+	if [ $results = 0 ]; then
+		sum=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$out/$s.log" | tail -1)
+		if [ -n "$sum" ]; then
+			pass=$(echo "$sum" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
+			fail=$(echo "$sum" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+			results=$((pass + fail))
+			[ "$fail" -gt 0 ] && failed_list+=("$s: $sum")
+		fi
+	fi
+	if [ $rc != 0 ] && [ $fail = 0 ]; then
+		fail=1
+		failed_list+=("$s: exited with status $rc")
+	elif [ $results = 0 ]; then
+		fail=1
+		failed_list+=("$s: reported no test results")
+	fi
+	echo "=== $s: $pass passed, $fail failed ($(( $(date +%s) - t0 ))s)"
+	tpass=$((tpass + pass))
+	tfail=$((tfail + fail))
+done
+
+echo
+echo "=== check finished in $(( $(date +%s) - start ))s; logs in build/check/"
+for f in "${failed_list[@]}"; do
+	echo "FAILED: $f"
+done
+echo "$tpass passed, $tfail failed"
+[ $tfail = 0 ]

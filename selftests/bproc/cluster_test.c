@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cluster foundation tests, run on the master VM of the QEMU harness while
+ * its nodes are booted: the module is loaded on every machine, every node is
+ * up in the node table and in bpstat, each node's address is the one its
+ * DHCP lease gave it, and a node whose VM is killed goes down while the
+ * others stay up (and comes back when powered on again).
+ *
+ * The harness is driven through bproc-vmctl (harness/guest/).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/bproc.h>
+
+#include "kselftest_harness.h"
+
+#define LEASES		"/var/lib/bproc/dnsmasq.leases"
+#define CONFIG		"/etc/bproc/config"
+#define MAX_NODES	64
+
+/* Run a shell command; its first output line goes to buf. Exit status. */
+static int sh(char *buf, size_t len, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (buf) {
+		buf[0] = 0;
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = 0;
+	}
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int node_get(int fd, int node, struct bproc_node_info *ni)
+{
+	memset(ni, 0, sizeof(*ni));
+	ni->size = sizeof(*ni);
+	ni->node = node;
+	return ioctl(fd, BPROC_IOC_NODE_GET, ni);
+}
+
+static const char *addr_str(const struct bproc_node_info *ni, char *buf)
+{
+	if (ni->addr_family == AF_INET)
+		return inet_ntop(AF_INET, ni->addr, buf, INET6_ADDRSTRLEN);
+	if (ni->addr_family == AF_INET6)
+		return inet_ntop(AF_INET6, ni->addr, buf, INET6_ADDRSTRLEN);
+	return strcpy(buf, "-");
+}
+
+static int config_int(const char *key, int def)
+{
+	char line[256], k[64];
+	FILE *f = fopen(CONFIG, "r");
+	int v, ret = def;
+
+	if (!f)
+		return def;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %d", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+FIXTURE(cluster) {
+	int fd;
+	int nodes;		/* node VMs of this run */
+	int ping_timeout;
+	int ping_interval;
+};
+
+FIXTURE_SETUP(cluster)
+{
+	char buf[512], *p;
+
+	self->fd = open("/dev/bproc", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("/dev/bproc: %s", strerror(errno));
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl nodes"));
+	self->nodes = 0;
+	for (p = strtok(buf, " "); p; p = strtok(NULL, " "))
+		self->nodes++;
+	ASSERT_LE(1, self->nodes);
+	ASSERT_GE(MAX_NODES, self->nodes);
+	self->ping_timeout = config_int("pingtimeout", 30);
+	self->ping_interval = config_int("pinginterval", 5);
+}
+
+FIXTURE_TEARDOWN(cluster)
+{
+	close(self->fd);
+}
+
+TEST_F(cluster, module_loaded_on_master)
+{
+	struct bproc_version v = { .size = sizeof(v) };
+	char sysver[64] = "";
+	FILE *f;
+
+	ASSERT_EQ(0, access("/sys/module/bproc", F_OK));
+	ASSERT_EQ(0, ioctl(self->fd, BPROC_IOC_VERSION, &v));
+	EXPECT_EQ(BPROC_ABI_VERSION, v.abi);
+	f = fopen("/sys/module/bproc/version", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(sysver, sizeof(sysver), f));
+	fclose(f);
+	sysver[strcspn(sysver, "\n")] = 0;
+	EXPECT_STREQ(sysver, v.module);
+}
+
+TEST_F(cluster, module_loaded_on_every_node)
+{
+	struct bproc_version v = { .size = sizeof(v) };
+	struct bproc_node_info ni;
+	int n;
+
+	ASSERT_EQ(0, ioctl(self->fd, BPROC_IOC_VERSION, &v));
+	for (n = 0; n < self->nodes; n++) {
+		ASSERT_EQ(0, node_get(self->fd, n, &ni));
+		EXPECT_EQ(BPROC_NODE_UP, ni.state) TH_LOG("node %d", n);
+		/* bpslave reports the version of the module it opened */
+		EXPECT_STREQ(v.module, ni.modver) TH_LOG("node %d", n);
+		EXPECT_NE(0, ni.kernel[0]) TH_LOG("node %d", n);
+	}
+}
+
+TEST_F(cluster, every_node_up_in_table_and_bpstat)
+{
+	struct bproc_node_info ni;
+	char line[512], addr[INET6_ADDRSTRLEN], a[64], st[32];
+	int seen[MAX_NODES] = { 0 };
+	__u32 count = 0;
+	FILE *f;
+	int n;
+
+	ASSERT_EQ(0, ioctl(self->fd, BPROC_IOC_NODE_COUNT, &count));
+	ASSERT_EQ(self->nodes, count);
+	for (n = 0; n < self->nodes; n++) {
+		ASSERT_EQ(0, node_get(self->fd, n, &ni));
+		EXPECT_EQ(BPROC_NODE_UP, ni.state) TH_LOG("node %d", n);
+	}
+
+	/* bpstat -l: Node  Address  Status  Mode  User  Group */
+	f = popen("bpstat -l", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!isdigit((unsigned char)line[0]))
+			continue;
+		ASSERT_EQ(3, sscanf(line, "%d %63s %31s", &n, a, st))
+			TH_LOG("bpstat -l line: %s", line);
+		ASSERT_LE(0, n);
+		ASSERT_GT(self->nodes, n);
+		ASSERT_EQ(0, node_get(self->fd, n, &ni));
+		EXPECT_STREQ("up", st) TH_LOG("bpstat -l line: %s", line);
+		EXPECT_STREQ(addr_str(&ni, addr), a);
+		seen[n]++;
+	}
+	ASSERT_EQ(0, pclose(f));
+	for (n = 0; n < self->nodes; n++)
+		EXPECT_EQ(1, seen[n]) TH_LOG("node %d lines in bpstat -l", n);
+}
+
+TEST_F(cluster, node_address_matches_dhcp_lease)
+{
+	char line[512], mac[64], ip[64], want[32], addr[INET6_ADDRSTRLEN];
+	struct bproc_node_info ni;
+	unsigned long long expiry;
+	int n, found;
+	FILE *f;
+
+	for (n = 0; n < self->nodes; n++) {
+		ASSERT_EQ(0, node_get(self->fd, n, &ni));
+		ASSERT_EQ(AF_INET, ni.addr_family) TH_LOG("node %d", n);
+		ASSERT_EQ(6, ni.hwaddr_len) TH_LOG("node %d", n);
+		snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 ni.hwaddr[0], ni.hwaddr[1], ni.hwaddr[2],
+			 ni.hwaddr[3], ni.hwaddr[4], ni.hwaddr[5]);
+		f = fopen(LEASES, "r");
+		ASSERT_NE(NULL, f) TH_LOG("%s: %s", LEASES, strerror(errno));
+		found = 0;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%llu %63s %63s", &expiry, mac, ip) != 3)
+				continue;
+			if (strcasecmp(mac, want))
+				continue;
+			found++;
+			EXPECT_STREQ(ip, addr_str(&ni, addr))
+				TH_LOG("node %d (%s)", n, want);
+		}
+		fclose(f);
+		EXPECT_EQ(1, found) TH_LOG("leases for node %d (%s)", n, want);
+	}
+}
+
+static void wait_state(struct __test_metadata *_metadata, int fd, int nodes,
+		       int victim, __u32 want, double limit)
+{
+	struct bproc_node_info ni;
+	double t0 = now();
+	int n;
+
+	for (;;) {
+		for (n = 0; n < nodes; n++) {
+			if (n == victim)
+				continue;
+			ASSERT_EQ(0, node_get(fd, n, &ni));
+			ASSERT_EQ(BPROC_NODE_UP, ni.state)
+				TH_LOG("node %d left up while node %d changed",
+				       n, victim);
+		}
+		ASSERT_EQ(0, node_get(fd, victim, &ni));
+		if (ni.state == want)
+			break;
+		ASSERT_GT(limit, now() - t0)
+			TH_LOG("node %d still in state %u after %.0fs",
+			       victim, ni.state, now() - t0);
+		usleep(500000);
+	}
+	TH_LOG("node %d reached state %u after %.1fs", victim, want,
+	       now() - t0);
+}
+
+/*
+ * Runs last (harness order is definition order). Down must come within the
+ * ping timeout plus one interval; 5x slack for a loaded TCG host.
+ */
+TEST_F_TIMEOUT(cluster, killed_node_goes_down_others_stay_up, 1800)
+{
+	int victim = self->nodes - 1;
+	double limit = 5.0 * (self->ping_timeout + self->ping_interval);
+	char buf[256];
+
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl kill node%d 2>&1",
+			victim)) TH_LOG("%s", buf);
+	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_DOWN,
+		   limit);
+	ASSERT_EQ(0, sh(buf, sizeof(buf),
+			"bpstat -l | awk '$1 == %d { print $3 }'", victim));
+	EXPECT_STREQ("down", buf);
+
+	/* power it on again: it PXE-boots and rejoins */
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl start node%d 2>&1",
+			victim)) TH_LOG("%s", buf);
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl wait-node node%d 2>&1",
+			victim)) TH_LOG("%s", buf);
+	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_UP,
+		   limit);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs in a single harness VM without nodes or bpmaster: the module loads,
+# creates /dev/bproc, passes the node-table kselftest, unloads cleanly and
+# loads again.
+set -u
+top=${BPROC_TOP:?}
+ko=$top/build/kmod/bproc.ko
+n=0
+fail=0
+t() {
+	n=$((n + 1))
+	if eval "$2" > /tmp/t.out 2>&1; then
+		echo "ok $n module: $1"
+	else
+		sed 's/^/# /' /tmp/t.out
+		echo "not ok $n module: $1"
+		fail=1
+	fi
+}
+
+t "insmod bproc.ko" 'insmod "$ko"'
+t "/dev/bproc is a character device" '[ -c /dev/bproc ]'
+t "/sys/module/bproc/version is set" '[ -s /sys/module/bproc/version ]'
+for b in "$top"/build/selftests/nodetable_test; do
+	[ -x "$b" ] || { echo "not ok $((n += 1)) module: $b missing"; fail=1; continue; }
+	name=$(basename "$b")
+	"$b" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\1$name: /"
+	[ "${PIPESTATUS[0]}" = 0 ] || fail=1
+done
+t "rmmod bproc" 'rmmod bproc'
+t "/dev/bproc is gone after rmmod" '[ ! -e /dev/bproc ]'
+t "module loads again after unload" 'insmod "$ko" && [ -c /dev/bproc ]'
+t "and unloads again" 'rmmod bproc'
+t "kernel log free of warnings" '! dmesg | grep -E "WARNING:|BUG:|Oops"'
+exit $fail
