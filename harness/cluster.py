@@ -214,7 +214,6 @@ class VM:
         if self.running():
             self.proc.kill()
             self.proc.wait()
-        if self.proc is not None:
             with open(self.console, "a") as f:
                 f.write("\n===== harness: %s killed at %s =====\n"
                         % (self.name, time.strftime("%H:%M:%S")))
@@ -240,7 +239,8 @@ class Node(VM):
             "-boot", "n",
             "-device", "virtio-net-pci,id=nic0,netdev=n0,mac=%s,bootindex=1"
             % self.mac,
-            "-fw_cfg", "name=etc/sercon-port,string=1016",
+            # SeaBIOS mirrors its and iPXE's screen to COM1 (0x3f8)
+            "-fw_cfg", "name=etc/sercon-port,file=%s" % self.c.sercon,
             "-chardev", "file,id=con,path=%s,append=on" % self.console,
             "-serial", "chardev:con"]
         self.spawn(cmd)
@@ -511,6 +511,9 @@ class Cluster:
         self.sockdir = "/tmp/bproc-harness-%d" % os.getpid()
         os.makedirs(self.sockdir)
         self.ctl_sock = os.path.join(self.sockdir, "ctl.sock")
+        self.sercon = os.path.join(self.sockdir, "sercon-port")
+        with open(self.sercon, "wb") as f:
+            f.write((0x3f8).to_bytes(2, "little"))
         self.out_sock = os.path.join(self.sockdir, "out.sock")
 
         if os.path.exists(initrd):

@@ -28,6 +28,7 @@ suite_cmd() {
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
 	vm-module) echo "harness/vm-run selftests/bproc/run_module_tests.sh --kernel $kernel" ;;
 	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel" ;;
+	harness-run) echo "harness/tests/run_status.sh --kernel $kernel" ;;
 	harness-noboot) echo "harness/tests/noboot.sh --kernel $kernel" ;;
 	*) return 1 ;;
 	esac
@@ -38,7 +39,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit vm-module cluster harness-noboot"
+	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit harness-run vm-module cluster harness-noboot"
 fi
 
 allowed_skip() {

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The harness runs a script on the master, streams its output and exits
+# with the script's status; no QEMU process or namespace of the run is left.
+# Extra arguments go to cluster.py. Prints TAP.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$(dirname "$here")")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/payload.sh" <<'PAYLOAD'
+#!/bin/sh
+echo "payload on $(hostname): uid $(id -u)"
+echo "to stderr" >&2
+exit 3
+PAYLOAD
+chmod +x "$tmp/payload.sh"
+
+echo "TAP version 13"
+echo "1..4"
+"$top/harness/cluster.py" --nodes 0 --run "$tmp/payload.sh" "$@" \
+	> "$tmp/out" 2> "$tmp/err" &
+pid=$!
+wait $pid
+rc=$?
+sed 's/^/# out: /' "$tmp/out"
+sed 's/^/# err: /' "$tmp/err"
+n=0
+check() {
+	n=$((n + 1))
+	if eval "$2"; then echo "ok $n run: $1"; else echo "not ok $n run: $1"; fi
+}
+check "exit status of the script comes back (got $rc)" '[ $rc = 3 ]'
+check "its stdout is streamed, run on the master as root" \
+	'grep -qx "payload on master: uid 0" "$tmp/out"'
+check "its stderr is streamed too" 'grep -qx "to stderr" "$tmp/out"'
+left_qemu=$(pgrep -f "bproc-harness-$pid/" || true)
+left_ns=$(ip netns list | grep -w "bproc-$pid" || true)
+check "no QEMU process or namespace of the run is left" \
+	'[ -z "$left_qemu" ] && [ -z "$left_ns" ]'
