@@ -312,7 +312,7 @@ def node_name(cluster, word):
 class Cluster:
     def __init__(self, args):
         self.args = args
-        self.dir = os.path.join(TOP, "build", "cluster")
+        self.dir = os.path.abspath(args.dir)
         self.sockdir = None
         self.netns = "bproc-%d" % os.getpid()
         self.nodes = []
@@ -505,9 +505,13 @@ class Cluster:
         for f in [kernel] + ([initrd] if a.nodes else []):
             if not os.path.exists(f):
                 raise HarnessError("%s missing: build first (make all)" % f)
-        if os.path.isdir(self.dir):
+        if os.path.isdir(self.dir) and os.listdir(self.dir):
+            if not os.path.exists(os.path.join(self.dir, ".bproc-run")):
+                raise HarnessError("--dir %s is not empty and not a run "
+                                   "directory; refusing to empty it" % self.dir)
             shutil.rmtree(self.dir)
-        os.makedirs(self.dir)
+        os.makedirs(self.dir, exist_ok=True)
+        open(os.path.join(self.dir, ".bproc-run"), "w").close()
         self.sockdir = "/tmp/bproc-harness-%d" % os.getpid()
         os.makedirs(self.sockdir)
         self.ctl_sock = os.path.join(self.sockdir, "ctl.sock")
@@ -541,7 +545,8 @@ class Cluster:
                   "root=bprocroot", "rootfstype=9p",
                   "rootflags=trans=virtio,version=9p2000.L,cache=loose,"
                   "msize=262144", "ro", "init=%s/harness/master-init" % TOP,
-                  "bproc.top=%s" % TOP, "bproc.nodes=%d" % a.nodes,
+                  "bproc.top=%s" % TOP, "bproc.rundir=%s" % self.dir,
+                  "bproc.nodes=%d" % a.nodes,
                   "bproc.mode=%s" % ("shell" if a.interactive else "run")]
         if payload:
             append.append("bproc.payload=%s" % payload)
@@ -633,6 +638,9 @@ def parse_args(argv):
                    help="extra master kernel command line words")
     p.add_argument("--no-boot-service", action="store_true",
                    help="leave the master's boot service off (failure test)")
+    p.add_argument("--dir", default=os.path.join(TOP, "build", "cluster"),
+                   help="run directory for logs and config (default "
+                   "build/cluster; emptied first)")
     p.add_argument("--master-mem", type=int, default=1024)
     p.add_argument("--node-mem", type=int, default=384)
     p.add_argument("--master-timeout", type=int,

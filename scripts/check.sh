@@ -26,10 +26,10 @@ suite_cmd() {
 	case $1 in
 	style) echo "scripts/style.sh" ;;
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
-	vm-module) echo "harness/vm-run selftests/bproc/run_module_tests.sh --kernel $kernel" ;;
-	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel" ;;
-	harness-run) echo "harness/tests/run_status.sh --kernel $kernel" ;;
-	harness-noboot) echo "harness/tests/noboot.sh --kernel $kernel" ;;
+	vm-module) echo "harness/cluster.py --nodes 0 --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run" ;;
+	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run" ;;
+	harness-run) echo "harness/tests/run_status.sh --kernel $kernel --dir $out/harness-run.run" ;;
+	harness-noboot) echo "harness/tests/noboot.sh --kernel $kernel --dir $out/harness-noboot.run" ;;
 	*) return 1 ;;
 	esac
 }
