@@ -65,9 +65,16 @@ def tail(path, n=25):
 
 
 def pdeathsig():
+    """Child set-up: die with the harness, keep out of terminal signals."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     os.setpgid(0, 0)
+
+
+def pdeathsig_fg():
+    """The same for a QEMU that owns the terminal (stays in our group)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
 def run(cmd, check=True):
@@ -204,7 +211,8 @@ class VM:
         if not stdio:
             kw = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                       stderr=open(self.console + ".qemu", "a"))
-        self.proc = subprocess.Popen(cmd, preexec_fn=pdeathsig, **kw)
+        self.proc = subprocess.Popen(
+            cmd, preexec_fn=pdeathsig_fg if stdio else pdeathsig, **kw)
         self.started = time.time()
         self.booted = False
         self.boot_failed = None
@@ -505,6 +513,11 @@ class Cluster:
         for f in [kernel] + ([initrd] if a.nodes else []):
             if not os.path.exists(f):
                 raise HarnessError("%s missing: build first (make all)" % f)
+        for hidden in ("/tmp", "/run", "/var/tmp", "/dev", "/proc", "/sys"):
+            if self.dir == hidden or self.dir.startswith(hidden + "/"):
+                raise HarnessError("--dir %s: the master VM mounts its own %s; "
+                                   "use a directory it can see" % (self.dir,
+                                                                   hidden))
         if os.path.isdir(self.dir) and os.listdir(self.dir):
             if not os.path.exists(os.path.join(self.dir, ".bproc-run")):
                 raise HarnessError("--dir %s is not empty and not a run "
