@@ -12,7 +12,7 @@ if [ -z "$cp" ]; then
 	exit 1
 fi
 cd "$top" || exit 1
-files=$(ls bproc-kmod/*.[ch] 2>/dev/null)
+files=$(ls bproc-kmod/*.[ch] 2>/dev/null | grep -v "\.mod\.c$")
 patches=$(grep -v '^[[:space:]]*\(#\|$\)' patches/series | sed 's|^|patches/|')
 n=0
 fail=0

@@ -22,7 +22,7 @@ t() {
 t "insmod bproc.ko" 'insmod "$ko"'
 t "/dev/bproc is a character device" '[ -c /dev/bproc ]'
 t "/sys/module/bproc/version is set" '[ -s /sys/module/bproc/version ]'
-for b in "$top"/build/selftests/nodetable_test; do
+for b in "$top"/build/selftests/nodetable_test "$top"/build/selftests/bpstat_test; do
 	[ -x "$b" ] || { echo "not ok $((n += 1)) module: $b missing"; fail=1; continue; }
 	name=$(basename "$b")
 	"$b" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\1$name: /"

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/bproc misc device: per-open-file state and ioctl dispatch.
+ *
+ * Every open file starts with no role. BPROC_IOC_MASTER makes it the
+ * master daemon's file, BPROC_IOC_SLAVE a node-side instance; a file has
+ * at most one role, kept until it is closed. The ioctls are documented
+ * in include/uapi/linux/bproc.h and docs/module.md.
+ *
+ * Commands are matched on type, number and direction, not on the size
+ * encoded in the command: the leading size field of each struct says how
+ * much the caller passed, so a caller built against a later, larger
+ * struct still reaches the same command.
+ */
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "dev.h"
+#include "nodes.h"
+#include "slave.h"
+#include "version.h"
+
+enum bproc_role {
+	BPROC_ROLE_NONE,
+	BPROC_ROLE_MASTER,
+	BPROC_ROLE_SLAVE,
+};
+
+/* What one open /dev/bproc file is; file->private_data points at it. */
+struct bproc_file {
+	struct mutex lock;		/* protects role and slave */
+	enum bproc_role role;
+	struct bproc_slave *slave;	/* set with BPROC_ROLE_SLAVE */
+};
+
+/* An ioctl command with its size bits cleared, usable as a case label. */
+#define BPROC_IOC_ANYSIZE(cmd) ((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
+/* Largest struct size a caller may claim: bounds the zero-check of tails. */
+#define BPROC_STRUCT_MAX PAGE_SIZE
+
+/* Read the caller's size field and check it against the first version. */
+static int bproc_dev_usize(const void __user *ubuf, size_t ver0, u32 *usize)
+{
+	if (get_user(*usize, (const u32 __user *)ubuf))
+		return -EFAULT;
+	if (*usize < ver0)
+		return -EINVAL;
+	if (*usize > BPROC_STRUCT_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+/*
+ * Copy in a size-versioned struct: fields the caller did not pass are
+ * zero; bytes it passed beyond ours must be zero (-E2BIG otherwise).
+ */
+static int bproc_dev_copy_in(void *kbuf, size_t ksize, size_t ver0,
+			     const void __user *ubuf, u32 *usize)
+{
+	int err = bproc_dev_usize(ubuf, ver0, usize);
+
+	if (err)
+		return err;
+	return copy_struct_from_user(kbuf, ksize, ubuf, *usize);
+}
+
+/*
+ * Copy out a size-versioned struct whose size field the caller has set to
+ * min(usize, ksize): at most usize bytes; a larger caller gets its extra
+ * bytes cleared.
+ */
+static int bproc_dev_copy_out(void __user *ubuf, u32 usize,
+			      const void *kbuf, size_t ksize)
+{
+	size_t n = min_t(size_t, usize, ksize);
+
+	if (copy_to_user(ubuf, kbuf, n))
+		return -EFAULT;
+	if (usize > n && clear_user(ubuf + n, usize - n))
+		return -EFAULT;
+	return 0;
+}
+
+static long bproc_dev_version(void __user *ubuf)
+{
+	struct bproc_version v = {};
+	u32 usize;
+	int err;
+
+	BUILD_BUG_ON(sizeof(BPROC_MODULE_VERSION) > sizeof(v.module));
+
+	err = bproc_dev_usize(ubuf, BPROC_VERSION_SIZE_VER0, &usize);
+	if (err)
+		return err;
+	v.size = min_t(u32, usize, sizeof(v));
+	v.abi = BPROC_ABI_VERSION;
+	strscpy(v.module, BPROC_MODULE_VERSION, sizeof(v.module));
+	return bproc_dev_copy_out(ubuf, usize, &v, sizeof(v));
+}
+
+static long bproc_dev_master(struct file *file, void __user *ubuf)
+{
+	struct bproc_file *bf = file->private_data;
+	struct bproc_master_cfg cfg;
+	u32 usize;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = bproc_dev_copy_in(&cfg, sizeof(cfg), BPROC_MASTER_CFG_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+
+	mutex_lock(&bf->lock);
+	if (bf->role == BPROC_ROLE_SLAVE) {
+		err = -EBUSY;
+	} else {
+		err = bproc_nodes_master_attach(file, cfg.nodes);
+		if (!err)
+			bf->role = BPROC_ROLE_MASTER;
+	}
+	mutex_unlock(&bf->lock);
+	return err;
+}
+
+static long bproc_dev_node_set(struct file *file, void __user *ubuf)
+{
+	struct bproc_node_info info;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_copy_in(&info, sizeof(info), BPROC_NODE_INFO_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	return bproc_nodes_set(file, &info);
+}
+
+static long bproc_dev_node_get(void __user *ubuf)
+{
+	struct bproc_node_info info;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_copy_in(&info, sizeof(info), BPROC_NODE_INFO_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	err = bproc_nodes_get(info.node, &info);
+	if (err)
+		return err;
+	info.size = min_t(u32, usize, sizeof(info));
+	return bproc_dev_copy_out(ubuf, usize, &info, sizeof(info));
+}
+
+static long bproc_dev_node_count(u32 __user *ubuf)
+{
+	return put_user(bproc_nodes_count(), ubuf);
+}
+
+static long bproc_dev_slave(struct file *file, void __user *ubuf)
+{
+	struct bproc_file *bf = file->private_data;
+	struct bproc_slave_cfg cfg;
+	struct bproc_slave *slave;
+	u32 usize;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = bproc_dev_copy_in(&cfg, sizeof(cfg), BPROC_SLAVE_CFG_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	err = bproc_slave_check(&cfg);
+	if (err)
+		return err;
+
+	mutex_lock(&bf->lock);
+	switch (bf->role) {
+	case BPROC_ROLE_MASTER:
+		err = -EBUSY;
+		break;
+	case BPROC_ROLE_SLAVE:
+		bproc_slave_configure(bf->slave, &cfg);
+		break;
+	case BPROC_ROLE_NONE:
+		slave = bproc_slave_create(&cfg);
+		if (IS_ERR(slave)) {
+			err = PTR_ERR(slave);
+			break;
+		}
+		bf->slave = slave;
+		bf->role = BPROC_ROLE_SLAVE;
+		break;
+	}
+	mutex_unlock(&bf->lock);
+	return err;
+}
+
+static long bproc_dev_slave_get(struct file *file, void __user *ubuf)
+{
+	struct bproc_file *bf = file->private_data;
+	struct bproc_slave_cfg cfg;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_usize(ubuf, BPROC_SLAVE_CFG_SIZE_VER0, &usize);
+	if (err)
+		return err;
+
+	mutex_lock(&bf->lock);
+	if (bf->role == BPROC_ROLE_SLAVE)
+		cfg = bf->slave->cfg;
+	else
+		err = -ENOENT;
+	mutex_unlock(&bf->lock);
+	if (err)
+		return err;
+
+	cfg.size = min_t(u32, usize, sizeof(cfg));
+	return bproc_dev_copy_out(ubuf, usize, &cfg, sizeof(cfg));
+}
+
+static long bproc_dev_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *ubuf = (void __user *)arg;
+
+	/* The only command without a size-versioned struct: exact match. */
+	if (cmd == BPROC_IOC_NODE_COUNT)
+		return bproc_dev_node_count(ubuf);
+
+	switch (BPROC_IOC_ANYSIZE(cmd)) {
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_VERSION):
+		return bproc_dev_version(ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_MASTER):
+		return bproc_dev_master(file, ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_NODE_SET):
+		return bproc_dev_node_set(file, ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_NODE_GET):
+		return bproc_dev_node_get(ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_SLAVE):
+		return bproc_dev_slave(file, ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_SLAVE_GET):
+		return bproc_dev_slave_get(file, ubuf);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int bproc_dev_open(struct inode *inode, struct file *file)
+{
+	struct bproc_file *bf;
+
+	bf = kzalloc(sizeof(*bf), GFP_KERNEL);
+	if (!bf)
+		return -ENOMEM;
+	mutex_init(&bf->lock);
+	bf->role = BPROC_ROLE_NONE;
+	file->private_data = bf;
+	return 0;
+}
+
+/* The last reference to the file is gone: no ioctl can be running. */
+static int bproc_dev_release(struct inode *inode, struct file *file)
+{
+	struct bproc_file *bf = file->private_data;
+
+	if (bf->role == BPROC_ROLE_MASTER)
+		bproc_nodes_master_detach(file);
+	bproc_slave_destroy(bf->slave);
+	mutex_destroy(&bf->lock);
+	kfree(bf);
+	return 0;
+}
+
+/* .owner pins the module while any file is open: rmmod then fails. */
+static const struct file_operations bproc_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= bproc_dev_open,
+	.release	= bproc_dev_release,
+	.unlocked_ioctl	= bproc_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* Mode 0666: any user may read the node table; privileged ioctls check. */
+static struct miscdevice bproc_dev_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "bproc",
+	.fops	= &bproc_dev_fops,
+	.mode	= 0666,
+};
+
+int bproc_dev_init(void)
+{
+	return misc_register(&bproc_dev_misc);
+}
+
+void bproc_dev_exit(void)
+{
+	misc_deregister(&bproc_dev_misc);
+}

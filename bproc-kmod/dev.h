@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BPROC_DEV_H
+#define _BPROC_DEV_H
+
+int bproc_dev_init(void);
+void bproc_dev_exit(void);
+
+#endif /* _BPROC_DEV_H */

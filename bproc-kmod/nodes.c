@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The node table: what the master knows about each node (state, address,
+ * owner, group, mode and the figures the node reports).
+ *
+ * The master daemon creates the table when it registers (one entry per
+ * node, all down) and keeps it current; anyone may read it. The table
+ * outlives the master's file: when that file is closed every node is
+ * marked down and the entries stay readable until the next master
+ * registers, which installs a fresh table of the size it asks for.
+ *
+ * state_since belongs to the module: it is set to CLOCK_REALTIME whenever
+ * an entry's state changes (the value the master passes is ignored).
+ */
+
+#include <linux/errno.h>
+#include <linux/minmax.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uidgid.h>
+
+#include "nodes.h"
+
+/*
+ * bproc_nodes_lock protects bproc_nodes, bproc_nodes_len, every entry of
+ * the table, and bproc_nodes_master. Holders only copy entries in or out
+ * (never to or from user memory) and never allocate, so it is held
+ * briefly; it is a mutex because every caller is an ioctl or a release,
+ * which may sleep.
+ */
+static DEFINE_MUTEX(bproc_nodes_lock);
+static struct bproc_node_info *bproc_nodes;	/* NULL until a master registers */
+static u32 bproc_nodes_len;			/* entries in bproc_nodes */
+static const struct file *bproc_nodes_master;	/* the master's file, or NULL */
+
+/**
+ * bproc_nodes_master_attach - make @owner the master's file
+ * @owner: the open /dev/bproc file asking for the role
+ * @nodes: size of the node table, 1..BPROC_NODES_MAX
+ *
+ * Installs a fresh table of @nodes entries, all down, replacing any table
+ * a previous master left behind. @owner may already be the master (it
+ * then re-sizes the table the same way).
+ *
+ * Return: 0, -EINVAL for a bad size, -ENOMEM, or -EBUSY while another
+ * file holds the role.
+ */
+int bproc_nodes_master_attach(const struct file *owner, u32 nodes)
+{
+	struct bproc_node_info *table, *old;
+	u64 now;
+	u32 i;
+
+	if (nodes == 0 || nodes > BPROC_NODES_MAX)
+		return -EINVAL;
+
+	table = kvcalloc(nodes, sizeof(*table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	now = ktime_get_real_ns();
+	for (i = 0; i < nodes; i++) {
+		table[i].size = sizeof(table[i]);
+		table[i].node = i;
+		table[i].state = BPROC_NODE_DOWN;
+		table[i].state_since = now;
+	}
+
+	mutex_lock(&bproc_nodes_lock);
+	if (bproc_nodes_master && bproc_nodes_master != owner) {
+		mutex_unlock(&bproc_nodes_lock);
+		kvfree(table);
+		return -EBUSY;
+	}
+	old = bproc_nodes;
+	bproc_nodes = table;
+	bproc_nodes_len = nodes;
+	bproc_nodes_master = owner;
+	mutex_unlock(&bproc_nodes_lock);
+
+	kvfree(old);
+	return 0;
+}
+
+/**
+ * bproc_nodes_master_detach - @owner is closing; give up the master role
+ * @owner: an open /dev/bproc file
+ *
+ * If @owner holds the role, every node is marked down (state_since is
+ * updated for the ones that were not down) and the table stays readable.
+ * Otherwise nothing happens.
+ */
+void bproc_nodes_master_detach(const struct file *owner)
+{
+	u64 now = ktime_get_real_ns();
+	u32 i;
+
+	mutex_lock(&bproc_nodes_lock);
+	if (bproc_nodes_master == owner) {
+		bproc_nodes_master = NULL;
+		for (i = 0; i < bproc_nodes_len; i++) {
+			if (bproc_nodes[i].state == BPROC_NODE_DOWN)
+				continue;
+			bproc_nodes[i].state = BPROC_NODE_DOWN;
+			bproc_nodes[i].state_since = now;
+		}
+	}
+	mutex_unlock(&bproc_nodes_lock);
+}
+
+/* A NUL within @len bytes; clear what follows it so no stale bytes leak. */
+static bool bproc_nodes_str_fix(char *s, size_t len)
+{
+	size_t n = strnlen(s, len);
+
+	if (n == len)
+		return false;
+	memset(s + n, 0, len - n);
+	return true;
+}
+
+/* Check an entry from the master; tidies the string tails in place. */
+static int bproc_nodes_check(struct bproc_node_info *ni)
+{
+	size_t alen;
+
+	if (ni->state >= BPROC_NODE_NSTATES)
+		return -EINVAL;
+	if (ni->mode & ~0777)
+		return -EINVAL;
+	if (!uid_valid(KUIDT_INIT(ni->uid)) || !gid_valid(KGIDT_INIT(ni->gid)))
+		return -EINVAL;
+	if (ni->__pad0 || ni->__pad1)
+		return -EINVAL;
+
+	switch (ni->addr_family) {
+	case 0:
+		alen = 0;
+		break;
+	case AF_INET:
+		alen = 4;
+		break;
+	case AF_INET6:
+		alen = 16;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (memchr_inv(ni->addr + alen, 0, sizeof(ni->addr) - alen))
+		return -EINVAL;
+	if (ni->hwaddr_len > sizeof(ni->hwaddr))
+		return -EINVAL;
+	if (memchr_inv(ni->hwaddr + ni->hwaddr_len, 0,
+		       sizeof(ni->hwaddr) - ni->hwaddr_len))
+		return -EINVAL;
+
+	if (ni->mem_free > ni->mem_total)
+		return -EINVAL;
+
+	if (!bproc_nodes_str_fix(ni->kernel, sizeof(ni->kernel)) ||
+	    !bproc_nodes_str_fix(ni->modver, sizeof(ni->modver)) ||
+	    !bproc_nodes_str_fix(ni->error, sizeof(ni->error)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * bproc_nodes_set - replace one entry of the table
+ * @owner: the caller's open /dev/bproc file
+ * @info: the new entry; @info->node selects it, @info->size is ignored
+ *
+ * Return: 0; -EPERM unless @owner is the master's file; -ENODEV for a
+ * node outside the table; -EINVAL for an invalid entry (state, mode, uid,
+ * gid, padding, address family or bytes past the address, hwaddr_len or
+ * bytes past it, mem_free above mem_total, a string without its NUL).
+ */
+int bproc_nodes_set(const struct file *owner,
+		    const struct bproc_node_info *info)
+{
+	struct bproc_node_info ni = *info;
+	struct bproc_node_info *e;
+	int err;
+
+	err = bproc_nodes_check(&ni);
+
+	mutex_lock(&bproc_nodes_lock);
+	if (owner != bproc_nodes_master) {
+		err = -EPERM;
+		goto out;
+	}
+	if (ni.node < 0 || (u32)ni.node >= bproc_nodes_len) {
+		err = -ENODEV;
+		goto out;
+	}
+	if (err)
+		goto out;
+
+	e = &bproc_nodes[ni.node];
+	ni.size = sizeof(ni);
+	ni.state_since = ni.state == e->state ? e->state_since :
+						 ktime_get_real_ns();
+	*e = ni;
+out:
+	mutex_unlock(&bproc_nodes_lock);
+	return err;
+}
+
+/**
+ * bproc_nodes_get - copy one entry of the table
+ * @node: node number
+ * @info: filled in on success (size is sizeof(*info))
+ *
+ * Return: 0, -ENOENT when no master has created a table, -ENODEV for a
+ * node outside it.
+ */
+int bproc_nodes_get(s32 node, struct bproc_node_info *info)
+{
+	int err = 0;
+
+	mutex_lock(&bproc_nodes_lock);
+	if (!bproc_nodes)
+		err = -ENOENT;
+	else if (node < 0 || (u32)node >= bproc_nodes_len)
+		err = -ENODEV;
+	else
+		*info = bproc_nodes[node];
+	mutex_unlock(&bproc_nodes_lock);
+	return err;
+}
+
+/* Number of entries in the table, 0 when there is none. */
+u32 bproc_nodes_count(void)
+{
+	u32 len;
+
+	mutex_lock(&bproc_nodes_lock);
+	len = bproc_nodes_len;
+	mutex_unlock(&bproc_nodes_lock);
+	return len;
+}
+
+/* Module exit: every file is closed, so nobody holds the master role. */
+void bproc_nodes_cleanup(void)
+{
+	WARN_ON(bproc_nodes_master);
+	kvfree(bproc_nodes);
+	bproc_nodes = NULL;
+	bproc_nodes_len = 0;
+}

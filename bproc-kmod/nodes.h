@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BPROC_NODES_H
+#define _BPROC_NODES_H
+
+#include <linux/types.h>
+#include <linux/bproc.h>
+
+struct file;
+
+int bproc_nodes_master_attach(const struct file *owner, u32 nodes);
+void bproc_nodes_master_detach(const struct file *owner);
+int bproc_nodes_set(const struct file *owner,
+		    const struct bproc_node_info *info);
+int bproc_nodes_get(s32 node, struct bproc_node_info *info);
+u32 bproc_nodes_count(void);
+void bproc_nodes_cleanup(void);
+
+#endif /* _BPROC_NODES_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpstat: show the nodes of a bproc cluster (status, address, mode,
+ * owner, group) from the module's node table.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bproc.h>
+
+#include "print.h"
+#include "view.h"
+
+static const char *prog = "bpstat";
+
+struct options {
+	enum bpstat_view view;
+	int view_opt;		/* the option letter that chose it, or 0 */
+	bool json;
+	char **specs;		/* NODESPEC arguments */
+	int nspecs;
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: %s [OPTION] [NODESPEC...]\n"
+		"Show the nodes of the bproc cluster.\n"
+		"\n"
+		"  (default)        nodes with the same status, mode, user and group\n"
+		"                   on one line: Node(s) Status Mode User Group\n"
+		"  -l, --long       one line per node, with its address\n"
+		"  -a, --address    node number and address\n"
+		"  -s, --status     node number and status\n"
+		"  -n, --number     node numbers only\n"
+		"  -t, --total      number of nodes in each state\n"
+		"  -j, --json       JSON: every field of every node (with -t: the totals)\n"
+		"  -h, --help       show this help and exit\n"
+		"  -V, --version    show the version and exit\n"
+		"\n"
+		"NODESPEC selects nodes: 3  0,2,5  4-9  5-  n5  n[0-7,10]  all  allup\n"
+		"  all<state>  allnot<state>  all!<state>\n"
+		"States: down boot up error unavailable reboot halt pwroff\n",
+		prog);
+}
+
+static void version(void)
+{
+	struct bproc_version v;
+
+	printf("%s (bproc) %s\n", prog, LIBBPROC_VERSION);
+	if (bproc_version(&v) == 0)
+		printf("bproc module %s (ABI %u)\n", v.module, v.abi);
+}
+
+/* 0 to go on, 1 or 2 to exit with status 0 or 1. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "long",	no_argument, NULL, 'l' },
+		{ "address",	no_argument, NULL, 'a' },
+		{ "status",	no_argument, NULL, 's' },
+		{ "number",	no_argument, NULL, 'n' },
+		{ "total",	no_argument, NULL, 't' },
+		{ "json",	no_argument, NULL, 'j' },
+		{ "help",	no_argument, NULL, 'h' },
+		{ "version",	no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char optstr[] = "lasntjhV";
+	enum bpstat_view view;
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			view = BPSTAT_LONG;
+			break;
+		case 'a':
+			view = BPSTAT_ADDRESS;
+			break;
+		case 's':
+			view = BPSTAT_STATUS;
+			break;
+		case 'n':
+			view = BPSTAT_NUMBER;
+			break;
+		case 't':
+			view = BPSTAT_TOTAL;
+			break;
+		case 'j':
+			o->json = true;
+			continue;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			version();
+			return 1;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+				prog);
+			return 2;
+		}
+		if (o->view_opt && o->view != view) {
+			fprintf(stderr, "%s: -%c and -%c cannot be combined\n",
+				prog, o->view_opt, c);
+			return 2;
+		}
+		o->view = view;
+		o->view_opt = c;
+	}
+	o->specs = argv + optind;
+	o->nspecs = argc - optind;
+	return 0;
+}
+
+static void user_name(void *arg, unsigned int uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, len, "%s", res->pw_name);
+	else
+		snprintf(buf, len, "%u", uid);
+}
+
+static void group_name(void *arg, unsigned int gid, char *buf, size_t len)
+{
+	struct group gr, *res = NULL;
+	char tmp[1024];
+
+	if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, len, "%s", res->gr_name);
+	else
+		snprintf(buf, len, "%u", gid);
+}
+
+/*
+ * Keep the nodes that any NODESPEC names (all of them without one).
+ * Returns the new count, or -1 after printing why.
+ */
+static int select_nodes(const struct options *o, struct bproc_node_info *list,
+			int count)
+{
+	struct bproc_nodeset set = { 0 };
+	struct bproc_nodeset_error err;
+	int i, n = 0;
+
+	if (o->nspecs == 0)
+		return count;
+	for (i = 0; i < o->nspecs; i++) {
+		if (bproc_nodeset_parse_list(o->specs[i], list, count, &set,
+					     &err) < 0) {
+			if (errno == EINVAL && err.msg[0])
+				fprintf(stderr, "%s: bad node spec '%s': %s\n",
+					prog, o->specs[i], err.msg);
+			else
+				fprintf(stderr, "%s: node spec '%s': %s\n",
+					prog, o->specs[i], strerror(errno));
+			bproc_nodeset_free(&set);
+			return -1;
+		}
+	}
+	for (i = 0; i < count; i++)
+		if (bproc_nodeset_contains(&set, list[i].node))
+			list[n++] = list[i];
+	bproc_nodeset_free(&set);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct bpstat_names names = {
+		.user = user_name, .group = group_name,
+	};
+	struct options o = { .view = BPSTAT_COMPACT };
+	struct bproc_node_info *list = NULL;
+	struct bproc_version v;
+	struct printer *p;
+	int r, count, err;
+
+	r = parse_options(argc, argv, &o);
+	if (r)
+		return r - 1;
+
+	if (bproc_version(&v) < 0) {
+		fprintf(stderr, "%s: %s: %s%s\n", prog, BPROC_DEVICE,
+			strerror(errno),
+			errno == ENOENT ? " (is the bproc module loaded?)" : "");
+		return 1;
+	}
+	count = bproc_nodelist(&list);
+	if (count < 0) {
+		fprintf(stderr, "%s: reading the node table: %s\n", prog,
+			strerror(errno));
+		return 1;
+	}
+	count = select_nodes(&o, list, count);
+	if (count < 0) {
+		free(list);
+		return 1;
+	}
+
+	p = pr_new(stdout, o.json);
+	if (!p) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+		free(list);
+		return 1;
+	}
+	err = bpstat_show(p, o.view, list, count, &names);
+	r = pr_finish(p);
+	free(list);
+	if (err || r) {
+		fprintf(stderr, "%s: writing the output: %s\n", prog,
+			strerror(-(err ? err : r)));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libbproc: the C API of bproc.
+ *
+ * Every call that can fail follows the system-call convention: it returns
+ * -1 with errno set to a standard errno. Two calls never fail and say so:
+ * bproc_currnode() and bproc_nodestate_name() (which returns NULL).
+ *
+ * Node numbers are ints: 0..bproc_numnodes()-1 for nodes, and the special
+ * numbers BPROC_NODE_MASTER (-1, the master), BPROC_NODE_SELF (-2, the
+ * node the caller runs on) and BPROC_NODE_NONE (-3).
+ *
+ * The calls that read the node table open BPROC_DEVICE for the duration
+ * of the call. errno values common to them:
+ *   ENOENT   BPROC_DEVICE does not exist (the bproc module is not loaded)
+ *   ENODEV   no such node (outside the table, or no master has created one)
+ *   others   from open(2) or ioctl(2) on BPROC_DEVICE
+ */
+#ifndef _BPROC_H
+#define _BPROC_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <linux/bproc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BPROC_DEVICE "/dev/bproc"
+
+/* Version of libbproc and the bproc tools. */
+#define LIBBPROC_VERSION "0.1.0"
+
+/* --- Node information -------------------------------------------------- */
+
+/* Number of nodes in the table; 0 when no master has created one. */
+int bproc_numnodes(void);
+
+/*
+ * The node the caller runs on. Never fails. BPROC_NODE_MASTER on the
+ * master; the module does not yet tell a process which node-side
+ * instance it belongs to, so for now this is BPROC_NODE_MASTER
+ * everywhere (processes started on nodes will get their node number
+ * once the module tracks them).
+ */
+int bproc_currnode(void);
+
+/*
+ * State of a node (enum bproc_node_state, >= 0). BPROC_NODE_MASTER is
+ * always BPROC_NODE_UP; BPROC_NODE_SELF means bproc_currnode().
+ */
+int bproc_nodestatus(int node);
+
+/* "down", "boot", "up", "error", "unavailable", "reboot", "halt", "pwroff";
+ * NULL for a number that is not a state. */
+const char *bproc_nodestate_name(int state);
+
+/* The state named @name (exact, lower case); -1 and EINVAL if none. */
+int bproc_nodestate_parse(const char *name);
+
+/*
+ * A node's address as a sockaddr_in or sockaddr_in6 with port 0. Like
+ * getsockname(2): *len is the size of @addr on entry and the size of the
+ * address on return; a short buffer gets a truncated address.
+ * EADDRNOTAVAIL when the master has no address for the node; EINVAL for
+ * a NULL argument.
+ */
+int bproc_nodeaddr(int node, struct sockaddr *addr, socklen_t *len);
+
+/* Everything the master knows about a node. */
+int bproc_nodeinfo(int node, struct bproc_node_info *info);
+
+/*
+ * The whole table: *list is set to a malloc'd array (free() it) of the
+ * returned number of entries, in node order; NULL when there are none.
+ * If a new master re-sizes the table during the call, the list stops
+ * where the old table ended.
+ */
+int bproc_nodelist(struct bproc_node_info **list);
+
+/* ABI and module version of the loaded module. */
+int bproc_version(struct bproc_version *version);
+
+/* --- Node sets ----------------------------------------------------------- */
+
+/*
+ * A set of nodes: sorted ascending, no duplicates; BPROC_NODE_MASTER
+ * (-1) sorts first when present. Initialise with {0}; free the array
+ * with bproc_nodeset_free().
+ */
+struct bproc_nodeset {
+	int *nodes;
+	int count;
+};
+
+/* Where and why a node specification was rejected. */
+struct bproc_nodeset_error {
+	size_t pos;		/* offset of the offending token in the spec */
+	size_t len;		/* its length (0 at the end of the spec) */
+	char msg[160];		/* e.g. "'n12': no such node (nodes 0-7)" */
+};
+
+/*
+ * State lookup for the all<state> words: the state of @node
+ * (0 <= node < nnodes) or -errno.
+ */
+typedef int (*bproc_nodestate_fn)(void *arg, int node);
+
+/*
+ * Parse a node specification and add its nodes to @set (a union with
+ * what it holds). Grammar (REFERENCE.md, "Node specifications"):
+ *
+ *   spec    = element *( "," element )
+ *   element = "all" | "all" [ "not" | "!" ] STATE | "master"
+ *           | [ "n" | "." ] NUM [ "-" [ [ "n" | "." ] NUM ] ]
+ *           | [ "n" | "." ] "[" range *( "," range ) "]"
+ *   range   = NUM [ "-" [ NUM ] ]
+ *
+ * NUM is decimal (leading zeros allowed). "a-" runs to the last node.
+ * The nodes are 0..@nnodes-1; @state is called only for all<STATE>
+ * words. On failure -1 is returned, @set is unchanged, and errno is
+ * EINVAL (bad syntax, no such node, unknown state: @err names the
+ * token), ENOMEM, or the error @state returned (@err says which node).
+ * @err may be NULL.
+ */
+int bproc_nodeset_parse(const char *spec, int nnodes,
+			bproc_nodestate_fn state, void *arg,
+			struct bproc_nodeset *set,
+			struct bproc_nodeset_error *err);
+
+/* bproc_nodeset_parse() over a table from bproc_nodelist(). */
+int bproc_nodeset_parse_list(const char *spec,
+			     const struct bproc_node_info *list, int count,
+			     struct bproc_nodeset *set,
+			     struct bproc_nodeset_error *err);
+
+/* Whether @node is in @set (1 or 0). */
+int bproc_nodeset_contains(const struct bproc_nodeset *set, int node);
+
+/* Add one node; keeps the set sorted and unique. ENOMEM. */
+int bproc_nodeset_add(struct bproc_nodeset *set, int node);
+
+/* Free the array and empty the set. */
+void bproc_nodeset_free(struct bproc_nodeset *set);
+
+/*
+ * Write sorted, unique node numbers compactly ("0-3,5,7-9"; "master"
+ * for -1) into @buf like snprintf: returns the length the full text
+ * needs, excluding the NUL. EINVAL if @nodes is not sorted and unique.
+ */
+int bproc_nodeset_format(const int *nodes, int count, char *buf,
+			 size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _BPROC_H */
