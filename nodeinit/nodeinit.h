@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nodeinit: PID 1 of a bproc node. One context struct is passed to
+ * every part; each part lives in its own file:
+ *
+ *   log.c        console log lines "[ time] nodeinit: ..."
+ *   mounts.c     proc, sysfs, devtmpfs, devpts, tmpfs mounts
+ *   cmdline.c    bproc.* kernel command line options (pure)
+ *   net.c        loopback, picking the interface, the DHCP client
+ *   dhcpenv.c    /run/bproc/dhcp.env written by the udhcpc script (pure)
+ *   module.c     finit_module() of bproc.ko
+ *   file.c       reading and writing small files
+ *   sysctl.c     /proc/sys writes (the kernel.pid_max hook)
+ *   supervise.c  starting, reaping and restarting programs
+ *   backoff.c    restart delays (pure)
+ *   wstatus.c    wait statuses in words (pure)
+ *   power.c      reboot, halt, power off
+ *   main.c       the boot sequence and the event loop
+ *
+ * Helpers return 0 or -errno and do not log; main.c and the event
+ * handlers it calls write the log lines.
+ */
+#ifndef NODEINIT_H
+#define NODEINIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cmdline.h"
+#include "dhcpenv.h"
+
+#define NI_NAME			"nodeinit"
+
+/* Paths inside the node image (bootimg/ puts the files there). */
+#define NI_BPSLAVE		"/sbin/bpslave"
+#define NI_MODULE		"/lib/modules/bproc.ko"
+#define NI_SHELL		"/bin/sh"
+#define NI_UDHCPC		"udhcpc"	/* busybox applet, via PATH */
+#define NI_UDHCPC_SCRIPT	"/etc/udhcpc.script"
+#define NI_RUN_DIR		"/run/bproc"
+#define NI_DHCP_ENV_NAME	"dhcp.env"
+#define NI_DHCP_ENV		NI_RUN_DIR "/" NI_DHCP_ENV_NAME
+#define NI_PATH			"/sbin:/bin:/usr/sbin:/usr/bin"
+
+/* How long to wait for the first network interface to show up. */
+#define NI_IFACE_WAIT_MS	5000
+/* How long processes get between SIGTERM and SIGKILL at shutdown. */
+#define NI_STOP_GRACE_MS	3000
+
+enum ni_svc_id {
+	NI_SVC_UDHCPC,
+	NI_SVC_BPSLAVE,
+	NI_SVC_SHELL,
+	NI_SVC_COUNT
+};
+
+/* A supervised program. */
+struct ni_service {
+	const char *name;		/* in log lines */
+	const char *argv[16];		/* argv[0] is the program; NULL-terminated */
+	bool on_tty;			/* console as controlling tty and stdin */
+	bool wanted;			/* restart it when it exits */
+	pid_t pid;			/* 0 while not running */
+	uint64_t started_ms;		/* monotonic, last start */
+	uint64_t restart_at_ms;		/* monotonic, 0 if no start pending */
+	unsigned int delay_ms;		/* delay before the last restart */
+};
+
+enum ni_power_cmd {
+	NI_POWER_NONE,
+	NI_POWER_REBOOT,
+	NI_POWER_HALT,
+	NI_POWER_OFF,
+};
+
+struct ni_ctx {
+	int console;			/* log fd, close-on-exec */
+	bool debug;
+	struct ni_cmdline cl;
+	char iface[NI_IFNAME_LEN];	/* "" if none was found */
+	bool module_ok;			/* bproc.ko loaded (or not wanted) */
+	bool have_lease;
+	bool ever_leased;
+	struct ni_lease lease;
+	char hostname[NI_HOSTNAME_LEN + 1];	/* last set from DHCP */
+	struct ni_service svc[NI_SVC_COUNT];
+};
+
+/* log.c */
+uint64_t ni_now_ms(void);
+void ni_log(const struct ni_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ni_debug(const struct ni_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ni_console_open(void);
+
+/* mounts.c */
+struct ni_mount_error {
+	const char *target;
+	const char *step;		/* "mkdir", "mount", "symlink" */
+	int err;			/* negative errno */
+};
+int ni_mount_all(struct ni_mount_error *errs, unsigned int max,
+		 unsigned int *nerrs);
+
+/* net.c */
+int ni_link_up(const char *ifname);
+int ni_find_iface(char *name, size_t size);
+int ni_wait_iface(char *name, size_t size, unsigned int timeout_ms);
+
+/* module.c */
+int ni_module_load(const char *path, const char *params, const char **step);
+
+/* file.c */
+int ni_read_file(const char *path, char *buf, size_t size, size_t *len);
+int ni_write_file(const char *path, const char *text);
+
+/* sysctl.c */
+int ni_sysctl_write(const char *name, const char *value);
+int ni_set_pid_max(unsigned int pid_max);
+
+/* supervise.c */
+void ni_svc_init(struct ni_service *s, const char *name, bool on_tty);
+void ni_svc_enable(struct ni_ctx *ctx, struct ni_service *s);
+void ni_svc_run_due(struct ni_ctx *ctx);
+int ni_svc_poll_timeout(const struct ni_ctx *ctx);
+void ni_reap(struct ni_ctx *ctx);
+
+/* power.c */
+const char *ni_power_name(enum ni_power_cmd cmd);
+void ni_power(struct ni_ctx *ctx, enum ni_power_cmd cmd, const char *why)
+	__attribute__((noreturn));
+void ni_power_now(struct ni_ctx *ctx, enum ni_power_cmd cmd)
+	__attribute__((noreturn));
+
+#endif /* NODEINIT_H */
