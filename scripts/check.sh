@@ -26,6 +26,7 @@ suite_cmd() {
 	case $1 in
 	style) echo "scripts/style.sh" ;;
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
+	bootimg) echo "make -s -C bootimg check KBUILD=${kernel%/arch/x86/boot/bzImage}" ;;
 	vm-module) echo "harness/cluster.py --nodes 0 --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run" ;;
 	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run" ;;
 	harness-run) echo "harness/tests/run_status.sh --kernel $kernel --dir $out/harness-run.run" ;;
@@ -39,7 +40,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit harness-run vm-module cluster harness-noboot"
+	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit bootimg harness-run vm-module cluster harness-noboot"
 fi
 
 allowed_skip() {

@@ -30,8 +30,6 @@ new file mode 100644
 @@ -0,0 +1,$n @@
 MSG
 	sed 's/^/+/' "$top/$hdr"
-	echo "-- "
-	echo "bproc"
 }
 
 if [ "${1:-}" = --check ]; then
