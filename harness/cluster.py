@@ -39,6 +39,10 @@ SUBNET = "10.42.0"
 MASTER_MAC = "52:54:00:42:00:01"
 NODE_BOOTED = re.compile(r"bpslave: connected to \S+ as node (\d+)")
 PROBE_OK = "bproc-probe: ok"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+KERNEL_TROUBLE = re.compile(r"(WARNING: CPU|BUG: |Oops|Kernel panic|"
+                            r"kmemleak: .* new suspected|UBSAN:|"
+                            r"possible recursive locking|circular locking)")
 
 
 def say(msg):
@@ -58,6 +62,7 @@ def tail(path, n=25):
             data = f.read().decode("utf-8", "replace")
     except OSError:
         return "    (no console log)"
+    data = ANSI.sub("", data)
     lines = [l.rstrip("\r") for l in data.splitlines() if l.strip()]
     if not lines:
         return "    (console log is empty)"
@@ -506,6 +511,21 @@ class Cluster:
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
+    def check_consoles(self):
+        """No VM's kernel may have warned: every console is read."""
+        bad = []
+        for vm in [self.master] + self.nodes:
+            try:
+                with open(vm.console, errors="replace") as f:
+                    for line in f:
+                        if KERNEL_TROUBLE.search(line):
+                            bad.append("%s: %s" % (vm.name, line.strip()))
+            except OSError:
+                continue
+        if bad:
+            raise HarnessError("kernel trouble on a console:\n    "
+                               + "\n    ".join(bad[:20]))
+
     def main(self):
         a = self.args
         kernel = a.kernel
@@ -622,6 +642,7 @@ class Cluster:
         self.done.set()
         if self.failure:
             raise HarnessError(self.failure)
+        self.check_consoles()
         if self.exit_status is None:
             raise HarnessError("master VM stopped without reporting an exit "
                                "status; last console lines (%s):\n%s"
