@@ -121,6 +121,121 @@ struct bproc_slave_cfg {
 
 #define BPROC_SLAVE_CFG_SIZE_VER0	28
 
+/*
+ * Processes (docs/ghosts.md). On the master, BPROC_IOC_REXEC turns the
+ * calling task into the ghost of a process started on a node:
+ *
+ *   BPROC_IOC_REXEC       (W)  struct bproc_rexec. Any user. Does not
+ *                              return on success (the caller is then the
+ *                              ghost); on failure -ENODEV (no such node),
+ *                              -EHOSTDOWN (node not up), -EACCES (node
+ *                              permissions), -ENOENT/-EACCES/-ENOEXEC...
+ *                              (from the node's execve), -E2BIG, -EFAULT,
+ *                              -ENOTCONN (no master daemon).
+ *
+ * The master daemon's file carries messages both ways: read() returns one
+ * whole struct bproc_msg_hdr + payload (-EINVAL if the buffer is too small
+ * for it; poll() reports POLLIN), write() takes one whole message from the
+ * node side. On a node, the slave instance's file takes:
+ *
+ *   BPROC_IOC_MASQ        (W)  struct bproc_masq: mark a process started
+ *                              for the master (getppid() -> ppid).
+ *   BPROC_IOC_SIGNAL      (W)  struct bproc_signal: deliver a signal that
+ *                              was sent to the ghost, with its siginfo.
+ */
+struct bproc_rexec {
+	__u32 size;
+	__s32 node;
+	__u32 flags;			/* 0 */
+	__u32 argc;
+	__u32 envc;
+	__u32 buf_len;			/* bytes at buf, at most BPROC_REXEC_MAX */
+	__u64 buf;			/* path\0 argv[0]\0 ... envp[0]\0 ... */
+};
+
+#define BPROC_REXEC_SIZE_VER0	32
+#define BPROC_REXEC_MAX		(256 * 1024)
+#define BPROC_NGROUPS_MAX	256
+
+struct bproc_masq {
+	__u32 size;
+	__s32 pid;			/* in the instance's pid namespace */
+	__s32 ppid;			/* the master's parent pid */
+	__u32 __pad;
+};
+
+#define BPROC_MASQ_SIZE_VER0	16
+
+#define BPROC_SIGINFO_LEN	128
+
+struct bproc_signal {
+	__u32 size;
+	__s32 pid;
+	__s32 signo;
+	__u32 __pad;
+	__u8  siginfo[BPROC_SIGINFO_LEN];	/* the sender's siginfo_t */
+};
+
+#define BPROC_SIGNAL_SIZE_VER0	144
+
+enum bproc_msg_type {
+	BPROC_MSG_REXEC		= 1,	/* master -> node */
+	BPROC_MSG_REXEC_RESULT	= 2,	/* node -> master: __s32 error */
+	BPROC_MSG_SIGNAL	= 3,	/* master -> node: struct bproc_signal */
+	BPROC_MSG_PSTATUS	= 4,	/* node -> master: bproc_msg_pstatus */
+	BPROC_MSG_STOP		= 5,	/* node -> master: __s32 signo */
+	BPROC_MSG_CONT		= 6,	/* node -> master: no payload */
+	BPROC_MSG_EXIT		= 7,	/* node -> master: bproc_msg_exit */
+	BPROC_MSG_NTYPES
+};
+
+struct bproc_msg_hdr {
+	__u32 size;			/* header + payload */
+	__u16 type;			/* enum bproc_msg_type */
+	__u16 flags;			/* 0 */
+	__s32 node;
+	__s32 pid;			/* same pid on master and node */
+	__u64 id;			/* request id, echoed in the reply */
+};
+
+#define BPROC_MSG_MAX		(sizeof(struct bproc_msg_hdr) + 64 + \
+				 BPROC_NGROUPS_MAX * 4 + 4096 + BPROC_REXEC_MAX)
+
+/* Payload of BPROC_MSG_REXEC, followed by gids[ngroups] and strings. */
+struct bproc_msg_rexec {
+	__s32 ppid;
+	__s32 pgid;
+	__s32 sid;
+	__u32 uid, euid, gid, egid;
+	__u32 ngroups;
+	__u32 argc;
+	__u32 envc;
+	__u32 cwd_len;			/* with NUL */
+	__u32 buf_len;			/* path, argv, envp as in bproc_rexec */
+};
+
+/* Payload of BPROC_MSG_PSTATUS: the process as the node sees it. */
+struct bproc_msg_pstatus {
+	__u8  state;			/* 'R', 'S', 'D', 'T', 't', 'Z', ... */
+	__u8  __pad[3];
+	__u32 threads;
+	__u64 utime_ns;
+	__u64 stime_ns;
+	__u64 start_ns;			/* node CLOCK_BOOTTIME of its start */
+	__u64 vsize;			/* bytes */
+	__u64 rss;			/* bytes */
+	__u64 minflt;
+	__u64 majflt;
+};
+
+/* Payload of BPROC_MSG_EXIT. */
+struct bproc_msg_exit {
+	__s32 status;			/* raw wait status, as from wait4() */
+	__u32 __pad;
+	__u64 utime_ns;
+	__u64 stime_ns;
+};
+
 #define BPROC_IOC_MAGIC		0xB7
 
 #define BPROC_IOC_VERSION	_IOR(BPROC_IOC_MAGIC, 0x00, struct bproc_version)
@@ -130,5 +245,8 @@ struct bproc_slave_cfg {
 #define BPROC_IOC_NODE_COUNT	_IOR(BPROC_IOC_MAGIC, 0x04, __u32)
 #define BPROC_IOC_SLAVE		_IOW(BPROC_IOC_MAGIC, 0x05, struct bproc_slave_cfg)
 #define BPROC_IOC_SLAVE_GET	_IOR(BPROC_IOC_MAGIC, 0x06, struct bproc_slave_cfg)
+#define BPROC_IOC_REXEC		_IOW(BPROC_IOC_MAGIC, 0x10, struct bproc_rexec)
+#define BPROC_IOC_MASQ		_IOW(BPROC_IOC_MAGIC, 0x11, struct bproc_masq)
+#define BPROC_IOC_SIGNAL	_IOW(BPROC_IOC_MAGIC, 0x12, struct bproc_signal)
 
 #endif /* _UAPI_LINUX_BPROC_H */
