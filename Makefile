@@ -19,7 +19,7 @@ NODES   ?= 3
 export BUILD
 
 USER_DIRS := libbproc proto bpstat bpmaster bpslave nodeinit
-UNIT_DIRS := libbproc proto bpstat nodeinit
+UNIT_DIRS := libbproc proto bpstat nodeinit bpmaster bpslave
 
 .PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
 	check check-debug style unit clean distclean $(USER_DIRS)

@@ -28,6 +28,8 @@ suite_cmd() {
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
 	bootimg) echo "make -s -C bootimg check KBUILD=${kernel%/arch/x86/boot/bzImage}" ;;
 	vm-module) echo "harness/cluster.py --nodes 0 --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run" ;;
+	vm-daemons) echo "harness/cluster.py --nodes 0 --run bpmaster/tests/vm-daemons.sh --kernel $kernel --dir $out/vm-daemons.run" ;;
+	vm-bootd) echo "harness/cluster.py --nodes 0 --run bpmaster/tests/vm-bootd.sh --kernel $kernel --dir $out/vm-bootd.run" ;;
 	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run" ;;
 	harness-run) echo "harness/tests/run_status.sh --kernel $kernel --dir $out/harness-run.run" ;;
 	harness-noboot) echo "harness/tests/noboot.sh --kernel $kernel --dir $out/harness-noboot.run" ;;
@@ -40,7 +42,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit bootimg harness-run vm-module cluster harness-noboot"
+	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave bootimg harness-run vm-module vm-daemons vm-bootd cluster harness-noboot"
 fi
 
 allowed_skip() {

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpmaster: the bproc master daemon (bpmaster(8)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+
+#include "bpmaster.h"
+
+static const char *prog = "bpmaster";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [-f] [-v] [-c CONFIG]\n"
+		"       %s -B [-c CONFIG]\n"
+		"The bproc master daemon: admits nodes, keeps the node table.\n"
+		"\n"
+		"  -c, --config FILE    configuration (default " BP_CFG_PATH ")\n"
+		"  -f, --foreground     stay in the foreground, log to stderr\n"
+		"  -v, --verbose        log connections, messages and pings\n"
+		"  -B, --boot-config    write the boot service files into bootdir\n"
+		"                       and exit\n"
+		"  -h, --help           this help\n"
+		"  -V, --version        version\n",
+		prog, prog);
+}
+
+static int setup_signals(struct bpm *m)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	m->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (m->signal_fd < 0)
+		return -errno;
+	return 0;
+}
+
+static void handle_signals(struct bpm *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			bpm_log(m, LOG_NOTICE, "SIGHUP: rereading %s", m->cfg_path);
+			bpm_reload(m);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			bpm_log(m, LOG_NOTICE, "%s: exiting",
+				si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			m->quit = true;
+			break;
+		}
+	}
+}
+
+static int epoll_add(struct bpm *m, int fd, void *ptr)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ptr };
+
+	return epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int run(struct bpm *m)
+{
+	struct epoll_event evs[64];
+
+	while (!m->quit) {
+		int timeout = bpm_timers(m);
+		int n;
+
+		bpm_reap(m);
+		n = epoll_wait(m->epoll_fd, evs, 64, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			struct bpm_src *src = evs[i].data.ptr;
+
+			switch (src->kind) {
+			case BPM_SRC_LISTEN:
+				bpm_accept(m);
+				break;
+			case BPM_SRC_SIGNAL:
+				handle_signals(m);
+				break;
+			case BPM_SRC_CONN:
+				bpm_conn_event(m, (struct bpm_conn *)src,
+					       evs[i].events);
+				break;
+			}
+		}
+		bpm_reap(m);
+	}
+	while (m->conns)
+		bpm_conn_close(m, m->conns, BP_REASON_SHUTDOWN,
+			       "master shutting down");
+	bpm_reap(m);
+	return 0;
+}
+
+static int boot_config(const char *cfg_path)
+{
+	struct bp_cfg cfg;
+	char err[768];
+	int ret;
+
+	ret = bp_cfg_load(&cfg, cfg_path, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	ret = bpm_boot_config(&cfg, cfg_path, BPM_LEASEDIR, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s: boot config: %s\n", prog, err);
+		bp_cfg_free(&cfg);
+		return 1;
+	}
+	/* For bproc-bootd: what it needs to start the servers. */
+	printf("bootdir=%s\n", cfg.bootdir);
+	printf("interface=%s\n", cfg.ifname);
+	printf("address=%u.%u.%u.%u\n", cfg.if_addr >> 24,
+	       (cfg.if_addr >> 16) & 0xff, (cfg.if_addr >> 8) & 0xff,
+	       cfg.if_addr & 0xff);
+	printf("dnsmasq_conf=%s/dnsmasq.conf\n", cfg.bootdir);
+	bp_cfg_free(&cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config",		required_argument,	NULL, 'c' },
+		{ "foreground",		no_argument,		NULL, 'f' },
+		{ "verbose",		no_argument,		NULL, 'v' },
+		{ "boot-config",	no_argument,		NULL, 'B' },
+		{ "help",		no_argument,		NULL, 'h' },
+		{ "version",		no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bpm m = {
+		.cfg_path = BP_CFG_PATH,
+		.bproc_fd = -1,
+		.epoll_fd = -1,
+		.listen_fd = -1,
+		.signal_fd = -1,
+		.listen_src = { BPM_SRC_LISTEN },
+		.signal_src = { BPM_SRC_SIGNAL },
+	};
+	bool foreground = false, boot = false;
+	struct bproc_master_cfg mc;
+	struct rlimit rl;
+	char err[768];
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:fvBhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			m.cfg_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'v':
+			m.verbose = true;
+			break;
+		case 'B':
+			boot = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s %s (protocol %d)\n", prog, BPM_VERSION,
+			       BP_WIRE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+	if (boot)
+		return boot_config(m.cfg_path);
+
+	ret = bp_cfg_load(&m.cfg, m.cfg_path, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	m.bproc_fd = open("/dev/bproc", O_RDWR | O_CLOEXEC);
+	if (m.bproc_fd < 0) {
+		fprintf(stderr, "%s: /dev/bproc: %s%s\n", prog, strerror(errno),
+			errno == ENOENT ? " (is the bproc module loaded?)" : "");
+		return 1;
+	}
+	mc.size = sizeof(mc);
+	mc.nodes = m.cfg.node_count;
+	if (ioctl(m.bproc_fd, BPROC_IOC_MASTER, &mc) < 0) {
+		fprintf(stderr, "%s: /dev/bproc: BPROC_IOC_MASTER: %s%s\n", prog,
+			strerror(errno),
+			errno == EBUSY ? " (another bpmaster is running)" : "");
+		return 1;
+	}
+	ret = bpm_nodes_init(&m);
+	if (ret) {
+		fprintf(stderr, "%s: node table: %s\n", prog, strerror(-ret));
+		return 1;
+	}
+	/* One socket per node: up to 4096 nodes need more than 1024 fds. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	ret = bpm_listen(m.cfg.port, &m.listen_fd);
+	if (ret) {
+		fprintf(stderr, "%s: TCP port %u: %s\n", prog, m.cfg.port,
+			strerror(-ret));
+		return 1;
+	}
+	/*
+	 * Daemonize before the signalfd and epoll exist: a signalfd watched
+	 * by epoll reports the signals of the process that added it.
+	 */
+	if (!foreground) {
+		if (daemon(0, 0)) {
+			fprintf(stderr, "%s: daemon: %s\n", prog, strerror(errno));
+			return 1;
+		}
+		openlog(prog, LOG_PID, LOG_DAEMON);
+		m.use_syslog = true;
+	}
+	ret = setup_signals(&m);
+	if (ret) {
+		bpm_log(&m, LOG_ERR, "signals: %s", strerror(-ret));
+		return 1;
+	}
+	m.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (m.epoll_fd < 0 ||
+	    (ret = epoll_add(&m, m.listen_fd, &m.listen_src)) ||
+	    (ret = epoll_add(&m, m.signal_fd, &m.signal_src))) {
+		bpm_log(&m, LOG_ERR, "epoll: %s",
+			strerror(m.epoll_fd < 0 ? errno : -ret));
+		return 1;
+	}
+	bpm_log(&m, LOG_NOTICE, "listening on port %u for %u nodes (%s)",
+		m.cfg.port, m.cfg.node_count, m.cfg_path);
+
+	ret = run(&m);
+	if (ret)
+		bpm_log(&m, LOG_ERR, "epoll_wait: %s", strerror(-ret));
+	close(m.listen_fd);
+	close(m.epoll_fd);
+	close(m.signal_fd);
+	close(m.bproc_fd);	/* the module marks every node down */
+	free(m.info);
+	free(m.node_conn);
+	bp_cfg_free(&m.cfg);
+	return ret ? 1 : 0;
+}

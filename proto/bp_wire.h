@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bproc wire protocol between bpmaster and bpslave (docs/protocol.md).
+ *
+ * Every message is a 16-byte header followed by a payload; all integers
+ * are little-endian and fixed width:
+ *
+ *   0  u32 magic    BP_WIRE_MAGIC ("BPRC")
+ *   4  u8  version  BP_WIRE_VERSION
+ *   5  u8  flags    0 (reserved)
+ *   6  u16 type     enum bp_msg_type
+ *   8  u32 length   payload bytes after the header
+ *  12  u32 id       request id chosen by the sender, echoed in replies
+ *
+ * A whole message (header + payload) is at most BP_WIRE_MAX_MSG bytes.
+ * Decoding is pure code over a byte buffer: no I/O, no allocation.
+ * Functions return a negative errno on failure:
+ *
+ *   -EPROTO           not a bproc stream (bad magic)
+ *   -EPROTONOSUPPORT  a protocol version this code does not speak
+ *   -EMSGSIZE         larger than BP_WIRE_MAX_MSG
+ *   -EBADMSG          malformed header or payload
+ *   -ENOMSG           unknown type with BP_MSG_OPTIONAL set: skip it
+ *   -EOPNOTSUPP       unknown type without BP_MSG_OPTIONAL: close
+ */
+#ifndef BP_WIRE_H
+#define BP_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BP_WIRE_MAGIC		0x43525042u	/* 'B' 'P' 'R' 'C' */
+#define BP_WIRE_VERSION		1
+#define BP_WIRE_HDR_LEN		16
+#define BP_WIRE_MAX_MSG		(1u << 20)
+#define BP_WIRE_MAX_PAYLOAD	(BP_WIRE_MAX_MSG - BP_WIRE_HDR_LEN)
+
+/* Largest encoding of any message this version defines. */
+#define BP_WIRE_ENC_MAX		1024
+
+/* Types with this bit set may be ignored by a receiver that lacks them. */
+#define BP_MSG_OPTIONAL		0x8000
+
+enum bp_msg_type {
+	BP_MSG_HELLO	= 0x0001,	/* node -> master: first message */
+	BP_MSG_WELCOME	= 0x0002,	/* master -> node: admitted */
+	BP_MSG_REJECT	= 0x0003,	/* master -> node: not admitted */
+	BP_MSG_STATUS	= 0x0004,	/* node -> master: every ping interval */
+	BP_MSG_PING	= 0x0005,	/* either way: answer with PONG */
+	BP_MSG_PONG	= 0x0006,	/* reply to PING, same id and time */
+	BP_MSG_REQUEST	= 0x0007,	/* master -> node: reboot/halt/poweroff */
+	BP_MSG_BYE	= 0x0008,	/* either way: closing, with reason */
+};
+
+/* Reason codes of REJECT and BYE. */
+enum bp_reason {
+	BP_REASON_NONE		= 0,
+	BP_REASON_VERSION	= 1,	/* protocol version not spoken */
+	BP_REASON_RANGE		= 2,	/* address outside every iprange */
+	BP_REASON_AUTH		= 3,	/* authentication failed */
+	BP_REASON_PROTOCOL	= 4,	/* malformed or unexpected message */
+	BP_REASON_SHUTDOWN	= 5,	/* sender is shutting down */
+	BP_REASON_REPLACED	= 6,	/* a newer connection took the node */
+	BP_REASON_REBOOT	= 7,	/* node goes down for a reboot */
+	BP_REASON_HALT		= 8,	/* node goes down for a halt */
+	BP_REASON_POWEROFF	= 9,	/* node goes down for a power-off */
+	BP_REASON_CONFIG	= 10,	/* configuration changed */
+	BP_REASON_MAX		= 10,
+};
+
+/* Actions of REQUEST. */
+enum bp_action {
+	BP_ACTION_REBOOT	= 1,
+	BP_ACTION_HALT		= 2,
+	BP_ACTION_POWEROFF	= 3,
+};
+
+/* Authentication methods of HELLO. */
+enum bp_auth {
+	BP_AUTH_NONE		= 0,
+};
+
+#define BP_WIRE_HWADDR_LEN	8
+#define BP_WIRE_KERNEL_LEN	64	/* with NUL; 63 bytes on the wire */
+#define BP_WIRE_MODVER_LEN	32	/* with NUL; 31 bytes on the wire */
+#define BP_WIRE_TEXT_LEN	256	/* with NUL; 255 bytes on the wire */
+#define BP_WIRE_AUTH_LEN	512
+
+/* Limits on values, checked by the encoder and the decoder. */
+#define BP_WIRE_CPUS_MAX	65536
+#define BP_WIRE_NODE_MAX	65535		/* highest node number */
+#define BP_WIRE_INTERVAL_MAX	3600000u	/* ms */
+#define BP_WIRE_TIMEOUT_MAX	86400000u	/* ms */
+
+struct bp_wire_hdr {
+	uint8_t  version;
+	uint8_t  flags;
+	uint16_t type;
+	uint32_t length;
+	uint32_t id;
+};
+
+struct bp_msg_hello {
+	uint32_t cpus;
+	uint32_t auth_method;		/* enum bp_auth */
+	uint64_t mem_total;		/* bytes */
+	uint64_t boot_time;		/* node CLOCK_REALTIME ns at boot */
+	uint8_t  hwaddr_len;
+	uint8_t  hwaddr[BP_WIRE_HWADDR_LEN];
+	char     kernel[BP_WIRE_KERNEL_LEN];
+	char     modver[BP_WIRE_MODVER_LEN];
+	uint16_t auth_len;
+	uint8_t  auth[BP_WIRE_AUTH_LEN];
+};
+
+struct bp_msg_welcome {
+	int32_t  node;
+	uint32_t ping_interval;		/* ms */
+	uint32_t ping_timeout;		/* ms */
+	uint64_t master_time;		/* master CLOCK_REALTIME ns */
+};
+
+struct bp_msg_reason {			/* REJECT and BYE */
+	uint32_t code;			/* enum bp_reason */
+	char     text[BP_WIRE_TEXT_LEN];
+};
+
+struct bp_msg_status {
+	uint32_t load[3];		/* load average * 100 */
+	uint32_t procs;
+	uint64_t mem_free;		/* bytes available */
+	uint64_t uptime;		/* ns */
+};
+
+struct bp_msg_ping {			/* PING and PONG */
+	uint64_t time;			/* sender's CLOCK_REALTIME ns */
+};
+
+struct bp_msg_request {
+	uint32_t action;		/* enum bp_action */
+};
+
+struct bp_msg {
+	uint16_t type;
+	uint32_t id;
+	union {
+		struct bp_msg_hello	hello;
+		struct bp_msg_welcome	welcome;
+		struct bp_msg_reason	reason;
+		struct bp_msg_status	status;
+		struct bp_msg_ping	ping;
+		struct bp_msg_request	request;
+	};
+};
+
+/*
+ * Look at the start of a byte stream. Returns 0 when fewer than
+ * BP_WIRE_HDR_LEN bytes are there, else the total length of the first
+ * message (header + payload; may be more than @len: read on), or a
+ * negative errno. On -EPROTONOSUPPORT @hdr is still filled in.
+ */
+ssize_t bp_wire_peek(const void *buf, size_t len, struct bp_wire_hdr *hdr);
+
+/* Decode exactly one whole message of @len bytes. */
+int bp_wire_decode(const void *buf, size_t len, struct bp_msg *msg);
+
+/*
+ * Encode @msg into @buf. Returns the length written, -ENOSPC when @cap is
+ * too small or -EINVAL when a field is out of range.
+ */
+ssize_t bp_wire_encode(const struct bp_msg *msg, void *buf, size_t cap);
+
+/* Short names for logs: "HELLO", ..., NULL for an unknown value. */
+const char *bp_wire_type_name(uint16_t type);
+const char *bp_reason_name(uint32_t code);
+
+static inline bool bp_wire_type_optional(uint16_t type)
+{
+	return type & BP_MSG_OPTIONAL;
+}
+
+#endif /* BP_WIRE_H */

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writes the seed corpus of the wire fuzz target: one file per message
+ * type plus a stream of all of them. Usage: gen_corpus DIR
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bp_wire.h"
+
+static int write_file(const char *dir, const char *name, const void *buf,
+		      size_t len)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) != (ssize_t)len) {
+		close(fd);
+		return -EIO;
+	}
+	return close(fd) ? -errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bp_msg m[8];
+	uint8_t stream[8 * BP_WIRE_ENC_MAX];
+	size_t slen = 0;
+	int ret;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_corpus DIR\n");
+		return 1;
+	}
+	memset(m, 0, sizeof(m));
+	m[0].type = BP_MSG_HELLO;
+	m[0].hello.cpus = 2;
+	m[0].hello.mem_total = 512ull << 20;
+	m[0].hello.boot_time = 1732250000000000000ull;
+	m[0].hello.hwaddr_len = 6;
+	memcpy(m[0].hello.hwaddr, "\x52\x54\x00\x12\x34\x56", 6);
+	strcpy(m[0].hello.kernel, "6.12.117-bproc");
+	strcpy(m[0].hello.modver, "1.0");
+	m[1].type = BP_MSG_WELCOME;
+	m[1].welcome.node = 3;
+	m[1].welcome.ping_interval = 5000;
+	m[1].welcome.ping_timeout = 30000;
+	m[2].type = BP_MSG_REJECT;
+	m[2].reason.code = BP_REASON_RANGE;
+	strcpy(m[2].reason.text, "10.0.0.9 is not in any iprange");
+	m[3].type = BP_MSG_STATUS;
+	m[3].status.load[0] = 100;
+	m[3].status.mem_free = 400ull << 20;
+	m[3].status.uptime = 60000000000ull;
+	m[4].type = BP_MSG_PING;
+	m[4].id = 7;
+	m[4].ping.time = 1;
+	m[5].type = BP_MSG_PONG;
+	m[5].id = 7;
+	m[5].ping.time = 1;
+	m[6].type = BP_MSG_REQUEST;
+	m[6].request.action = BP_ACTION_REBOOT;
+	m[7].type = BP_MSG_BYE;
+	m[7].reason.code = BP_REASON_SHUTDOWN;
+	strcpy(m[7].reason.text, "master exiting");
+
+	for (int i = 0; i < 8; i++) {
+		uint8_t buf[BP_WIRE_ENC_MAX];
+		ssize_t n = bp_wire_encode(&m[i], buf, sizeof(buf));
+		char name[32];
+
+		if (n < 0) {
+			fprintf(stderr, "gen_corpus: encode: %s\n", strerror((int)-n));
+			return 1;
+		}
+		snprintf(name, sizeof(name), "%s.bin",
+			 bp_wire_type_name(m[i].type));
+		ret = write_file(argv[1], name, buf, (size_t)n);
+		if (ret) {
+			fprintf(stderr, "gen_corpus: %s/%s: %s\n", argv[1], name,
+				strerror(-ret));
+			return 1;
+		}
+		memcpy(stream + slen, buf, (size_t)n);
+		slen += (size_t)n;
+	}
+	ret = write_file(argv[1], "stream.bin", stream, slen);
+	if (ret) {
+		fprintf(stderr, "gen_corpus: %s/stream.bin: %s\n", argv[1],
+			strerror(-ret));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bproc wire codec: pure encode/decode over byte buffers. See bp_wire.h
+ * for the conventions and docs/protocol.md for the message layouts.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bp_wire.h"
+
+struct rd {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+struct wr {
+	uint8_t *p;
+	size_t left;
+	bool full;
+};
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static const uint8_t *rd_take(struct rd *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || n > r->left) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+static uint8_t rd_u8(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 1);
+
+	return p ? p[0] : 0;
+}
+
+static uint16_t rd_u16(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 2);
+
+	return p ? get_le16(p) : 0;
+}
+
+static uint32_t rd_u32(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 4);
+
+	return p ? get_le32(p) : 0;
+}
+
+static uint64_t rd_u64(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 8);
+
+	return p ? get_le64(p) : 0;
+}
+
+/* Text: printable, no NUL and no control characters (log safety). */
+static bool text_ok(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A u16-length-prefixed string of at most @cap - 1 bytes into @out. */
+static void rd_str(struct rd *r, char *out, size_t cap)
+{
+	uint16_t n = rd_u16(r);
+	const uint8_t *p;
+
+	if (r->bad)
+		return;
+	if (n >= cap) {
+		r->bad = true;
+		return;
+	}
+	p = rd_take(r, n);
+	if (!p || !text_ok(p, n)) {
+		r->bad = true;
+		return;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static uint8_t *wr_take(struct wr *w, size_t n)
+{
+	uint8_t *p = w->p;
+
+	if (w->full || n > w->left) {
+		w->full = true;
+		return NULL;
+	}
+	w->p += n;
+	w->left -= n;
+	return p;
+}
+
+static void wr_u8(struct wr *w, uint8_t v)
+{
+	uint8_t *p = wr_take(w, 1);
+
+	if (p)
+		p[0] = v;
+}
+
+static void wr_u16(struct wr *w, uint16_t v)
+{
+	uint8_t *p = wr_take(w, 2);
+
+	if (p)
+		put_le16(p, v);
+}
+
+static void wr_u32(struct wr *w, uint32_t v)
+{
+	uint8_t *p = wr_take(w, 4);
+
+	if (p)
+		put_le32(p, v);
+}
+
+static void wr_u64(struct wr *w, uint64_t v)
+{
+	uint8_t *p = wr_take(w, 8);
+
+	if (p)
+		put_le64(p, v);
+}
+
+static void wr_bytes(struct wr *w, const void *s, size_t n)
+{
+	uint8_t *p = wr_take(w, n);
+
+	if (p && n)
+		memcpy(p, s, n);
+}
+
+/* Returns -EINVAL when the C string in @s (of buffer size @cap) is bad. */
+static int wr_str(struct wr *w, const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	if (n >= cap || !text_ok((const uint8_t *)s, n))
+		return -EINVAL;
+	wr_u16(w, (uint16_t)n);
+	wr_bytes(w, s, n);
+	return 0;
+}
+
+static const char *const type_names[] = {
+	[BP_MSG_HELLO]		= "HELLO",
+	[BP_MSG_WELCOME]	= "WELCOME",
+	[BP_MSG_REJECT]		= "REJECT",
+	[BP_MSG_STATUS]		= "STATUS",
+	[BP_MSG_PING]		= "PING",
+	[BP_MSG_PONG]		= "PONG",
+	[BP_MSG_REQUEST]	= "REQUEST",
+	[BP_MSG_BYE]		= "BYE",
+};
+
+const char *bp_wire_type_name(uint16_t type)
+{
+	if (type >= sizeof(type_names) / sizeof(type_names[0]))
+		return NULL;
+	return type_names[type];
+}
+
+static const char *const reason_names[] = {
+	[BP_REASON_NONE]	= "none",
+	[BP_REASON_VERSION]	= "protocol version",
+	[BP_REASON_RANGE]	= "address not in any iprange",
+	[BP_REASON_AUTH]	= "authentication failed",
+	[BP_REASON_PROTOCOL]	= "protocol error",
+	[BP_REASON_SHUTDOWN]	= "shutting down",
+	[BP_REASON_REPLACED]	= "replaced by a new connection",
+	[BP_REASON_REBOOT]	= "reboot",
+	[BP_REASON_HALT]	= "halt",
+	[BP_REASON_POWEROFF]	= "power-off",
+	[BP_REASON_CONFIG]	= "configuration changed",
+};
+
+const char *bp_reason_name(uint32_t code)
+{
+	if (code > BP_REASON_MAX)
+		return NULL;
+	return reason_names[code];
+}
+
+ssize_t bp_wire_peek(const void *buf, size_t len, struct bp_wire_hdr *hdr)
+{
+	const uint8_t *p = buf;
+
+	if (len >= 4 && get_le32(p) != BP_WIRE_MAGIC)
+		return -EPROTO;
+	if (len < BP_WIRE_HDR_LEN)
+		return 0;
+	hdr->version = p[4];
+	hdr->flags = p[5];
+	hdr->type = get_le16(p + 6);
+	hdr->length = get_le32(p + 8);
+	hdr->id = get_le32(p + 12);
+	if (hdr->version != BP_WIRE_VERSION)
+		return -EPROTONOSUPPORT;
+	if (hdr->flags)
+		return -EBADMSG;
+	if (hdr->length > BP_WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	return BP_WIRE_HDR_LEN + (ssize_t)hdr->length;
+}
+
+static bool reason_ok(uint32_t code)
+{
+	return code != BP_REASON_NONE && code <= BP_REASON_MAX;
+}
+
+static bool action_ok(uint32_t action)
+{
+	return action >= BP_ACTION_REBOOT && action <= BP_ACTION_POWEROFF;
+}
+
+static bool welcome_ok(const struct bp_msg_welcome *w)
+{
+	return w->node >= 0 && w->node <= BP_WIRE_NODE_MAX &&
+	       w->ping_interval >= 1 &&
+	       w->ping_interval <= BP_WIRE_INTERVAL_MAX &&
+	       w->ping_timeout > w->ping_interval &&
+	       w->ping_timeout <= BP_WIRE_TIMEOUT_MAX;
+}
+
+static bool hello_ok(const struct bp_msg_hello *h)
+{
+	if (h->cpus < 1 || h->cpus > BP_WIRE_CPUS_MAX)
+		return false;
+	if (h->hwaddr_len > BP_WIRE_HWADDR_LEN)
+		return false;
+	for (size_t i = h->hwaddr_len; i < BP_WIRE_HWADDR_LEN; i++)
+		if (h->hwaddr[i])
+			return false;
+	if (h->auth_len > BP_WIRE_AUTH_LEN)
+		return false;
+	/* No method defined yet carries data. */
+	if (h->auth_method == BP_AUTH_NONE && h->auth_len)
+		return false;
+	return true;
+}
+
+static int decode_hello(struct rd *r, struct bp_msg_hello *h)
+{
+	const uint8_t *p;
+
+	h->cpus = rd_u32(r);
+	h->auth_method = rd_u32(r);
+	h->mem_total = rd_u64(r);
+	h->boot_time = rd_u64(r);
+	h->hwaddr_len = rd_u8(r);
+	for (int i = 0; i < 3; i++)
+		if (rd_u8(r))
+			return -EBADMSG;	/* reserved */
+	p = rd_take(r, BP_WIRE_HWADDR_LEN);
+	if (p)
+		memcpy(h->hwaddr, p, BP_WIRE_HWADDR_LEN);
+	rd_str(r, h->kernel, sizeof(h->kernel));
+	rd_str(r, h->modver, sizeof(h->modver));
+	h->auth_len = rd_u16(r);
+	if (r->bad || h->auth_len > BP_WIRE_AUTH_LEN)
+		return -EBADMSG;
+	p = rd_take(r, h->auth_len);
+	if (p && h->auth_len)
+		memcpy(h->auth, p, h->auth_len);
+	if (r->bad || !hello_ok(h))
+		return -EBADMSG;
+	return 0;
+}
+
+static int decode_payload(struct rd *r, struct bp_msg *m)
+{
+	switch (m->type) {
+	case BP_MSG_HELLO:
+		return decode_hello(r, &m->hello);
+	case BP_MSG_WELCOME:
+		m->welcome.node = (int32_t)rd_u32(r);
+		m->welcome.ping_interval = rd_u32(r);
+		m->welcome.ping_timeout = rd_u32(r);
+		if (rd_u32(r))
+			return -EBADMSG;	/* reserved */
+		m->welcome.master_time = rd_u64(r);
+		if (r->bad || !welcome_ok(&m->welcome))
+			return -EBADMSG;
+		return 0;
+	case BP_MSG_REJECT:
+	case BP_MSG_BYE:
+		m->reason.code = rd_u32(r);
+		rd_str(r, m->reason.text, sizeof(m->reason.text));
+		if (r->bad || !reason_ok(m->reason.code))
+			return -EBADMSG;
+		return 0;
+	case BP_MSG_STATUS:
+		for (int i = 0; i < 3; i++)
+			m->status.load[i] = rd_u32(r);
+		m->status.procs = rd_u32(r);
+		m->status.mem_free = rd_u64(r);
+		m->status.uptime = rd_u64(r);
+		return r->bad ? -EBADMSG : 0;
+	case BP_MSG_PING:
+	case BP_MSG_PONG:
+		m->ping.time = rd_u64(r);
+		return r->bad ? -EBADMSG : 0;
+	case BP_MSG_REQUEST:
+		m->request.action = rd_u32(r);
+		if (rd_u32(r))
+			return -EBADMSG;	/* reserved */
+		if (r->bad || !action_ok(m->request.action))
+			return -EBADMSG;
+		return 0;
+	default:
+		return bp_wire_type_optional(m->type) ? -ENOMSG : -EOPNOTSUPP;
+	}
+}
+
+int bp_wire_decode(const void *buf, size_t len, struct bp_msg *msg)
+{
+	struct bp_wire_hdr hdr;
+	struct rd r;
+	ssize_t total;
+
+	total = bp_wire_peek(buf, len, &hdr);
+	if (total < 0)
+		return (int)total;
+	if (total == 0 || (size_t)total != len)
+		return -EBADMSG;
+	memset(msg, 0, sizeof(*msg));
+	msg->type = hdr.type;
+	msg->id = hdr.id;
+	r.p = (const uint8_t *)buf + BP_WIRE_HDR_LEN;
+	r.left = hdr.length;
+	r.bad = false;
+	/*
+	 * Bytes after the fields this version knows are ignored: later
+	 * versions may only append fields (docs/protocol.md).
+	 */
+	return decode_payload(&r, msg);
+}
+
+static int encode_hello(struct wr *w, const struct bp_msg_hello *h)
+{
+	if (!hello_ok(h))
+		return -EINVAL;
+	wr_u32(w, h->cpus);
+	wr_u32(w, h->auth_method);
+	wr_u64(w, h->mem_total);
+	wr_u64(w, h->boot_time);
+	wr_u8(w, h->hwaddr_len);
+	wr_bytes(w, "\0\0\0", 3);
+	wr_bytes(w, h->hwaddr, BP_WIRE_HWADDR_LEN);
+	if (wr_str(w, h->kernel, sizeof(h->kernel)) ||
+	    wr_str(w, h->modver, sizeof(h->modver)))
+		return -EINVAL;
+	wr_u16(w, h->auth_len);
+	wr_bytes(w, h->auth, h->auth_len);
+	return 0;
+}
+
+static int encode_payload(struct wr *w, const struct bp_msg *m)
+{
+	switch (m->type) {
+	case BP_MSG_HELLO:
+		return encode_hello(w, &m->hello);
+	case BP_MSG_WELCOME:
+		if (!welcome_ok(&m->welcome))
+			return -EINVAL;
+		wr_u32(w, (uint32_t)m->welcome.node);
+		wr_u32(w, m->welcome.ping_interval);
+		wr_u32(w, m->welcome.ping_timeout);
+		wr_u32(w, 0);
+		wr_u64(w, m->welcome.master_time);
+		return 0;
+	case BP_MSG_REJECT:
+	case BP_MSG_BYE:
+		if (!reason_ok(m->reason.code))
+			return -EINVAL;
+		wr_u32(w, m->reason.code);
+		return wr_str(w, m->reason.text, sizeof(m->reason.text));
+	case BP_MSG_STATUS:
+		for (int i = 0; i < 3; i++)
+			wr_u32(w, m->status.load[i]);
+		wr_u32(w, m->status.procs);
+		wr_u64(w, m->status.mem_free);
+		wr_u64(w, m->status.uptime);
+		return 0;
+	case BP_MSG_PING:
+	case BP_MSG_PONG:
+		wr_u64(w, m->ping.time);
+		return 0;
+	case BP_MSG_REQUEST:
+		if (!action_ok(m->request.action))
+			return -EINVAL;
+		wr_u32(w, m->request.action);
+		wr_u32(w, 0);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+ssize_t bp_wire_encode(const struct bp_msg *msg, void *buf, size_t cap)
+{
+	struct wr w;
+	uint8_t *p = buf;
+	size_t len;
+	int ret;
+
+	if (cap < BP_WIRE_HDR_LEN)
+		return -ENOSPC;
+	w.p = p + BP_WIRE_HDR_LEN;
+	w.left = cap - BP_WIRE_HDR_LEN;
+	w.full = false;
+	ret = encode_payload(&w, msg);
+	if (ret)
+		return ret;
+	if (w.full)
+		return -ENOSPC;
+	len = (size_t)(w.p - p);
+	put_le32(p, BP_WIRE_MAGIC);
+	p[4] = BP_WIRE_VERSION;
+	p[5] = 0;
+	put_le16(p + 6, msg->type);
+	put_le32(p + 8, (uint32_t)(len - BP_WIRE_HDR_LEN));
+	put_le32(p + 12, msg->id);
+	return (ssize_t)len;
+}
