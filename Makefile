@@ -57,6 +57,8 @@ bootimg: kernel kmod tools
 selftests: libbproc
 	$(MAKE) -C selftests/bproc
 
+# make itself can only exit 0 or 2: a script's own status is printed by the
+# harness ("master reported exit status N") and by make ("Error N").
 cluster: deps all
 	@harness/cluster.py --nodes $(NODES) \
 		$(if $(RUN),--run $(RUN),--run harness/show-cluster.sh \

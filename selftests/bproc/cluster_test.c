@@ -253,6 +253,29 @@ static void wait_state(struct __test_metadata *_metadata, int fd, int nodes,
 }
 
 /*
+ * Cut a node's link through the control channel: the master declares it
+ * down while the others stay up; restore the link: bpslave notices the
+ * silent master, reconnects by itself and the node is up again.
+ */
+TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
+{
+	double limit = 5.0 * (self->ping_timeout + self->ping_interval);
+	char buf[256];
+	int victim = 0;
+
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
+			victim)) TH_LOG("%s", buf);
+	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_DOWN,
+		   limit);
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl state node%d", victim));
+	EXPECT_STREQ("running link down", buf);
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
+			victim)) TH_LOG("%s", buf);
+	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_UP,
+		   limit);
+}
+
+/*
  * Runs last (harness order is definition order). Down must come within the
  * ping timeout plus one interval; 5x slack for a loaded TCG host.
  */
