@@ -6,10 +6,12 @@
 #
 #   gen-filelist.sh --outdir DIR --srcdir DIR --nodeinit FILE
 #                   --bpslave FILE --module FILE --busybox FILE
-#                   --release KERNELRELEASE
+#                   --release KERNELRELEASE [--testdir DIR]
 #
 # Checks that every program is statically linked (the node has no libc)
-# and that the module was built for KERNELRELEASE.
+# and that the module was built for KERNELRELEASE. With --testdir, every
+# executable file in DIR (the selftests' node helpers, bptest-*) goes to
+# /usr/lib/bproc-test/ in the image; a missing DIR adds nothing.
 set -euo pipefail
 
 prog=gen-filelist.sh
@@ -19,6 +21,7 @@ die() {
 }
 
 outdir='' srcdir='' nodeinit='' bpslave='' module='' busybox='' release=''
+testdir=''
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "$1 needs a value"
 	case $1 in
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--module) module=$2 ;;
 	--busybox) busybox=$2 ;;
 	--release) release=$2 ;;
+	--testdir) testdir=$2 ;;
 	*) die "unknown option '$1'" ;;
 	esac
 	shift 2
@@ -36,7 +40,15 @@ done
 for v in outdir srcdir nodeinit bpslave module busybox release; do
 	[ -n "${!v}" ] || die "--$v is required"
 done
-for f in "$nodeinit" "$bpslave" "$module" "$busybox" "$srcdir/udhcpc.script" "$outdir"; do
+# Test helpers: the executable files in --testdir, if it exists.
+helpers=()
+if [ -n "$testdir" ] && [ -d "$testdir" ]; then
+	for f in "$testdir"/*; do
+		[ -f "$f" ] && [ -x "$f" ] && helpers+=("$f")
+	done
+fi
+for f in "$nodeinit" "$bpslave" "$module" "$busybox" "$srcdir/udhcpc.script" "$outdir" \
+	${helpers[@]+"${helpers[@]}"}; do
 	[[ $f != *[[:space:]\$]* ]] || die "'$f': white space or '\$' in a path does not fit a file list"
 done
 for f in "$nodeinit" "$bpslave" "$module" "$busybox" "$srcdir/udhcpc.script"; do
@@ -44,7 +56,7 @@ for f in "$nodeinit" "$bpslave" "$module" "$busybox" "$srcdir/udhcpc.script"; do
 done
 
 # The node image has no dynamic loader and no libc.
-for f in "$nodeinit" "$bpslave" "$busybox"; do
+for f in "$nodeinit" "$bpslave" "$busybox" ${helpers[@]+"${helpers[@]}"}; do
 	hdr=$(readelf -lh "$f" 2>/dev/null) || die "$f: not an ELF file"
 	grep -q 'Type:[[:space:]]*EXEC\|Type:[[:space:]]*DYN' <<<"$hdr" ||
 		die "$f: not an executable"
@@ -102,6 +114,14 @@ file /etc/passwd $outdir/passwd 0644 0 0
 file /etc/group $outdir/group 0644 0 0
 file /etc/hosts $outdir/hosts 0644 0 0
 LIST
+
+if [ ${#helpers[@]} -gt 0 ]; then
+	echo "dir /usr/lib 0755 0 0"
+	echo "dir /usr/lib/bproc-test 0755 0 0"
+	for f in "${helpers[@]}"; do
+		echo "file /usr/lib/bproc-test/${f##*/} $f 0755 0 0"
+	done
+fi
 
 # Every applet busybox has, at the path it wants, except its own init
 # (nodeinit is /init) and anything that would shadow our files.

@@ -27,6 +27,7 @@ enum bpm_src_kind {
 	BPM_SRC_LISTEN,
 	BPM_SRC_SIGNAL,
 	BPM_SRC_CONN,
+	BPM_SRC_BPROC,		/* process messages on the master file */
 };
 
 struct bpm_src {
@@ -66,6 +67,10 @@ struct bpm {
 	int signal_fd;
 	struct bpm_src listen_src;
 	struct bpm_src signal_src;
+	struct bpm_src bproc_src;
+	uint8_t *kbuf;			/* BPROC_MSG_MAX: one process message */
+	bool procs;			/* the module queues process messages */
+	uint32_t unsupported;		/* 1 << type: module said EOPNOTSUPP */
 	struct bpm_conn *conns;		/* every open connection */
 	struct bpm_conn *dead;		/* closed, to free */
 	struct bpm_conn **node_conn;	/* [cfg.node_count]: ACTIVE conn or NULL */
@@ -106,6 +111,12 @@ int bpm_conn_send(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg);
 int bpm_send_welcome(struct bpm *m, struct bpm_conn *c);
 int bpm_timers(struct bpm *m);
 void bpm_reap(struct bpm *m);
+
+/* proc.c: process messages between the module and the nodes */
+int bpm_procs_init(struct bpm *m);
+void bpm_kmod_readable(struct bpm *m);
+void bpm_proc_from_node(struct bpm *m, struct bpm_conn *c,
+			const struct bp_msg_proc *p);
 
 /* reload.c */
 void bpm_reload(struct bpm *m);

@@ -403,6 +403,9 @@ static void handle_msg(struct bpm *m, struct bpm_conn *c, const struct bp_msg *m
 			bpm_debug(m, "node %d: ping round trip %llu us", c->node,
 				  (unsigned long long)(bpm_now_real() - msg->ping.time) / 1000);
 		break;
+	case BP_MSG_PROC:
+		bpm_proc_from_node(m, c, &msg->proc);
+		break;
 	case BP_MSG_BYE:
 		bpm_conn_close(m, c, BP_REASON_NONE, "bye from the node: %s",
 			       msg->reason.text[0] ? msg->reason.text :

@@ -109,6 +109,9 @@ static int run(struct bpm *m)
 				bpm_conn_event(m, (struct bpm_conn *)src,
 					       evs[i].events);
 				break;
+			case BPM_SRC_BPROC:
+				bpm_kmod_readable(m);
+				break;
 			}
 		}
 		bpm_reap(m);
@@ -167,6 +170,7 @@ int main(int argc, char **argv)
 		.signal_fd = -1,
 		.listen_src = { BPM_SRC_LISTEN },
 		.signal_src = { BPM_SRC_SIGNAL },
+		.bproc_src = { BPM_SRC_BPROC },
 	};
 	bool foreground = false, boot = false;
 	struct bproc_master_cfg mc;
@@ -268,6 +272,12 @@ int main(int argc, char **argv)
 			strerror(m.epoll_fd < 0 ? errno : -ret));
 		return 1;
 	}
+	ret = bpm_procs_init(&m);
+	if (ret) {
+		bpm_log(&m, LOG_ERR, "/dev/bproc: process messages: %s",
+			strerror(-ret));
+		return 1;
+	}
 	bpm_log(&m, LOG_NOTICE, "listening on port %u for %u nodes (%s)",
 		m.cfg.port, m.cfg.node_count, m.cfg_path);
 
@@ -278,6 +288,7 @@ int main(int argc, char **argv)
 	close(m.epoll_fd);
 	close(m.signal_fd);
 	close(m.bproc_fd);	/* the module marks every node down */
+	free(m.kbuf);
 	free(m.info);
 	free(m.node_conn);
 	bp_cfg_free(&m.cfg);

@@ -23,6 +23,9 @@
 #include <linux/uaccess.h>
 
 #include "dev.h"
+#include "ghost.h"
+#include "masq.h"
+#include "msg.h"
 #include "nodes.h"
 #include "slave.h"
 #include "version.h"
@@ -125,10 +128,15 @@ static long bproc_dev_master(struct file *file, void __user *ubuf)
 		err = -EBUSY;
 	} else {
 		err = bproc_nodes_master_attach(file, cfg.nodes);
-		if (!err)
+		if (!err) {
 			bf->role = BPROC_ROLE_MASTER;
+			bproc_msg_open();
+		}
 	}
 	mutex_unlock(&bf->lock);
+	/* A fresh table has every node down: so are their processes. */
+	if (!err)
+		bproc_ghost_node_down(BPROC_GHOST_ALL_NODES, EHOSTDOWN);
 	return err;
 }
 
@@ -231,6 +239,65 @@ static long bproc_dev_slave_get(struct file *file, void __user *ubuf)
 	return bproc_dev_copy_out(ubuf, usize, &cfg, sizeof(cfg));
 }
 
+static long bproc_dev_rexec(void __user *ubuf)
+{
+	struct bproc_rexec req;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_copy_in(&req, sizeof(req), BPROC_REXEC_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	return bproc_ghost_rexec(&req);
+}
+
+/* The instance of a node-side file, or NULL; pinned by the open file. */
+static struct bproc_slave *bproc_dev_slave_of(struct file *file)
+{
+	struct bproc_file *bf = file->private_data;
+	struct bproc_slave *slave;
+
+	mutex_lock(&bf->lock);
+	slave = bf->role == BPROC_ROLE_SLAVE ? bf->slave : NULL;
+	mutex_unlock(&bf->lock);
+	return slave;
+}
+
+static long bproc_dev_masq(struct file *file, void __user *ubuf)
+{
+	struct bproc_slave *slave;
+	struct bproc_masq req;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_copy_in(&req, sizeof(req), BPROC_MASQ_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	slave = bproc_dev_slave_of(file);
+	if (!slave)
+		return -EPERM;
+	return bproc_masq_register(slave, &req);
+}
+
+static long bproc_dev_signal(struct file *file, void __user *ubuf)
+{
+	struct bproc_slave *slave;
+	struct bproc_signal req;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_copy_in(&req, sizeof(req), BPROC_SIGNAL_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	slave = bproc_dev_slave_of(file);
+	if (!slave)
+		return -EPERM;
+	return bproc_masq_signal(slave, &req);
+}
+
 static long bproc_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -253,9 +320,51 @@ static long bproc_dev_ioctl(struct file *file, unsigned int cmd,
 		return bproc_dev_slave(file, ubuf);
 	case BPROC_IOC_ANYSIZE(BPROC_IOC_SLAVE_GET):
 		return bproc_dev_slave_get(file, ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_REXEC):
+		return bproc_dev_rexec(ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_MASQ):
+		return bproc_dev_masq(file, ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_SIGNAL):
+		return bproc_dev_signal(file, ubuf);
 	default:
 		return -ENOTTY;
 	}
+}
+
+static bool bproc_dev_is_master(struct file *file)
+{
+	struct bproc_file *bf = file->private_data;
+	bool master;
+
+	mutex_lock(&bf->lock);
+	master = bf->role == BPROC_ROLE_MASTER;
+	mutex_unlock(&bf->lock);
+	return master;
+}
+
+/* Messages for the nodes: only the master daemon's file reads them. */
+static ssize_t bproc_dev_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	if (!bproc_dev_is_master(file))
+		return -EPERM;
+	return bproc_msg_read(file, buf, len);
+}
+
+/* Messages from the nodes: only on the master daemon's file. */
+static ssize_t bproc_dev_write(struct file *file, const char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	if (!bproc_dev_is_master(file))
+		return -EPERM;
+	return bproc_msg_write(buf, len);
+}
+
+static __poll_t bproc_dev_poll(struct file *file, poll_table *pt)
+{
+	if (!bproc_dev_is_master(file))
+		return EPOLLERR;
+	return bproc_msg_poll(file, pt);
 }
 
 static int bproc_dev_open(struct inode *inode, struct file *file)
@@ -276,8 +385,12 @@ static int bproc_dev_release(struct inode *inode, struct file *file)
 {
 	struct bproc_file *bf = file->private_data;
 
-	if (bf->role == BPROC_ROLE_MASTER)
+	if (bf->role == BPROC_ROLE_MASTER) {
 		bproc_nodes_master_detach(file);
+		bproc_msg_close();
+		/* bpmaster is gone: every ghost exits as killed by SIGKILL. */
+		bproc_ghost_node_down(BPROC_GHOST_ALL_NODES, ENOTCONN);
+	}
 	bproc_slave_destroy(bf->slave);
 	mutex_destroy(&bf->lock);
 	kfree(bf);
@@ -290,6 +403,9 @@ static const struct file_operations bproc_dev_fops = {
 	.open		= bproc_dev_open,
 	.release	= bproc_dev_release,
 	.unlocked_ioctl	= bproc_dev_ioctl,
+	.read		= bproc_dev_read,
+	.write		= bproc_dev_write,
+	.poll		= bproc_dev_poll,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };

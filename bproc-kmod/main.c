@@ -7,6 +7,7 @@
 #include <linux/module.h>
 
 #include "dev.h"
+#include "hooks.h"
 #include "nodes.h"
 #include "version.h"
 
@@ -14,9 +15,14 @@ static int __init bproc_init(void)
 {
 	int err;
 
-	err = bproc_dev_init();
+	err = bproc_hooks_init();
 	if (err)
 		return err;
+	err = bproc_dev_init();
+	if (err) {
+		bproc_hooks_exit();
+		return err;
+	}
 	pr_info("version %s loaded (ABI %d)\n", BPROC_MODULE_VERSION,
 		BPROC_ABI_VERSION);
 	return 0;
@@ -25,6 +31,7 @@ static int __init bproc_init(void)
 static void __exit bproc_exit(void)
 {
 	bproc_dev_exit();
+	bproc_hooks_exit();
 	bproc_nodes_cleanup();
 	pr_info("unloaded\n");
 }

@@ -13,6 +13,7 @@
  * an entry's state changes (the value the master passes is ignored).
  */
 
+#include <linux/cred.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
@@ -21,8 +22,16 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
+#include "ghost.h"
 #include "nodes.h"
+
+/* Processes run on a node in these states; leaving them ends them. */
+static bool bproc_nodes_runs(u32 state)
+{
+	return state == BPROC_NODE_UP || state == BPROC_NODE_UNAVAILABLE;
+}
 
 /*
  * bproc_nodes_lock protects bproc_nodes, bproc_nodes_len, every entry of
@@ -181,6 +190,7 @@ int bproc_nodes_set(const struct file *owner,
 {
 	struct bproc_node_info ni = *info;
 	struct bproc_node_info *e;
+	bool down = false;
 	int err;
 
 	err = bproc_nodes_check(&ni);
@@ -198,12 +208,16 @@ int bproc_nodes_set(const struct file *owner,
 		goto out;
 
 	e = &bproc_nodes[ni.node];
+	down = bproc_nodes_runs(e->state) && !bproc_nodes_runs(ni.state);
 	ni.size = sizeof(ni);
 	ni.state_since = ni.state == e->state ? e->state_since :
 						 ktime_get_real_ns();
 	*e = ni;
 out:
 	mutex_unlock(&bproc_nodes_lock);
+	/* After the state change: a REXEC checking later sees it. */
+	if (down)
+		bproc_ghost_node_down(ni.node, EHOSTDOWN);
 	return err;
 }
 
@@ -239,6 +253,54 @@ u32 bproc_nodes_count(void)
 	len = bproc_nodes_len;
 	mutex_unlock(&bproc_nodes_lock);
 	return len;
+}
+
+/**
+ * bproc_nodes_may_rexec - may the caller start a process on @node?
+ * @node: node number
+ *
+ * Like execute permission on a file: root (effective uid 0) always, the
+ * node's owner by mode 0100, its group by 0010, others by 0001. Only
+ * root may use a node that is unavailable.
+ *
+ * Return: 0; -ENOTCONN without a master daemon; -ENODEV for a node
+ * outside the table; -EHOSTDOWN when it is not up; -EACCES.
+ */
+int bproc_nodes_may_rexec(s32 node)
+{
+	bool root = uid_eq(current_euid(), GLOBAL_ROOT_UID);
+	const struct bproc_node_info *e;
+	u32 bits;
+	int err = 0;
+
+	mutex_lock(&bproc_nodes_lock);
+	if (!bproc_nodes_master) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (node < 0 || (u32)node >= bproc_nodes_len) {
+		err = -ENODEV;
+		goto out;
+	}
+	e = &bproc_nodes[node];
+	if (e->state != BPROC_NODE_UP &&
+	    !(e->state == BPROC_NODE_UNAVAILABLE && root)) {
+		err = -EHOSTDOWN;
+		goto out;
+	}
+	if (root)
+		goto out;
+	if (uid_eq(current_euid(), make_kuid(&init_user_ns, e->uid)))
+		bits = e->mode >> 6;
+	else if (in_egroup_p(make_kgid(&init_user_ns, e->gid)))
+		bits = e->mode >> 3;
+	else
+		bits = e->mode;
+	if (!(bits & 1))
+		err = -EACCES;
+out:
+	mutex_unlock(&bproc_nodes_lock);
+	return err;
 }
 
 /* Module exit: every file is closed, so nobody holds the master role. */

@@ -13,6 +13,7 @@ int bproc_nodes_set(const struct file *owner,
 		    const struct bproc_node_info *info);
 int bproc_nodes_get(s32 node, struct bproc_node_info *info);
 u32 bproc_nodes_count(void);
+int bproc_nodes_may_rexec(s32 node);
 void bproc_nodes_cleanup(void);
 
 #endif /* _BPROC_NODES_H */

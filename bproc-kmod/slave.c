@@ -5,6 +5,7 @@
  * long as the /dev/bproc file that created it.
  */
 
+#include <linux/atomic.h>
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/slab.h>
@@ -12,6 +13,9 @@
 #include <linux/string.h>
 
 #include "slave.h"
+
+/* Instance ids: masq.c tells the processes of one instance by it. */
+static atomic64_t bproc_slave_ids = ATOMIC64_INIT(0);
 
 /**
  * bproc_slave_check - validate a configuration from user space
@@ -67,6 +71,7 @@ struct bproc_slave *bproc_slave_create(const struct bproc_slave_cfg *cfg)
 	if (!slave)
 		return ERR_PTR(-ENOMEM);
 	bproc_slave_configure(slave, cfg);
+	slave->id = atomic64_inc_return(&bproc_slave_ids);
 	return slave;
 }
 

@@ -14,6 +14,7 @@
  */
 struct bproc_slave {
 	struct bproc_slave_cfg cfg;	/* as last set by BPROC_IOC_SLAVE */
+	u64 id;				/* unique per instance, never reused */
 };
 
 int bproc_slave_check(const struct bproc_slave_cfg *cfg);

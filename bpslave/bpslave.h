@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/types.h>
+
+#include <linux/bproc.h>
 
 #include "bp_stream.h"
 #include "bp_wire.h"
@@ -30,6 +33,13 @@ struct bps_facts {
 	uint64_t boot_time;		/* CLOCK_REALTIME ns */
 };
 
+/* A process started for the master (docs/ghosts.md). */
+struct bps_proc {
+	pid_t outer;			/* pid in bpslave's own namespace */
+	int32_t pid;			/* the master's pid = pid in the masq ns */
+	char state;			/* state letter last reported */
+};
+
 struct bps {
 	struct sockaddr_in master;
 	char master_str[INET_ADDRSTRLEN + 8];	/* "ADDR:PORT" */
@@ -38,6 +48,14 @@ struct bps {
 	int signal_fd;
 	struct bps_facts facts;
 	bool quit;
+	/* The masquerade pid namespace and the processes in it (procs.c). */
+	int own_ns_fd;			/* bpslave's pid namespace */
+	int reaper_fd;			/* write end of the reaper's life pipe */
+	pid_t reaper;			/* the namespace's pid 1 (outer pid), 0: none */
+	struct bps_proc *procs;
+	size_t nprocs, cap;
+	bool masq_unsupported;		/* module lacks BPROC_IOC_MASQ: logged */
+	bool signal_unsupported;	/* module lacks BPROC_IOC_SIGNAL: logged */
 };
 
 /* Outcome of one session with the master. */
@@ -57,6 +75,18 @@ int bps_parse_btime(const char *text, uint64_t *btime);
 int bps_gather_facts(int bproc_fd, struct bps_facts *f);
 int bps_read_status(struct bp_msg_status *st);
 int bps_local_hwaddr(int sock, uint8_t *hwaddr, uint8_t *len);
+
+int bps_parse_pid_stat(const char *text, long hz, long page_size,
+		       struct bproc_msg_pstatus *ps);
+
+/* procs.c */
+int bps_ns_start(struct bps *s);
+void bps_ns_stop(struct bps *s);
+int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req);
+void bps_signal(struct bps *s, const struct bp_msg_proc *req);
+int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out);
+int bps_pstatus(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out);
+struct bps_proc *bps_proc_find(struct bps *s, int32_t pid);
 
 /* session.c */
 enum bps_end bps_session(struct bps *s);

@@ -276,3 +276,53 @@ int bps_local_hwaddr(int sock, uint8_t *hwaddr, uint8_t *len)
 	freeifaddrs(ifs);
 	return ret;
 }
+
+/*
+ * /proc/PID/stat of a process into a PSTATUS payload. @hz is the clock
+ * tick rate, @page_size the page size. The command name may hold spaces
+ * and parentheses: the fields start after the last ')'.
+ */
+int bps_parse_pid_stat(const char *text, long hz, long page_size,
+		       struct bproc_msg_pstatus *ps)
+{
+	const char *p = strrchr(text, ')');
+	uint64_t v[21];
+	char state;
+
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ' || hz <= 0 ||
+	    page_size <= 0)
+		return -EINVAL;
+	state = p[2];
+	if (state <= 0x20 || state >= 0x7f)
+		return -EINVAL;
+	p += 4;
+	/* Fields 4..24 of proc(5); some may be negative (priority, nice). */
+	for (int i = 0; i < 21; i++) {
+		const char *end;
+
+		if (*p == '-')
+			p++;
+		if (!parse_u64(p, &end, &v[i]) || (*end != ' ' && *end != '\n' &&
+						   *end != '\0'))
+			return -EINVAL;
+		p = end;
+		if (i < 20) {
+			if (*p != ' ')
+				return -EINVAL;
+			p++;
+		}
+	}
+	/* v[i] is field i + 4: minflt 10, majflt 12, utime 14, stime 15,
+	 * num_threads 20, starttime 22, vsize 23, rss 24. */
+	memset(ps, 0, sizeof(*ps));
+	ps->state = (uint8_t)state;
+	ps->minflt = v[6];
+	ps->majflt = v[8];
+	ps->utime_ns = v[10] * (1000000000ull / (uint64_t)hz);
+	ps->stime_ns = v[11] * (1000000000ull / (uint64_t)hz);
+	ps->threads = (uint32_t)v[16];
+	ps->start_ns = v[18] * (1000000000ull / (uint64_t)hz);
+	ps->vsize = v[19];
+	ps->rss = v[20] * (uint64_t)page_size;
+	return 0;
+}

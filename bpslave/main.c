@@ -67,7 +67,9 @@ int main(int argc, char **argv)
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct bps s = { .bproc_fd = -1, .signal_fd = -1 };
+	struct bps s = {
+		.bproc_fd = -1, .signal_fd = -1, .own_ns_fd = -1, .reaper_fd = -1,
+	};
 	unsigned long port = BPROC_DEFAULT_PORT;
 	uint64_t backoff = BPS_BACKOFF_MIN_MS;
 	char addr[INET_ADDRSTRLEN], *end;
@@ -130,12 +132,19 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) ||
 	    (s.signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
 		fprintf(stderr, "%s: signals: %s\n", prog, strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	ret = bps_ns_start(&s);
+	if (ret) {
+		fprintf(stderr, "%s: masquerade pid namespace: %s\n", prog,
+			strerror(-ret));
+		return 1;
+	}
 	if (s.verbose)
 		bps_log("kernel %s, bproc %s, %u cpus, %llu MiB; master %s",
 			s.facts.kernel, s.facts.modver, s.facts.cpus,

@@ -239,6 +239,8 @@ static const char *reason_text(const struct bp_msg_reason *r)
 	return r->text[0] ? r->text : bp_reason_name(r->code);
 }
 
+static int handle_proc(struct sess *x, const struct bp_msg_proc *p);
+
 /*
  * Returns -1 to go on, or how the session ends.
  */
@@ -300,6 +302,8 @@ static int handle_msg(struct sess *x, const struct bp_msg *m)
 		return -1;
 	case BP_MSG_REQUEST:
 		return do_request(x, m->request.action);
+	case BP_MSG_PROC:
+		return handle_proc(x, &m->proc);
 	case BP_MSG_BYE:
 		bps_log("%s closed the connection: %s", x->s->master_str,
 			reason_text(&m->reason));
@@ -307,6 +311,119 @@ static int handle_msg(struct sess *x, const struct bp_msg *m)
 	default:
 		bps_log("%s: protocol error: unexpected %s", x->s->master_str, name);
 		send_bye(x, BP_REASON_PROTOCOL, "unexpected message");
+		return BPS_END_LOST;
+	}
+}
+
+static int send_pstatus(struct sess *x, int32_t pid)
+{
+	struct bps *s = x->s;
+	struct bp_msg m = { .type = BP_MSG_PROC };
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (s->procs[i].pid != pid)
+			continue;
+		if (bps_pstatus(s, i, x->node, &m.proc))
+			return 0;	/* exiting: its EXIT follows */
+		return send_msg(x, &m);
+	}
+	return 0;
+}
+
+static int send_all_pstatus(struct sess *x)
+{
+	struct bps *s = x->s;
+	struct bp_msg m = { .type = BP_MSG_PROC };
+
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (bps_pstatus(s, i, x->node, &m.proc))
+			continue;
+		if (send_msg(x, &m))
+			return -1;
+	}
+	return 0;
+}
+
+/* Report exits, stops and continues of our processes. */
+static int report_children(struct sess *x)
+{
+	struct bp_msg m = { .type = BP_MSG_PROC };
+
+	while (bps_reap(x->s, x->node, &m.proc) == 1) {
+		if (x->s->verbose)
+			bps_log("pid %d: %s 0x%x", m.proc.hdr.pid,
+				bp_proc_type_name(m.proc.hdr.type),
+				m.proc.hdr.type == BPROC_MSG_EXIT ?
+				(unsigned int)m.proc.exit.status :
+				(unsigned int)m.proc.signo);
+		if (!x->welcomed)
+			continue;
+		if (send_msg(x, &m))
+			return BPS_END_LOST;
+		if (m.proc.hdr.type != BPROC_MSG_EXIT &&
+		    send_pstatus(x, m.proc.hdr.pid))
+			return BPS_END_LOST;
+	}
+	return -1;
+}
+
+static int handle_rexec(struct sess *x, const struct bp_msg_proc *req)
+{
+	struct bp_msg res = { .type = BP_MSG_PROC };
+	const char *path = req->strs + req->rexec.cwd_len;
+
+	res.proc.error = bps_rexec(x->s, req);
+	/*
+	 * ENOMEM from clone3 is also what a dying namespace says (its init
+	 * was killed and waits for us to reap its processes): collect that,
+	 * which starts a new namespace, and try again for up to a second.
+	 */
+	for (int i = 0; i < 50 && res.proc.error == ENOMEM; i++) {
+		int end = report_children(x);
+
+		if (end >= 0)
+			return end;
+		poll(NULL, 0, 20);
+		res.proc.error = bps_rexec(x->s, req);
+	}
+	if (res.proc.error)
+		bps_log("pid %d: %s: %s", req->hdr.pid, path,
+			strerror(res.proc.error));
+	else if (x->s->verbose)
+		bps_log("pid %d: started %s for uid %u", req->hdr.pid, path,
+			req->rexec.euid);
+	res.proc.hdr.type = BPROC_MSG_REXEC_RESULT;
+	res.proc.hdr.node = x->node;
+	res.proc.hdr.pid = req->hdr.pid;
+	res.proc.hdr.id = req->hdr.id;
+	res.proc.hdr.size = (uint32_t)bp_proc_size(&res.proc);
+	if (send_msg(x, &res))
+		return BPS_END_LOST;
+	if (!res.proc.error && send_pstatus(x, req->hdr.pid))
+		return BPS_END_LOST;
+	return -1;
+}
+
+static int handle_proc(struct sess *x, const struct bp_msg_proc *p)
+{
+	const char *name = bp_proc_type_name(p->hdr.type);
+
+	if (p->hdr.node != x->node) {
+		bps_log("%s: protocol error: %s for node %d, this is node %d",
+			x->s->master_str, name, p->hdr.node, x->node);
+		send_bye(x, BP_REASON_PROTOCOL, "process message for another node");
+		return BPS_END_LOST;
+	}
+	switch (p->hdr.type) {
+	case BPROC_MSG_REXEC:
+		return handle_rexec(x, p);
+	case BPROC_MSG_SIGNAL:
+		bps_signal(x->s, p);
+		return -1;
+	default:
+		bps_log("%s: protocol error: unexpected process message %s",
+			x->s->master_str, name);
+		send_bye(x, BP_REASON_PROTOCOL, "unexpected process message");
 		return BPS_END_LOST;
 	}
 }
@@ -380,7 +497,7 @@ static int timers(struct sess *x, int *timeout)
 		return BPS_END_LOST;
 	}
 	if (now >= x->next_status) {
-		if (send_status(x))
+		if (send_status(x) || send_all_pstatus(x))
 			return BPS_END_LOST;
 		x->next_status = now + x->interval_ms;
 	}
@@ -402,6 +519,8 @@ static enum bps_end run(struct sess *x)
 	}
 	x->last_rx = bps_now_mono_ms();
 	x->deadline = x->last_rx + BPS_WELCOME_TIMEOUT_MS;
+	/* SIGCHLD read while disconnected: the namespace's init may be gone. */
+	report_children(x);
 	for (;;) {
 		struct pollfd pfd[2];
 		int timeout, end;
@@ -423,6 +542,12 @@ static enum bps_end run(struct sess *x)
 		if (pfd[1].revents && got_quit(x->s)) {
 			send_bye(x, BP_REASON_SHUTDOWN, "bpslave exiting");
 			return BPS_END_QUIT;
+		}
+		/* SIGCHLD (read from the signalfd with the rest). */
+		if (pfd[1].revents) {
+			end = report_children(x);
+			if (end >= 0)
+				return (enum bps_end)end;
 		}
 		if (pfd[0].revents & POLLOUT) {
 			ssize_t left = bp_tx_flush(&x->tx, x->sock);
@@ -459,6 +584,19 @@ enum bps_end bps_session(struct bps *s)
 	bp_rx_init(&x.rx);
 	bp_tx_init(&x.tx);
 	end = run(&x);
+	/* The master declares them dead: make it so (docs/ghosts.md). */
+	if (s->nprocs)
+		bps_log("killing the %zu processes started by the master",
+			s->nprocs);
+	if (s->nprocs || end == BPS_END_QUIT) {
+		int ret;
+
+		bps_ns_stop(s);
+		if (end != BPS_END_QUIT && (ret = bps_ns_start(s))) {
+			bps_log("masquerade pid namespace: %s", strerror(-ret));
+			end = BPS_END_FATAL;
+		}
+	}
 	close(x.sock);
 	bp_rx_free(&x.rx);
 	bp_tx_free(&x.tx);

@@ -152,6 +152,47 @@ void bproc_nodeset_free(struct bproc_nodeset *set);
 int bproc_nodeset_format(const int *nodes, int count, char *buf,
 			 size_t size);
 
+/* --- Processes on nodes (docs/ghosts.md) ----------------------------- */
+
+/*
+ * Like execve(2), but the program runs on @node: on success it does not
+ * return, and the calling task, keeping its pid and parent, becomes the
+ * ghost of the process started there (same pid and parent pid on the
+ * node, the caller's uid, gids, groups and cwd, @envp as environment).
+ * @path is resolved on the node. NULL @argv or @envp is an empty list.
+ * On failure -1 and errno:
+ *   ENODEV     no such node            EHOSTDOWN  node not up
+ *   EACCES     node permissions, or the node's execve said so
+ *   ENOENT     program missing on the node (or @path is empty)
+ *   ENOEXEC... other errors of the node's execve
+ *   E2BIG      path + argv + envp (each string with its NUL) exceed
+ *              BPROC_REXEC_MAX bytes
+ *   EFAULT     @path is NULL
+ *   EBUSY      the caller has other threads, or is already bproc's
+ *   ENOTCONN   no master daemon
+ *   ENOSYS     bproc is not available: BPROC_DEVICE missing, or a module
+ *              without BPROC_IOC_REXEC (ENOTTY from the ioctl)
+ *   EPROTO     the module returned from a successful rexec (a bug)
+ */
+int bproc_rexec(int node, const char *path, char *const argv[],
+		char *const envp[]);
+
+/*
+ * bproc_rexec() on @n nodes at once, through one forked child each (the
+ * children become ghosts; the caller waits for them as for any child).
+ * pids[i] is the pid of the child for nodes[i], or -errno when the
+ * process could not be started there (the errno bproc_rexec() gave in
+ * that child, or of pipe2/fork); failed children are reaped here. A child
+ * that died before its node answered counts as started: its wait status
+ * says what happened. Returns the number started; 0 for @n == 0; -1 when
+ * none started, errno that of nodes[0] (EINVAL: @n < 0, NULL @nodes or
+ * @pids; E2BIG/EFAULT/ENOENT/ENOMEM before any fork, every pids[i] set).
+ * Returns once every child has become a ghost or failed. Do not reap
+ * children from a SIGCHLD handler meanwhile.
+ */
+int bproc_vrexec(const int *nodes, int n, int *pids, const char *path,
+		 char *const argv[], char *const envp[]);
+
 #ifdef __cplusplus
 }
 #endif

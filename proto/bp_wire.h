@@ -31,13 +31,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/bproc.h>
+
 #define BP_WIRE_MAGIC		0x43525042u	/* 'B' 'P' 'R' 'C' */
 #define BP_WIRE_VERSION		1
 #define BP_WIRE_HDR_LEN		16
 #define BP_WIRE_MAX_MSG		(1u << 20)
 #define BP_WIRE_MAX_PAYLOAD	(BP_WIRE_MAX_MSG - BP_WIRE_HDR_LEN)
 
-/* Largest encoding of any message this version defines. */
+/*
+ * Largest encoding of any message but a PROC REXEC, whose groups and
+ * strings add to it (bp_wire_enc_bound() gives the bound of one message).
+ */
 #define BP_WIRE_ENC_MAX		1024
 
 /* Types with this bit set may be ignored by a receiver that lacks them. */
@@ -52,6 +57,7 @@ enum bp_msg_type {
 	BP_MSG_PONG	= 0x0006,	/* reply to PING, same id and time */
 	BP_MSG_REQUEST	= 0x0007,	/* master -> node: reboot/halt/poweroff */
 	BP_MSG_BYE	= 0x0008,	/* either way: closing, with reason */
+	BP_MSG_PROC	= 0x0010,	/* either way: one process message */
 };
 
 /* Reason codes of REJECT and BYE. */
@@ -142,6 +148,35 @@ struct bp_msg_request {
 	uint32_t action;		/* enum bp_action */
 };
 
+/*
+ * PROC: one process message of the module (struct bproc_msg_hdr and its
+ * payload, include/uapi/linux/bproc.h), fields in host order. @hdr.type
+ * selects the payload. For REXEC, @gids holds rexec.ngroups group ids and
+ * @strs points at rexec.cwd_len bytes of cwd followed by rexec.buf_len
+ * bytes of path, argv and envp, each NUL-terminated: after a decode it
+ * points into the decoded buffer (valid while that buffer is), for an
+ * encode at the caller's bytes.
+ */
+#define BP_PROC_CWD_MAX		4096	/* cwd_len, with the NUL */
+#define BP_PROC_REXEC_LEN	48	/* struct bproc_msg_rexec */
+#define BP_PROC_SIGNAL_LEN	144	/* struct bproc_signal */
+#define BP_PROC_PSTATUS_LEN	64	/* struct bproc_msg_pstatus */
+#define BP_PROC_EXIT_LEN	24	/* struct bproc_msg_exit */
+
+struct bp_msg_proc {
+	struct bproc_msg_hdr hdr;
+	union {
+		struct bproc_msg_rexec rexec;	/* REXEC */
+		int32_t error;			/* REXEC_RESULT: 0 or errno */
+		struct bproc_signal signal;	/* SIGNAL */
+		struct bproc_msg_pstatus pstatus; /* PSTATUS */
+		int32_t signo;			/* STOP */
+		struct bproc_msg_exit exit;	/* EXIT */
+	};
+	uint32_t gids[BPROC_NGROUPS_MAX];	/* REXEC */
+	const char *strs;			/* REXEC */
+};
+
 struct bp_msg {
 	uint16_t type;
 	uint32_t id;
@@ -152,6 +187,7 @@ struct bp_msg {
 		struct bp_msg_status	status;
 		struct bp_msg_ping	ping;
 		struct bp_msg_request	request;
+		struct bp_msg_proc	proc;
 	};
 };
 
@@ -172,9 +208,26 @@ int bp_wire_decode(const void *buf, size_t len, struct bp_msg *msg);
  */
 ssize_t bp_wire_encode(const struct bp_msg *msg, void *buf, size_t cap);
 
+/* Most bytes bp_wire_encode() may write for @msg. */
+size_t bp_wire_enc_bound(const struct bp_msg *msg);
+
+/*
+ * Process messages as the module's master file reads and writes them
+ * (native byte order). bp_proc_parse() validates a message of @len bytes
+ * like the wire decoder does and fills @p (@p->strs points into @buf);
+ * -EBADMSG when it is malformed. bp_proc_build() writes @p into @buf and
+ * returns its length, -ENOSPC or -EINVAL.
+ */
+int bp_proc_parse(const void *buf, size_t len, struct bp_msg_proc *p);
+ssize_t bp_proc_build(const struct bp_msg_proc *p, void *buf, size_t cap);
+
+/* Size of @p as a module message (hdr.size when valid). */
+size_t bp_proc_size(const struct bp_msg_proc *p);
+
 /* Short names for logs: "HELLO", ..., NULL for an unknown value. */
 const char *bp_wire_type_name(uint16_t type);
 const char *bp_reason_name(uint32_t code);
+const char *bp_proc_type_name(uint16_t type);
 
 static inline bool bp_wire_type_optional(uint16_t type)
 {

@@ -126,21 +126,21 @@ void bp_tx_free(struct bp_tx *tx)
 
 int bp_tx_queue(struct bp_tx *tx, const struct bp_msg *msg)
 {
-	size_t pending = bp_tx_pending(tx);
+	size_t pending = bp_tx_pending(tx), need = bp_wire_enc_bound(msg);
 	ssize_t n;
 	uint8_t *p;
 
-	if (pending + BP_WIRE_ENC_MAX > BP_TX_MAX)
+	if (pending + need > BP_TX_MAX)
 		return -ENOBUFS;
 	if (tx->off) {
 		memmove(tx->buf, tx->buf + tx->off, pending);
 		tx->off = 0;
 		tx->len = pending;
 	}
-	if (tx->cap - tx->len < BP_WIRE_ENC_MAX) {
+	if (tx->cap - tx->len < need) {
 		size_t cap = tx->cap ? tx->cap * 2 : 2 * BP_WIRE_ENC_MAX;
 
-		while (cap - tx->len < BP_WIRE_ENC_MAX)
+		while (cap - tx->len < need)
 			cap *= 2;
 		p = realloc(tx->buf, cap);
 		if (!p)

@@ -4,6 +4,7 @@
  * for the conventions and docs/protocol.md for the message layouts.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "bp_wire.h"
@@ -201,6 +202,7 @@ static const char *const type_names[] = {
 	[BP_MSG_PONG]		= "PONG",
 	[BP_MSG_REQUEST]	= "REQUEST",
 	[BP_MSG_BYE]		= "BYE",
+	[BP_MSG_PROC]		= "PROC",
 };
 
 const char *bp_wire_type_name(uint16_t type)
@@ -229,6 +231,359 @@ const char *bp_reason_name(uint32_t code)
 	if (code > BP_REASON_MAX)
 		return NULL;
 	return reason_names[code];
+}
+
+static const char *const proc_type_names[] = {
+	[BPROC_MSG_REXEC]		= "REXEC",
+	[BPROC_MSG_REXEC_RESULT]	= "REXEC_RESULT",
+	[BPROC_MSG_SIGNAL]		= "SIGNAL",
+	[BPROC_MSG_PSTATUS]		= "PSTATUS",
+	[BPROC_MSG_STOP]		= "STOP",
+	[BPROC_MSG_CONT]		= "CONT",
+	[BPROC_MSG_EXIT]		= "EXIT",
+};
+
+const char *bp_proc_type_name(uint16_t type)
+{
+	if (type == 0 || type >= BPROC_MSG_NTYPES)
+		return NULL;
+	return proc_type_names[type];
+}
+
+/* Process messages (docs/protocol.md, "PROC"). */
+#define PROC_HDR_LEN	24
+#define PROC_PID_MAX	4194304		/* PID_MAX_LIMIT */
+#define PROC_SIG_MAX	64		/* _NSIG - 1 */
+#define PROC_ERRNO_MAX	4095
+
+_Static_assert(sizeof(struct bproc_msg_hdr) == PROC_HDR_LEN, "hdr");
+_Static_assert(sizeof(struct bproc_msg_rexec) == BP_PROC_REXEC_LEN, "rexec");
+_Static_assert(sizeof(struct bproc_signal) == BP_PROC_SIGNAL_LEN, "signal");
+_Static_assert(sizeof(struct bproc_msg_pstatus) == BP_PROC_PSTATUS_LEN,
+	       "pstatus");
+_Static_assert(sizeof(struct bproc_msg_exit) == BP_PROC_EXIT_LEN, "exit");
+
+/* Payload bytes of each type before REXEC's groups and strings. */
+static size_t proc_fixed_len(uint16_t type)
+{
+	switch (type) {
+	case BPROC_MSG_REXEC:		return BP_PROC_REXEC_LEN;
+	case BPROC_MSG_REXEC_RESULT:	return 4;
+	case BPROC_MSG_SIGNAL:		return BP_PROC_SIGNAL_LEN;
+	case BPROC_MSG_PSTATUS:		return BP_PROC_PSTATUS_LEN;
+	case BPROC_MSG_STOP:		return 4;
+	case BPROC_MSG_CONT:		return 0;
+	case BPROC_MSG_EXIT:		return BP_PROC_EXIT_LEN;
+	default:			return 0;
+	}
+}
+
+size_t bp_proc_size(const struct bp_msg_proc *p)
+{
+	size_t n = PROC_HDR_LEN + proc_fixed_len(p->hdr.type);
+
+	if (p->hdr.type == BPROC_MSG_REXEC)
+		n += (size_t)p->rexec.ngroups * 4 + p->rexec.cwd_len +
+		     p->rexec.buf_len;
+	return n;
+}
+
+/* Counts and sizes of a REXEC, before its strings are looked at. */
+static bool rexec_counts_ok(const struct bproc_msg_rexec *r)
+{
+	return r->ppid >= 0 && r->pgid >= 0 && r->sid >= 0 &&
+	       r->uid != UINT32_MAX && r->euid != UINT32_MAX &&
+	       r->gid != UINT32_MAX && r->egid != UINT32_MAX &&
+	       r->ngroups <= BPROC_NGROUPS_MAX &&
+	       r->cwd_len >= 1 && r->cwd_len <= BP_PROC_CWD_MAX &&
+	       r->buf_len >= 2 && r->buf_len <= BPROC_REXEC_MAX &&
+	       r->argc < BPROC_REXEC_MAX && r->envc < BPROC_REXEC_MAX;
+}
+
+/*
+ * cwd: one NUL-terminated string filling cwd_len. buf: path (not empty),
+ * then argc + envc strings, the last byte a NUL, nothing else.
+ */
+static bool rexec_strs_ok(const struct bproc_msg_rexec *r, const char *s)
+{
+	const char *buf = s + r->cwd_len;
+	size_t nuls = 0;
+
+	if (memchr(s, '\0', r->cwd_len) != s + r->cwd_len - 1)
+		return false;
+	if (!buf[0] || buf[r->buf_len - 1])
+		return false;
+	for (const char *q = buf; (q = memchr(q, '\0', (size_t)(buf + r->buf_len - q)));
+	     q++)
+		nuls++;
+	return nuls == 1ull + r->argc + r->envc;
+}
+
+static bool proc_fields_ok(const struct bp_msg_proc *p)
+{
+	const struct bproc_msg_hdr *h = &p->hdr;
+
+	if (h->flags || h->type == 0 || h->type >= BPROC_MSG_NTYPES ||
+	    h->node < 0 || h->node > BP_WIRE_NODE_MAX ||
+	    h->pid < 1 || h->pid > PROC_PID_MAX)
+		return false;
+	switch (h->type) {
+	case BPROC_MSG_REXEC:
+		if (!rexec_counts_ok(&p->rexec))
+			return false;
+		for (uint32_t i = 0; i < p->rexec.ngroups; i++)
+			if (p->gids[i] == UINT32_MAX)
+				return false;
+		break;
+	case BPROC_MSG_REXEC_RESULT:
+		if (p->error < 0 || p->error > PROC_ERRNO_MAX)
+			return false;
+		break;
+	case BPROC_MSG_SIGNAL:
+		if (p->signal.signo < 1 || p->signal.signo > PROC_SIG_MAX ||
+		    p->signal.__pad)
+			return false;
+		break;
+	case BPROC_MSG_PSTATUS:
+		if (p->pstatus.state <= 0x20 || p->pstatus.state >= 0x7f ||
+		    p->pstatus.__pad[0] || p->pstatus.__pad[1] ||
+		    p->pstatus.__pad[2])
+			return false;
+		break;
+	case BPROC_MSG_STOP:
+		if (p->signo < 1 || p->signo > PROC_SIG_MAX)
+			return false;
+		break;
+	case BPROC_MSG_CONT:
+		break;
+	case BPROC_MSG_EXIT:
+		if (p->exit.status & ~0xffff || p->exit.__pad)
+			return false;
+		break;
+	}
+	return h->size == bp_proc_size(p);
+}
+
+static bool proc_ok(const struct bp_msg_proc *p)
+{
+	if (!proc_fields_ok(p))
+		return false;
+	if (p->hdr.type == BPROC_MSG_REXEC)
+		return p->strs && rexec_strs_ok(&p->rexec, p->strs);
+	return true;
+}
+
+static int decode_proc(struct rd *r, struct bp_msg_proc *p)
+{
+	struct bproc_msg_hdr *h = &p->hdr;
+	const uint8_t *q;
+
+	h->size = rd_u32(r);
+	h->type = rd_u16(r);
+	h->flags = rd_u16(r);
+	h->node = (int32_t)rd_u32(r);
+	h->pid = (int32_t)rd_u32(r);
+	h->id = rd_u64(r);
+	if (r->bad || h->size > PROC_HDR_LEN + r->left)
+		return -EBADMSG;
+	switch (h->type) {
+	case BPROC_MSG_REXEC: {
+		struct bproc_msg_rexec *x = &p->rexec;
+
+		x->ppid = (int32_t)rd_u32(r);
+		x->pgid = (int32_t)rd_u32(r);
+		x->sid = (int32_t)rd_u32(r);
+		x->uid = rd_u32(r);
+		x->euid = rd_u32(r);
+		x->gid = rd_u32(r);
+		x->egid = rd_u32(r);
+		x->ngroups = rd_u32(r);
+		x->argc = rd_u32(r);
+		x->envc = rd_u32(r);
+		x->cwd_len = rd_u32(r);
+		x->buf_len = rd_u32(r);
+		if (r->bad || !rexec_counts_ok(x))
+			return -EBADMSG;
+		for (uint32_t i = 0; i < x->ngroups; i++)
+			p->gids[i] = rd_u32(r);
+		q = rd_take(r, (size_t)x->cwd_len + x->buf_len);
+		p->strs = (const char *)q;
+		break;
+	}
+	case BPROC_MSG_REXEC_RESULT:
+		p->error = (int32_t)rd_u32(r);
+		break;
+	case BPROC_MSG_SIGNAL:
+		p->signal.size = rd_u32(r);
+		p->signal.pid = (int32_t)rd_u32(r);
+		p->signal.signo = (int32_t)rd_u32(r);
+		p->signal.__pad = rd_u32(r);
+		q = rd_take(r, BPROC_SIGINFO_LEN);
+		if (q)
+			memcpy(p->signal.siginfo, q, BPROC_SIGINFO_LEN);
+		break;
+	case BPROC_MSG_PSTATUS:
+		p->pstatus.state = rd_u8(r);
+		for (int i = 0; i < 3; i++)
+			p->pstatus.__pad[i] = rd_u8(r);
+		p->pstatus.threads = rd_u32(r);
+		p->pstatus.utime_ns = rd_u64(r);
+		p->pstatus.stime_ns = rd_u64(r);
+		p->pstatus.start_ns = rd_u64(r);
+		p->pstatus.vsize = rd_u64(r);
+		p->pstatus.rss = rd_u64(r);
+		p->pstatus.minflt = rd_u64(r);
+		p->pstatus.majflt = rd_u64(r);
+		break;
+	case BPROC_MSG_STOP:
+		p->signo = (int32_t)rd_u32(r);
+		break;
+	case BPROC_MSG_CONT:
+		break;
+	case BPROC_MSG_EXIT:
+		p->exit.status = (int32_t)rd_u32(r);
+		p->exit.__pad = rd_u32(r);
+		p->exit.utime_ns = rd_u64(r);
+		p->exit.stime_ns = rd_u64(r);
+		break;
+	default:
+		return -EBADMSG;
+	}
+	if (r->bad || !proc_ok(p))
+		return -EBADMSG;
+	return 0;
+}
+
+static int encode_proc(struct wr *w, const struct bp_msg_proc *p)
+{
+	const struct bproc_msg_hdr *h = &p->hdr;
+
+	if (!proc_ok(p))
+		return -EINVAL;
+	wr_u32(w, h->size);
+	wr_u16(w, h->type);
+	wr_u16(w, h->flags);
+	wr_u32(w, (uint32_t)h->node);
+	wr_u32(w, (uint32_t)h->pid);
+	wr_u64(w, h->id);
+	switch (h->type) {
+	case BPROC_MSG_REXEC: {
+		const struct bproc_msg_rexec *x = &p->rexec;
+
+		wr_u32(w, (uint32_t)x->ppid);
+		wr_u32(w, (uint32_t)x->pgid);
+		wr_u32(w, (uint32_t)x->sid);
+		wr_u32(w, x->uid);
+		wr_u32(w, x->euid);
+		wr_u32(w, x->gid);
+		wr_u32(w, x->egid);
+		wr_u32(w, x->ngroups);
+		wr_u32(w, x->argc);
+		wr_u32(w, x->envc);
+		wr_u32(w, x->cwd_len);
+		wr_u32(w, x->buf_len);
+		for (uint32_t i = 0; i < x->ngroups; i++)
+			wr_u32(w, p->gids[i]);
+		wr_bytes(w, p->strs, (size_t)x->cwd_len + x->buf_len);
+		break;
+	}
+	case BPROC_MSG_REXEC_RESULT:
+		wr_u32(w, (uint32_t)p->error);
+		break;
+	case BPROC_MSG_SIGNAL:
+		wr_u32(w, p->signal.size);
+		wr_u32(w, (uint32_t)p->signal.pid);
+		wr_u32(w, (uint32_t)p->signal.signo);
+		wr_u32(w, p->signal.__pad);
+		wr_bytes(w, p->signal.siginfo, BPROC_SIGINFO_LEN);
+		break;
+	case BPROC_MSG_PSTATUS:
+		wr_u8(w, p->pstatus.state);
+		wr_bytes(w, p->pstatus.__pad, 3);
+		wr_u32(w, p->pstatus.threads);
+		wr_u64(w, p->pstatus.utime_ns);
+		wr_u64(w, p->pstatus.stime_ns);
+		wr_u64(w, p->pstatus.start_ns);
+		wr_u64(w, p->pstatus.vsize);
+		wr_u64(w, p->pstatus.rss);
+		wr_u64(w, p->pstatus.minflt);
+		wr_u64(w, p->pstatus.majflt);
+		break;
+	case BPROC_MSG_STOP:
+		wr_u32(w, (uint32_t)p->signo);
+		break;
+	case BPROC_MSG_CONT:
+		break;
+	case BPROC_MSG_EXIT:
+		wr_u32(w, (uint32_t)p->exit.status);
+		wr_u32(w, p->exit.__pad);
+		wr_u64(w, p->exit.utime_ns);
+		wr_u64(w, p->exit.stime_ns);
+		break;
+	}
+	return 0;
+}
+
+/* The payload union: its members all start at the same address. */
+static void *proc_payload(struct bp_msg_proc *p)
+{
+	return (uint8_t *)p + offsetof(struct bp_msg_proc, rexec);
+}
+
+int bp_proc_parse(const void *buf, size_t len, struct bp_msg_proc *p)
+{
+	const uint8_t *b = buf;
+	size_t fixed, off;
+
+	memset(p, 0, sizeof(*p));
+	if (len < PROC_HDR_LEN)
+		return -EBADMSG;
+	memcpy(&p->hdr, b, PROC_HDR_LEN);
+	if (p->hdr.size != len || p->hdr.type == 0 ||
+	    p->hdr.type >= BPROC_MSG_NTYPES)
+		return -EBADMSG;
+	fixed = proc_fixed_len(p->hdr.type);
+	if (len < PROC_HDR_LEN + fixed)
+		return -EBADMSG;
+	memcpy(proc_payload(p), b + PROC_HDR_LEN, fixed);
+	off = PROC_HDR_LEN + fixed;
+	if (p->hdr.type == BPROC_MSG_REXEC) {
+		if (!rexec_counts_ok(&p->rexec) || len != bp_proc_size(p))
+			return -EBADMSG;
+		memcpy(p->gids, b + off, (size_t)p->rexec.ngroups * 4);
+		off += (size_t)p->rexec.ngroups * 4;
+		p->strs = (const char *)b + off;
+	}
+	return proc_ok(p) ? 0 : -EBADMSG;
+}
+
+ssize_t bp_proc_build(const struct bp_msg_proc *p, void *buf, size_t cap)
+{
+	size_t len = bp_proc_size(p), fixed = proc_fixed_len(p->hdr.type);
+	uint8_t *b = buf;
+
+	if (!proc_ok(p))
+		return -EINVAL;
+	if (cap < len)
+		return -ENOSPC;
+	memcpy(b, &p->hdr, PROC_HDR_LEN);
+	memcpy(b + PROC_HDR_LEN, proc_payload((struct bp_msg_proc *)p), fixed);
+	if (p->hdr.type == BPROC_MSG_REXEC) {
+		size_t g = (size_t)p->rexec.ngroups * 4;
+
+		memcpy(b + PROC_HDR_LEN + fixed, p->gids, g);
+		memcpy(b + PROC_HDR_LEN + fixed + g, p->strs,
+		       (size_t)p->rexec.cwd_len + p->rexec.buf_len);
+	}
+	return (ssize_t)len;
+}
+
+size_t bp_wire_enc_bound(const struct bp_msg *msg)
+{
+	if (msg->type == BP_MSG_PROC && msg->proc.hdr.type == BPROC_MSG_REXEC)
+		return BP_WIRE_ENC_MAX + (size_t)msg->proc.rexec.ngroups * 4 +
+		       msg->proc.rexec.cwd_len + msg->proc.rexec.buf_len;
+	return BP_WIRE_ENC_MAX;
 }
 
 ssize_t bp_wire_peek(const void *buf, size_t len, struct bp_wire_hdr *hdr)
@@ -357,6 +712,8 @@ static int decode_payload(struct rd *r, struct bp_msg *m)
 		if (r->bad || !action_ok(m->request.action))
 			return -EBADMSG;
 		return 0;
+	case BP_MSG_PROC:
+		return decode_proc(r, &m->proc);
 	default:
 		return bp_wire_type_optional(m->type) ? -ENOMSG : -EOPNOTSUPP;
 	}
@@ -442,6 +799,8 @@ static int encode_payload(struct wr *w, const struct bp_msg *m)
 		wr_u32(w, m->request.action);
 		wr_u32(w, 0);
 		return 0;
+	case BP_MSG_PROC:
+		return encode_proc(w, &m->proc);
 	default:
 		return -EINVAL;
 	}

@@ -119,6 +119,42 @@ v = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 print((struct.pack("<IBBHII", 0x43525042, v, 0, t, len(p), 0) + p).hex())' "$@"
 }
 
+# fake_node SRCADDR PROCHEX: HELLO from SRCADDR, wait for WELCOME, send the
+# bytes; prints "closed" when the master then closes the connection.
+fake_node() {
+	python3 - "$1" "$2" <<'EOF'
+import socket, struct, sys, time
+def wire(t, p):
+    return struct.pack("<IBBHII", 0x43525042, 1, 0, t, len(p), 0) + p
+hello = struct.pack("<IIQQB3x8s", 1, 0, 1 << 30, time.time_ns() - 10**9, 0,
+                    bytes(8)) + struct.pack("<H", 4) + b"fake" + \
+        struct.pack("<H", 1) + b"0" + struct.pack("<H", 0)
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.settimeout(10)
+s.connect(("127.0.0.1", 2223))
+s.sendall(wire(1, hello))
+time.sleep(0.5)
+s.sendall(bytes.fromhex(sys.argv[2]))
+try:
+    while s.recv(4096):
+        pass
+    print("closed")
+except OSError:
+    print("open")
+EOF
+}
+
+# prochex PTYPE NODE PID PAYLOADHEX [SIZEDELTA]: a PROC wire message, hex.
+prochex() {
+	python3 -c 'import struct, sys
+t, node, pid = (int(x, 0) for x in sys.argv[1:4])
+p = bytes.fromhex(sys.argv[4])
+d = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+pr = struct.pack("<IHHiiQ", 24 + len(p) + d, t, 0, node, pid, 5) + p
+print((struct.pack("<IBBHII", 0x43525042, 1, 0, 0x10, len(pr), 0) + pr).hex())' "$@"
+}
+
 echo "# bpslave without the module"
 if [ ! -e /dev/bproc ]; then
 	out=$("$bpslave" 127.0.0.1 2>&1)
@@ -204,6 +240,28 @@ check "an unknown mandatory type is logged and closed" \
 send_raw 127.0.0.2 "$(hexmsg 5 0000000000000000)" >/dev/null
 check "PING before HELLO is a protocol error" \
 	wait_for "$mlog" "protocol error: PING before HELLO" 10
+echo "# process messages from a fake node (node 1 on 127.0.0.2)"
+exit9=09000000$(printf "%040d" 0)
+out=$(fake_node 127.0.0.2 "$(prochex 7 0 300 $exit9)")
+[ "$out" = closed ] && wait_for "$mlog" "node 1 (127.0.0.2:[0-9]*): protocol error: EXIT for pid 300 claims node 0" 10
+ok $? "EXIT for another node's pid is logged and closed ($out)"
+check "it takes node 1 down" wait_for "$mlog" "node 1 down (protocol error: process message for node 0)" 10
+out=$(fake_node 127.0.0.2 "$(prochex 2 1 300 00000000 1)")
+[ "$out" = closed ] && wait_for "$mlog" "node 1 (127.0.0.2:[0-9]*): malformed PROC message (28 bytes)" 10
+ok $? "a PROC whose size disagrees with its payload is logged and closed ($out)"
+rexec=$(python3 -c 'import struct
+print((struct.pack("<iiiIIIIIIIII", 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 2, 11) + b"/\0/bin/sh\0sh\0").hex())')
+out=$(fake_node 127.0.0.2 "$(prochex 1 1 301 "$rexec")")
+[ "$out" = closed ] && wait_for "$mlog" "node 1 (127.0.0.2:[0-9]*): protocol error: REXEC from a node" 10
+ok $? "a REXEC sent by a node is logged and closed ($out)"
+if grep -q "does not queue process messages" "$mlog"; then
+	echo "# the bproc module has no process messages yet: routing to the module not tested"
+else
+	out=$(fake_node 127.0.0.2 "$(prochex 7 1 300 $exit9)")
+	sleep 1
+	kill -0 "$mpid"
+	ok $? "EXIT for a pid without a ghost: bpmaster handles the module's answer ($out)"
+fi
 check "bpmaster survives all of it" kill -0 "$mpid"
 check "node 0 still up" test "$(node state 0)" = up
 

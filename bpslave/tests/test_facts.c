@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -90,6 +91,45 @@ static void test_btime(struct tap *t)
 	       "trailing junk after btime is -EINVAL");
 }
 
+static void test_pid_stat(struct tap *t)
+{
+	static const char good[] =
+		"6442 (my (odd) prog) S 6438 6438 14463 0 -1 4194304 102 0 7 0 "
+		"250 50 0 0 20 -5 3 0 415051 3133440 414 "
+		"18446744073709551615 94679196295168 0 0\n";
+	struct bproc_msg_pstatus ps;
+	char buf[512];
+	FILE *f;
+	size_t n;
+	int ret;
+
+	ret = bps_parse_pid_stat(good, 100, 4096, &ps);
+	tap_ok(t, ret == 0 && ps.state == 'S' && ps.minflt == 102 &&
+	       ps.majflt == 7 && ps.utime_ns == 2500000000ull &&
+	       ps.stime_ns == 500000000ull && ps.threads == 3 &&
+	       ps.start_ns == 4150510000000ull && ps.vsize == 3133440 &&
+	       ps.rss == 414 * 4096ull,
+	       "/proc/PID/stat with ')' in the name and a negative nice");
+	tap_ok(t, bps_parse_pid_stat("12 (x) S 1 2", 100, 4096, &ps) == -EINVAL,
+	       "truncated stat is -EINVAL");
+	tap_ok(t, bps_parse_pid_stat("12 x S 1 2", 100, 4096, &ps) == -EINVAL,
+	       "stat without the name's parentheses is -EINVAL");
+	tap_ok(t, bps_parse_pid_stat("12 (x) \n 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21",
+				     100, 4096, &ps) == -EINVAL,
+	       "control byte as the state is -EINVAL");
+	f = fopen("/proc/self/stat", "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	ret = bps_parse_pid_stat(buf, sysconf(_SC_CLK_TCK),
+				 sysconf(_SC_PAGESIZE), &ps);
+	tap_ok(t, ret == 0 && ps.state == 'R' && ps.threads == 1 &&
+	       ps.vsize > 0 && ps.rss > 0,
+	       "own /proc/self/stat: state %c, rss %llu", ps.state,
+	       (unsigned long long)ps.rss);
+}
+
 static void test_live(struct tap *t)
 {
 	struct bps_facts f;
@@ -135,6 +175,7 @@ int main(void)
 	test_master(&t);
 	test_meminfo(&t);
 	test_btime(&t);
+	test_pid_stat(&t);
 	test_live(&t);
 	return tap_done(&t);
 }

@@ -13,13 +13,31 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static uint8_t buf[BP_WIRE_MAX_MSG], buf2[BP_WIRE_MAX_MSG];
+static uint8_t native[BPROC_MSG_MAX];
+
+/* A decoded PROC also goes through the module's native form and back. */
+static void check_native(const struct bp_msg_proc *p)
+{
+	struct bp_msg_proc back;
+	ssize_t n = bp_proc_build(p, native, sizeof(native));
+
+	if (n < 0 || (size_t)n != p->hdr.size ||
+	    bp_proc_parse(native, (size_t)n, &back) ||
+	    bp_proc_build(&back, buf2, sizeof(buf2)) != n ||
+	    memcmp(native, buf2, (size_t)n))
+		abort();
+}
+
 static void check_reencode(const struct bp_msg *m)
 {
-	uint8_t buf[BP_WIRE_ENC_MAX];
-	struct bp_msg again;
-	uint8_t buf2[BP_WIRE_ENC_MAX];
+	static struct bp_msg again;
 	ssize_t n, n2;
 
+	if (m->type == BP_MSG_PROC)
+		check_native(&m->proc);
+	if (bp_wire_enc_bound(m) > sizeof(buf))
+		abort();
 	n = bp_wire_encode(m, buf, sizeof(buf));
 	if (n < 0)
 		abort();	/* decoded messages are always encodable */

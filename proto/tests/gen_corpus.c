@@ -30,8 +30,10 @@ static int write_file(const char *dir, const char *name, const void *buf,
 
 int main(int argc, char **argv)
 {
-	struct bp_msg m[8];
-	uint8_t stream[8 * BP_WIRE_ENC_MAX];
+	static const char strs[] = "/\0/bin/sh\0sh\0-c\0echo $$ $PPID\0PATH=/bin";
+	struct bp_msg m[12];
+	uint8_t stream[12 * BP_WIRE_ENC_MAX];
+	const char *names[12] = { NULL };
 	size_t slen = 0;
 	int ret;
 
@@ -70,8 +72,42 @@ int main(int argc, char **argv)
 	m[7].type = BP_MSG_BYE;
 	m[7].reason.code = BP_REASON_SHUTDOWN;
 	strcpy(m[7].reason.text, "master exiting");
+	for (int i = 8; i < 12; i++) {
+		m[i].type = BP_MSG_PROC;
+		m[i].proc.hdr.node = 1;
+		m[i].proc.hdr.pid = 300;
+		m[i].proc.hdr.id = 9;
+	}
+	names[8] = "PROC-REXEC.bin";
+	m[8].proc.hdr.type = BPROC_MSG_REXEC;
+	m[8].proc.rexec.ppid = 299;
+	m[8].proc.rexec.uid = m[8].proc.rexec.euid = 1000;
+	m[8].proc.rexec.gid = m[8].proc.rexec.egid = 100;
+	m[8].proc.rexec.ngroups = 1;
+	m[8].proc.gids[0] = 100;
+	m[8].proc.rexec.argc = 3;
+	m[8].proc.rexec.envc = 1;
+	m[8].proc.rexec.cwd_len = 2;
+	m[8].proc.rexec.buf_len = sizeof(strs) - 2;
+	m[8].proc.strs = strs;
+	names[9] = "PROC-SIGNAL.bin";
+	m[9].proc.hdr.type = BPROC_MSG_SIGNAL;
+	m[9].proc.signal.size = sizeof(m[9].proc.signal);
+	m[9].proc.signal.pid = 300;
+	m[9].proc.signal.signo = 15;
+	m[9].proc.signal.siginfo[0] = 15;
+	names[10] = "PROC-PSTATUS.bin";
+	m[10].proc.hdr.type = BPROC_MSG_PSTATUS;
+	m[10].proc.pstatus.state = 'R';
+	m[10].proc.pstatus.threads = 1;
+	m[10].proc.pstatus.rss = 4096;
+	names[11] = "PROC-EXIT.bin";
+	m[11].proc.hdr.type = BPROC_MSG_EXIT;
+	m[11].proc.exit.status = 9;
+	for (int i = 8; i < 12; i++)
+		m[i].proc.hdr.size = (uint32_t)bp_proc_size(&m[i].proc);
 
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 12; i++) {
 		uint8_t buf[BP_WIRE_ENC_MAX];
 		ssize_t n = bp_wire_encode(&m[i], buf, sizeof(buf));
 		char name[32];
@@ -82,6 +118,8 @@ int main(int argc, char **argv)
 		}
 		snprintf(name, sizeof(name), "%s.bin",
 			 bp_wire_type_name(m[i].type));
+		if (names[i])
+			snprintf(name, sizeof(name), "%s", names[i]);
 		ret = write_file(argv[1], name, buf, (size_t)n);
 		if (ret) {
 			fprintf(stderr, "gen_corpus: %s/%s: %s\n", argv[1], name,

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process messages (docs/ghosts.md): the module queues REXEC and SIGNAL
+ * on the master file for bpmaster to send to the node (hdr.node); the
+ * nodes' REXEC_RESULT, PSTATUS, STOP, CONT and EXIT go back to the module
+ * with write(). bpmaster only routes and validates; it keeps no process
+ * state. A node that sends a process message for another node, or one the
+ * module refuses, is closed like any node that sends a malformed message;
+ * ESRCH/ENOENT (a ghost that is gone) and EOPNOTSUPP (a type the module
+ * does not act on) only drop the message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+
+#include "bpmaster.h"
+
+/*
+ * Watch the master file for process messages. A module without them (no
+ * poll on /dev/bproc: epoll_ctl says EPERM) still serves the node table.
+ */
+int bpm_procs_init(struct bpm *m)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &m->bproc_src };
+
+	int fl;
+
+	m->kbuf = malloc(BPROC_MSG_MAX);
+	if (!m->kbuf)
+		return -ENOMEM;
+	/* read() must never block the loop (ioctls do not care). */
+	fl = fcntl(m->bproc_fd, F_GETFL);
+	if (fl < 0 || fcntl(m->bproc_fd, F_SETFL, fl | O_NONBLOCK))
+		return -errno;
+	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, m->bproc_fd, &ev)) {
+		if (errno != EPERM)
+			return -errno;
+		bpm_log(m, LOG_WARNING,
+			"/dev/bproc: this bproc module does not queue process messages (no poll): remote processes are disabled");
+		return 0;
+	}
+	m->procs = true;
+	return 0;
+}
+
+/* Tell the module a REXEC failed before reaching a node. */
+static void kmod_rexec_fail(struct bpm *m, const struct bproc_msg_hdr *req,
+			    int err)
+{
+	struct bp_msg_proc res;
+	uint8_t buf[64];
+	ssize_t n;
+
+	memset(&res, 0, sizeof(res));
+	res.hdr.type = BPROC_MSG_REXEC_RESULT;
+	res.hdr.node = req->node;
+	res.hdr.pid = req->pid;
+	res.hdr.id = req->id;
+	res.error = err;
+	res.hdr.size = (uint32_t)bp_proc_size(&res);
+	n = bp_proc_build(&res, buf, sizeof(buf));
+	if (n < 0) {
+		bpm_log(m, LOG_ERR, "REXEC for pid %d on node %d: cannot answer: %s",
+			req->pid, req->node, strerror((int)-n));
+		return;
+	}
+	if (write(m->bproc_fd, buf, (size_t)n) != n)
+		bpm_log(m, LOG_ERR,
+			"/dev/bproc: REXEC_RESULT for pid %d: %s", req->pid,
+			strerror(errno));
+}
+
+void bpm_kmod_readable(struct bpm *m)
+{
+	struct bp_msg msg = { .type = BP_MSG_PROC };
+	struct bp_msg_proc *p = &msg.proc;
+	struct bproc_msg_hdr hdr;
+	struct bpm_conn *c;
+	const char *name;
+	ssize_t n;
+	int ret;
+
+	/* One message per read(); epoll comes back while more are queued. */
+	n = read(m->bproc_fd, m->kbuf, BPROC_MSG_MAX);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		bpm_log(m, LOG_ERR,
+			"/dev/bproc: reading process messages: %s; remote processes are disabled",
+			strerror(errno));
+		epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->bproc_fd, NULL);
+		m->procs = false;
+		return;
+	}
+	if ((size_t)n < sizeof(hdr)) {
+		bpm_log(m, LOG_ERR, "/dev/bproc: short process message (%zd bytes) dropped",
+			n);
+		return;
+	}
+	memcpy(&hdr, m->kbuf, sizeof(hdr));
+	ret = bp_proc_parse(m->kbuf, (size_t)n, p);
+	if (ret || (hdr.type != BPROC_MSG_REXEC && hdr.type != BPROC_MSG_SIGNAL)) {
+		name = bp_proc_type_name(hdr.type);
+		bpm_log(m, LOG_ERR,
+			"/dev/bproc: %s process message %s (%zd bytes) for pid %d on node %d dropped",
+			ret ? "malformed" : "unexpected", name ? name : "?", n,
+			hdr.pid, hdr.node);
+		if (hdr.type == BPROC_MSG_REXEC)
+			kmod_rexec_fail(m, &hdr, EINVAL);
+		return;
+	}
+	name = bp_proc_type_name(p->hdr.type);
+	c = p->hdr.node < (int32_t)m->cfg.node_count ?
+	    m->node_conn[p->hdr.node] : NULL;
+	if (!c || c->state != BPM_CONN_ACTIVE) {
+		bpm_debug(m, "%s for pid %d: node %d is not connected", name,
+			  p->hdr.pid, p->hdr.node);
+		if (p->hdr.type == BPROC_MSG_REXEC)
+			kmod_rexec_fail(m, &p->hdr, EHOSTDOWN);
+		return;
+	}
+	bpm_debug(m, "node %d: %s for pid %d", c->node, name, p->hdr.pid);
+	ret = bpm_conn_send(m, c, &msg);
+	if (ret) {
+		bpm_conn_close(m, c, BP_REASON_NONE, "cannot send to the node: %s",
+			       strerror(-ret));
+		if (p->hdr.type == BPROC_MSG_REXEC)
+			kmod_rexec_fail(m, &p->hdr, EHOSTDOWN);
+	}
+}
+
+void bpm_proc_from_node(struct bpm *m, struct bpm_conn *c,
+			const struct bp_msg_proc *p)
+{
+	const char *name = bp_proc_type_name(p->hdr.type);
+	ssize_t n;
+
+	if (p->hdr.type == BPROC_MSG_REXEC || p->hdr.type == BPROC_MSG_SIGNAL) {
+		bpm_log(m, LOG_WARNING, "node %d (%s): protocol error: %s from a node",
+			c->node, c->peer_str, name);
+		bpm_conn_close(m, c, BP_REASON_PROTOCOL,
+			       "protocol error: %s from a node", name);
+		return;
+	}
+	if (p->hdr.node != c->node) {
+		bpm_log(m, LOG_WARNING,
+			"node %d (%s): protocol error: %s for pid %d claims node %d",
+			c->node, c->peer_str, name, p->hdr.pid, p->hdr.node);
+		bpm_conn_close(m, c, BP_REASON_PROTOCOL,
+			       "protocol error: process message for node %d",
+			       p->hdr.node);
+		return;
+	}
+	bpm_debug(m, "node %d: %s for pid %d", c->node, name, p->hdr.pid);
+	n = bp_proc_build(p, m->kbuf, BPROC_MSG_MAX);
+	if (n >= 0 && write(m->bproc_fd, m->kbuf, (size_t)n) == n)
+		return;
+	if (n >= 0 && (errno == ESRCH || errno == ENOENT)) {
+		/* The ghost is gone already (e.g. the node was down). */
+		bpm_debug(m, "node %d: %s for pid %d: no such ghost", c->node,
+			  name, p->hdr.pid);
+		return;
+	}
+	if (n >= 0 && errno == EOPNOTSUPP) {
+		/* A message type this module does not act on (yet). */
+		if (!(m->unsupported & 1u << p->hdr.type))
+			bpm_log(m, LOG_WARNING,
+				"/dev/bproc: this bproc module does not take %s messages: dropping them",
+				name);
+		m->unsupported |= 1u << p->hdr.type;
+		return;
+	}
+	bpm_log(m, LOG_WARNING,
+		"node %d (%s): the bproc module refused %s for pid %d: %s",
+		c->node, c->peer_str, name, p->hdr.pid,
+		strerror(n < 0 ? (int)-n : errno));
+	bpm_conn_close(m, c, BP_REASON_PROTOCOL,
+		       "protocol error: %s for pid %d refused by the module",
+		       name, p->hdr.pid);
+}

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ghosts (docs/ghosts.md): a master task that calls BPROC_IOC_REXEC
+ * asks the master daemon to start a program on a node and, once the node
+ * says the program runs, becomes that process's ghost. The ghost keeps
+ * its pid and parent and stays in this ioctl until the process ends:
+ * signals sent to it are forwarded to the node (hooks.c), /proc shows
+ * what the node last reported, and when the node reports the exit, the
+ * ghost exits with exactly that wait status. It never returns to user
+ * space after a successful REXEC.
+ *
+ * Records live from the REXEC until free_task() of the ghost (the
+ * task_free hook); each ghost holds a reference on the module, so the
+ * module cannot be unloaded while a ghost or its zombie exists.
+ *
+ * Locking:
+ * - bproc_ghosts_lock (spinlock) protects the pid hash. A record is in
+ *   the hash from the REXEC until its task leaves the ghost loop (or the
+ *   REXEC fails); holding the lock keeps every hashed record alive.
+ * - bproc_ghost.lock (spinlock, interrupts off: the signal hook takes it
+ *   under the target's siglock, possibly from interrupt context)
+ *   protects state, error, status and the cached process status.
+ * - Order: bproc_ghosts_lock, then a ghost's lock, then the message
+ *   queue lock (msg.c); siglock, then a ghost's lock.
+ */
+
+#include <linux/bproc_hooks.h>
+#include <linux/cred.h>
+#include <linux/dcache.h>
+#include <linux/err.h>
+#include <linux/fs_struct.h>
+#include <linux/gfp.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/path.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
+#include <linux/wait.h>
+
+#include "ghost.h"
+#include "msg.h"
+#include "nodes.h"
+#include "task.h"
+
+enum bproc_ghost_state {
+	BPROC_GHOST_WAIT,	/* REXEC queued; waiting for the node's result */
+	BPROC_GHOST_FAILED,	/* the REXEC failed; the caller goes on */
+	BPROC_GHOST_RUNNING,	/* the caller is the ghost of a running process */
+	BPROC_GHOST_EXITED,	/* the process ended, or its node went down */
+	BPROC_GHOST_DEAD,	/* the ghost left its loop and is exiting */
+};
+
+struct bproc_ghost {
+	struct bproc_task bt;		/* first: what task_struct.bproc points at */
+	struct hlist_node hash;		/* in bproc_ghosts */
+	s32 node;
+	s32 pid;			/* tgid, as the master sees it */
+	u64 id;				/* the REXEC request id */
+	wait_queue_head_t wait;		/* the task waits here */
+	spinlock_t lock;		/* protects the fields below */
+	enum bproc_ghost_state state;
+	int error;			/* FAILED: positive errno */
+	int status;			/* EXITED: raw wait status */
+	bool have_ps;			/* ps is set */
+	struct bproc_msg_pstatus ps;	/* last PSTATUS from the node */
+};
+
+static DEFINE_SPINLOCK(bproc_ghosts_lock);
+static DEFINE_HASHTABLE(bproc_ghosts, 8);
+
+/* The hashed record of @pid; the caller holds bproc_ghosts_lock. */
+static struct bproc_ghost *bproc_ghost_find(s32 pid)
+{
+	struct bproc_ghost *g;
+
+	hash_for_each_possible(bproc_ghosts, g, hash, pid)
+		if (g->pid == pid)
+			return g;
+	return NULL;
+}
+
+static void bproc_ghost_unhash(struct bproc_ghost *g)
+{
+	spin_lock(&bproc_ghosts_lock);
+	hash_del(&g->hash);
+	spin_unlock(&bproc_ghosts_lock);
+}
+
+static enum bproc_ghost_state bproc_ghost_state(struct bproc_ghost *g)
+{
+	enum bproc_ghost_state state;
+	unsigned long flags;
+
+	spin_lock_irqsave(&g->lock, flags);
+	state = g->state;
+	spin_unlock_irqrestore(&g->lock, flags);
+	return state;
+}
+
+/* Queue a signal for @g's process; any context with the right @gfp. */
+static int bproc_ghost_queue_signal(struct bproc_ghost *g, int sig,
+				    const struct kernel_siginfo *ksi, gfp_t gfp)
+{
+	struct bproc_signal *s;
+	struct bproc_qmsg *m;
+
+	BUILD_BUG_ON(sizeof(siginfo_t) != BPROC_SIGINFO_LEN);
+
+	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, g->node, g->pid, 0, sizeof(*s),
+			    gfp);
+	if (!m)
+		return -ENOMEM;
+	s = (struct bproc_signal *)m->payload;
+	s->size = sizeof(*s);
+	s->pid = g->pid;
+	s->signo = sig;
+	memcpy(s->siginfo, ksi, sizeof(*ksi));	/* the rest stays zero */
+	return bproc_msg_send(m);
+}
+
+/**
+ * bproc_ghost_signal - the signal hook for a ghost
+ * @g: the target's record
+ * @sig: signal number
+ * @info: its siginfo, or SEND_SIG_NOINFO / SEND_SIG_PRIV
+ *
+ * Called at the top of send_signal_locked() with the target's siglock
+ * held and interrupts off, possibly from interrupt context: only queues.
+ *
+ * Return: true when the signal was taken (forwarded to the node, or
+ * dropped because the process already ended); false for a SIGCHLD the
+ * kernel generated about a local child, which is not the node's.
+ */
+bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
+			struct kernel_siginfo *info)
+{
+	struct kernel_siginfo ksi;
+
+	if (info != SEND_SIG_NOINFO && info != SEND_SIG_PRIV &&
+	    sig == SIGCHLD && info->si_code > 0 && info->si_code < SI_KERNEL)
+		return false;
+	if (bproc_ghost_state(g) != BPROC_GHOST_RUNNING)
+		return true;
+
+	if (info == SEND_SIG_NOINFO) {
+		clear_siginfo(&ksi);
+		ksi.si_signo = sig;
+		ksi.si_code = SI_USER;
+		ksi.si_pid = task_tgid_nr(current);
+		ksi.si_uid = from_kuid_munged(&init_user_ns, current_uid());
+	} else if (info == SEND_SIG_PRIV) {
+		clear_siginfo(&ksi);
+		ksi.si_signo = sig;
+		ksi.si_code = SI_KERNEL;
+	} else {
+		ksi = *info;
+	}
+	if (bproc_ghost_queue_signal(g, sig, &ksi, GFP_ATOMIC))
+		pr_warn_ratelimited("pid %d: signal %d for node %d lost\n",
+				    g->pid, sig, g->node);
+	return true;
+}
+
+/* The ghost's cwd as a path, "/" when it has none reachable. */
+static const char *bproc_ghost_cwd(char *page)
+{
+	struct path pwd;
+	char *p;
+
+	get_fs_pwd(current->fs, &pwd);
+	p = d_path(&pwd, page, PAGE_SIZE);
+	path_put(&pwd);
+	if (IS_ERR(p) || *p != '/')
+		return "/";
+	return p;
+}
+
+/* Check the path/argv/envp block: exactly 1 + argc + envc strings. */
+static int bproc_ghost_check_strings(const char *buf, u32 len,
+				     const struct bproc_rexec *req)
+{
+	u64 want = 1 + (u64)req->argc + req->envc;
+	u64 n = 0;
+	u32 i;
+
+	if (buf[0] == '\0' || buf[len - 1] != '\0')
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			n++;
+	return n == want ? 0 : -EINVAL;
+}
+
+/* Build the REXEC message for @g from the caller's request and identity. */
+static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
+						struct bproc_ghost *g)
+{
+	const struct cred *cred = current_cred();
+	const struct group_info *gi = cred->group_info;
+	struct bproc_msg_rexec *r;
+	struct bproc_qmsg *m;
+	const char *cwd;
+	size_t cwd_len;
+	char *page;
+	u32 *gids;
+	u8 *p;
+	int i, err;
+
+	if (gi->ngroups > BPROC_NGROUPS_MAX)
+		return ERR_PTR(-E2BIG);
+	page = (char *)__get_free_page(GFP_KERNEL);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	cwd = bproc_ghost_cwd(page);
+	cwd_len = strlen(cwd) + 1;
+
+	m = bproc_msg_alloc(BPROC_MSG_REXEC, g->node, g->pid, g->id,
+			    sizeof(*r) + gi->ngroups * sizeof(u32) + cwd_len +
+			    req->buf_len, GFP_KERNEL);
+	if (!m) {
+		err = -ENOMEM;
+		goto out;
+	}
+	r = (struct bproc_msg_rexec *)m->payload;
+	r->ppid = task_ppid_nr(current);
+	r->pgid = task_pgrp_nr_ns(current, &init_pid_ns);
+	r->sid = task_session_nr_ns(current, &init_pid_ns);
+	r->uid = from_kuid_munged(&init_user_ns, cred->uid);
+	r->euid = from_kuid_munged(&init_user_ns, cred->euid);
+	r->gid = from_kgid_munged(&init_user_ns, cred->gid);
+	r->egid = from_kgid_munged(&init_user_ns, cred->egid);
+	r->ngroups = gi->ngroups;
+	r->argc = req->argc;
+	r->envc = req->envc;
+	r->cwd_len = cwd_len;
+	r->buf_len = req->buf_len;
+	gids = (u32 *)(r + 1);
+	for (i = 0; i < gi->ngroups; i++)
+		gids[i] = from_kgid_munged(&init_user_ns, gi->gid[i]);
+	p = (u8 *)(gids + gi->ngroups);
+	memcpy(p, cwd, cwd_len);
+	p += cwd_len;
+	err = -EFAULT;
+	if (copy_from_user(p, u64_to_user_ptr(req->buf), req->buf_len))
+		goto out;
+	err = bproc_ghost_check_strings(p, req->buf_len, req);
+out:
+	free_page((unsigned long)page);
+	if (err) {
+		if (m)
+			bproc_msg_free(m);
+		return ERR_PTR(err);
+	}
+	return m;
+}
+
+static bool bproc_ghost_over(struct bproc_ghost *g)
+{
+	return bproc_ghost_state(g) == BPROC_GHOST_EXITED;
+}
+
+/* The process ended (or was lost): record @status unless one is set. */
+static void bproc_ghost_set_exit(struct bproc_ghost *g, int status)
+{
+	spin_lock_irq(&g->lock);
+	if (g->state == BPROC_GHOST_RUNNING) {
+		g->state = BPROC_GHOST_EXITED;
+		g->status = status;
+	}
+	spin_unlock_irq(&g->lock);
+}
+
+/* Ask the node to kill @g's process, from process context. */
+static void bproc_ghost_kill_remote(struct bproc_ghost *g)
+{
+	struct kernel_siginfo ksi;
+
+	clear_siginfo(&ksi);
+	ksi.si_signo = SIGKILL;
+	ksi.si_code = SI_KERNEL;
+	bproc_ghost_queue_signal(g, SIGKILL, &ksi, GFP_KERNEL);
+}
+
+/*
+ * The ghost loop: wait until the node reports the end of the process
+ * (or the node is lost), then exit with its status. Signals for the
+ * ghost are taken by the signal hook and all are blocked, so the sleep
+ * is interruptible (the ghost counts as sleeping, not as load); a wakeup
+ * that is not the end (task work) is waited out killably.
+ */
+static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
+{
+	int status;
+
+	for (;;) {
+		if (!wait_event_interruptible(g->wait, bproc_ghost_over(g)))
+			break;
+		if (fatal_signal_pending(current)) {
+			/* Killed without the hook (group exit): so is the process. */
+			bproc_ghost_kill_remote(g);
+			bproc_ghost_set_exit(g, SIGKILL);
+			break;
+		}
+		if (!wait_event_killable(g->wait, bproc_ghost_over(g)))
+			break;
+	}
+
+	spin_lock_irq(&g->lock);
+	status = g->status;
+	g->state = BPROC_GHOST_DEAD;
+	spin_unlock_irq(&g->lock);
+	bproc_ghost_unhash(g);
+	bproc_do_exit(status);
+}
+
+/*
+ * Turn the calling task into @g's ghost; never returns. Signals that
+ * arrived while it waited for the node (and did not kill it) belong to
+ * the process now: they are forwarded, as execve() keeps them pending.
+ */
+static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
+{
+	struct kernel_siginfo info;
+	enum pid_type type;
+	sigset_t all, none;
+	int sig;
+
+	/* Dropped by bproc_ghost_free() when the task is freed. */
+	__module_get(THIS_MODULE);
+
+	sigemptyset(&none);
+	spin_lock_irq(&current->sighand->siglock);
+	bproc_flush_signal_handlers(current, 1);
+	current->bproc = &g->bt;
+	while ((sig = dequeue_signal(&none, &info, &type)) > 0)
+		bproc_ghost_signal(g, sig, &info);
+	spin_unlock_irq(&current->sighand->siglock);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	bproc_ghost_run(g);
+}
+
+/**
+ * bproc_ghost_rexec - BPROC_IOC_REXEC
+ * @req: the caller's request (size already checked)
+ *
+ * Return: does not return on success. Otherwise -EINVAL (flags, empty
+ * or badly terminated strings, counts that do not match), -E2BIG
+ * (buf_len, too many groups), -EFAULT, -EBUSY (the caller is already
+ * the module's, is multi-threaded, or its pid has a pending REXEC),
+ * -ENOTCONN (no master daemon), -ENODEV, -EHOSTDOWN, -EACCES (node
+ * table), -EINTR (killed while waiting), or the node's errno.
+ */
+long bproc_ghost_rexec(const struct bproc_rexec *req)
+{
+	struct bproc_qmsg *m;
+	struct bproc_ghost *g;
+	int err;
+
+	if (req->flags || !req->buf_len)
+		return -EINVAL;
+	if (req->buf_len > BPROC_REXEC_MAX)
+		return -E2BIG;
+	if (current->bproc || !thread_group_empty(current))
+		return -EBUSY;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	g->bt.kind = BPROC_TASK_GHOST;
+	g->node = req->node;
+	g->pid = task_tgid_nr(current);
+	g->id = bproc_msg_new_id();
+	init_waitqueue_head(&g->wait);
+	spin_lock_init(&g->lock);
+	g->state = BPROC_GHOST_WAIT;
+
+	m = bproc_ghost_rexec_msg(req, g);
+	if (IS_ERR(m)) {
+		kfree(g);
+		return PTR_ERR(m);
+	}
+
+	/*
+	 * Hash first, then check the node: a node that goes down after the
+	 * check finds the record in the hash (bproc_ghost_node_down()).
+	 */
+	err = 0;
+	spin_lock(&bproc_ghosts_lock);
+	if (bproc_ghost_find(g->pid))
+		err = -EBUSY;
+	else
+		hash_add(bproc_ghosts, &g->hash, g->pid);
+	spin_unlock(&bproc_ghosts_lock);
+	if (err) {
+		bproc_msg_free(m);
+		kfree(g);
+		return err;
+	}
+
+	err = bproc_nodes_may_rexec(req->node);
+	if (err)
+		bproc_msg_free(m);
+	else
+		err = bproc_msg_send(m);
+	if (!err && wait_event_killable(g->wait, bproc_ghost_state(g) !=
+					BPROC_GHOST_WAIT)) {
+		/* The node may have started it already. */
+		bproc_ghost_kill_remote(g);
+		err = -EINTR;
+	}
+	if (!err) {
+		spin_lock_irq(&g->lock);
+		if (g->state == BPROC_GHOST_FAILED)
+			err = -g->error;
+		spin_unlock_irq(&g->lock);
+	}
+	if (err) {
+		bproc_ghost_unhash(g);
+		kfree(g);
+		return err;
+	}
+	bproc_ghost_become(g);
+}
+
+/* A wait status a process can end with: exited, or killed by a signal. */
+static bool bproc_ghost_status_ok(s32 status)
+{
+	int sig = status & 0x7f;
+
+	if (sig == 0)
+		return !(status & ~0xff00);
+	return sig <= _NSIG && !(status & ~0xff);
+}
+
+static bool bproc_ghost_pstatus_ok(const struct bproc_msg_pstatus *ps)
+{
+	if (!ps->state || !strchr("RSDTtWXZPIK", ps->state))
+		return false;
+	return !memchr_inv(ps->__pad, 0, sizeof(ps->__pad));
+}
+
+/**
+ * bproc_ghost_msg - a message from a node, written by the master daemon
+ * @hdr: its header, with size, flags, node and pid checked
+ * @payload: the payload, of the right size for @hdr->type
+ *
+ * Return: 0; -EINVAL for a bad payload or one that does not fit the
+ * ghost's state (a result that is not awaited or has another id, status
+ * or exit before the result); -ESRCH when @hdr->pid is no ghost of
+ * @hdr->node.
+ */
+int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
+{
+	const struct bproc_msg_pstatus *ps = payload;
+	const struct bproc_msg_exit *ex = payload;
+	const s32 *error = payload;
+	struct bproc_ghost *g;
+	bool wake = false;
+	int err = 0;
+
+	switch (hdr->type) {
+	case BPROC_MSG_REXEC_RESULT:
+		if (*error < 0 || *error >= MAX_ERRNO)
+			return -EINVAL;
+		break;
+	case BPROC_MSG_PSTATUS:
+		if (!bproc_ghost_pstatus_ok(ps))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_EXIT:
+		if (!bproc_ghost_status_ok(ex->status) || ex->__pad)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	spin_lock(&bproc_ghosts_lock);
+	g = bproc_ghost_find(hdr->pid);
+	if (!g || g->node != hdr->node) {
+		spin_unlock(&bproc_ghosts_lock);
+		return -ESRCH;
+	}
+	spin_lock_irq(&g->lock);
+	switch (hdr->type) {
+	case BPROC_MSG_REXEC_RESULT:
+		if (g->state != BPROC_GHOST_WAIT || hdr->id != g->id) {
+			err = -EINVAL;
+			break;
+		}
+		g->state = *error ? BPROC_GHOST_FAILED : BPROC_GHOST_RUNNING;
+		g->error = *error;
+		wake = true;
+		break;
+	case BPROC_MSG_PSTATUS:
+		if (g->state != BPROC_GHOST_RUNNING) {
+			err = -EINVAL;
+			break;
+		}
+		g->ps = *ps;
+		g->have_ps = true;
+		break;
+	case BPROC_MSG_EXIT:
+		if (g->state != BPROC_GHOST_RUNNING) {
+			err = -EINVAL;
+			break;
+		}
+		g->state = BPROC_GHOST_EXITED;
+		g->status = ex->status;
+		wake = true;
+		break;
+	}
+	spin_unlock_irq(&g->lock);
+	if (wake)
+		wake_up(&g->wait);
+	spin_unlock(&bproc_ghosts_lock);
+	return err;
+}
+
+/**
+ * bproc_ghost_node_down - a node is lost, or the master daemon is gone
+ * @node: node number, or BPROC_GHOST_ALL_NODES
+ * @error: positive errno for REXECs still waiting for that node
+ *
+ * Every ghost of a running process there exits as killed by SIGKILL.
+ */
+void bproc_ghost_node_down(s32 node, int error)
+{
+	struct bproc_ghost *g;
+	int bkt;
+
+	spin_lock(&bproc_ghosts_lock);
+	hash_for_each(bproc_ghosts, bkt, g, hash) {
+		if (node != BPROC_GHOST_ALL_NODES && g->node != node)
+			continue;
+		spin_lock_irq(&g->lock);
+		if (g->state == BPROC_GHOST_WAIT) {
+			g->state = BPROC_GHOST_FAILED;
+			g->error = error;
+		} else if (g->state == BPROC_GHOST_RUNNING) {
+			g->state = BPROC_GHOST_EXITED;
+			g->status = SIGKILL;
+		}
+		spin_unlock_irq(&g->lock);
+		wake_up(&g->wait);
+	}
+	spin_unlock(&bproc_ghosts_lock);
+}
+
+/* The task_free hook: the ghost's task is gone; any context. */
+void bproc_ghost_free(struct bproc_ghost *g)
+{
+	kfree(g);
+	module_put(THIS_MODULE);
+}
+
+/* The proc_status hook: which node the process runs on. */
+void bproc_ghost_proc_status(struct bproc_ghost *g, struct seq_file *m)
+{
+	seq_printf(m, "BProcNode:\t%d\n", g->node);
+}
+
+/* The proc_stat hook: the process as the node last reported it. */
+void bproc_ghost_proc_stat(struct bproc_ghost *g, struct bproc_proc_stat *st)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&g->lock, flags);
+	if (g->state == BPROC_GHOST_RUNNING && g->have_ps) {
+		st->state = g->ps.state;
+		st->num_threads = g->ps.threads;
+		st->utime = g->ps.utime_ns;
+		st->stime = g->ps.stime_ns;
+		st->min_flt = g->ps.minflt;
+		st->maj_flt = g->ps.majflt;
+		st->vsize = g->ps.vsize;
+		st->rss = g->ps.rss >> PAGE_SHIFT;
+	}
+	spin_unlock_irqrestore(&g->lock, flags);
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's side of the kernel hooks (include/linux/bproc_hooks.h):
+ * each hook is called only for a task whose task_struct.bproc is set,
+ * i.e. one of our records (task.h), and dispatches on its kind.
+ *
+ * Hooks run under rcu_read_lock() and must not sleep. The signal hook
+ * runs with the target's siglock held and interrupts off.
+ */
+
+#include <linux/bproc_hooks.h>
+#include <linux/sched.h>
+
+#include "ghost.h"
+#include "hooks.h"
+#include "masq.h"
+#include "task.h"
+
+static struct bproc_ghost *bproc_hooks_ghost(struct task_struct *t)
+{
+	struct bproc_task *bt = t->bproc;
+
+	if (bt->kind != BPROC_TASK_GHOST)
+		return NULL;
+	return (struct bproc_ghost *)bt;
+}
+
+static struct bproc_masq_rec *bproc_hooks_masq(struct task_struct *t)
+{
+	struct bproc_task *bt = t->bproc;
+
+	if (bt->kind != BPROC_TASK_MASQ)
+		return NULL;
+	return (struct bproc_masq_rec *)bt;
+}
+
+static void bproc_hook_task_free(struct task_struct *t)
+{
+	struct bproc_ghost *g = bproc_hooks_ghost(t);
+	struct bproc_masq_rec *mq = bproc_hooks_masq(t);
+
+	t->bproc = NULL;
+	if (g)
+		bproc_ghost_free(g);
+	else if (mq)
+		bproc_masq_free(mq);
+}
+
+static bool bproc_hook_signal(struct task_struct *t, int sig,
+			      struct kernel_siginfo *info, enum pid_type type)
+{
+	struct bproc_ghost *g = bproc_hooks_ghost(t);
+
+	return g && bproc_ghost_signal(g, sig, info);
+}
+
+static bool bproc_hook_getppid(struct task_struct *t, pid_t *ppid)
+{
+	struct bproc_masq_rec *mq = bproc_hooks_masq(t);
+
+	return mq && bproc_masq_getppid(mq, ppid);
+}
+
+static void bproc_hook_proc_status(struct seq_file *m, struct task_struct *t)
+{
+	struct bproc_ghost *g = bproc_hooks_ghost(t);
+
+	if (g)
+		bproc_ghost_proc_status(g, m);
+}
+
+static void bproc_hook_proc_stat(struct task_struct *t,
+				 struct bproc_proc_stat *st)
+{
+	struct bproc_ghost *g = bproc_hooks_ghost(t);
+
+	if (g)
+		bproc_ghost_proc_stat(g, st);
+}
+
+static const struct bproc_hooks bproc_hooks_ops = {
+	.task_free	= bproc_hook_task_free,
+	.signal		= bproc_hook_signal,
+	.getppid	= bproc_hook_getppid,
+	.proc_status	= bproc_hook_proc_status,
+	.proc_stat	= bproc_hook_proc_stat,
+};
+
+/* Return: 0, or -EBUSY when another module holds the hooks. */
+int bproc_hooks_init(void)
+{
+	return bproc_hooks_register(&bproc_hooks_ops);
+}
+
+/* Waits until no hook runs; every record is gone (each holds the module). */
+void bproc_hooks_exit(void)
+{
+	bproc_hooks_unregister(&bproc_hooks_ops);
+}

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BPROC_HOOKS_H
+#define _BPROC_HOOKS_H
+
+int bproc_hooks_init(void);
+void bproc_hooks_exit(void);
+
+#endif /* _BPROC_HOOKS_H */

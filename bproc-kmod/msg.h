@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BPROC_MSG_H
+#define _BPROC_MSG_H
+
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/poll.h>
+#include <linux/types.h>
+#include <linux/bproc.h>
+
+/* One message queued for the master daemon: header, then payload. */
+struct bproc_qmsg {
+	struct list_head list;
+	struct bproc_msg_hdr hdr;	/* hdr.size: header + payload */
+	u8 payload[];
+};
+
+struct bproc_qmsg *bproc_msg_alloc(u16 type, s32 node, s32 pid, u64 id,
+				   size_t payload, gfp_t gfp);
+void bproc_msg_free(struct bproc_qmsg *m);
+int bproc_msg_send(struct bproc_qmsg *m);
+u64 bproc_msg_new_id(void);
+
+void bproc_msg_open(void);
+void bproc_msg_close(void);
+ssize_t bproc_msg_read(struct file *file, char __user *buf, size_t len);
+__poll_t bproc_msg_poll(struct file *file, poll_table *pt);
+ssize_t bproc_msg_write(const char __user *buf, size_t len);
+
+#endif /* _BPROC_MSG_H */

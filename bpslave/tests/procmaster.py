@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+A test master for bpslave's process handling: speaks the wire protocol
+(docs/protocol.md) on 127.0.0.1, admits one bpslave as node 0, sends it
+REXEC and SIGNAL messages and checks what comes back and what happens on
+the node. Run as root in a VM with the bproc module loaded (vm-procs.sh).
+Prints TAP.
+
+usage: procmaster.py BPSLAVE
+"""
+import errno
+import fcntl
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+MAGIC = 0x43525042
+HELLO, WELCOME, REJECT, STATUS, PING, PONG, REQUEST, BYE, PROC = \
+    1, 2, 3, 4, 5, 6, 7, 8, 0x10
+REXEC, RESULT, SIGNAL, PSTATUS, STOP, CONT, EXIT = range(1, 8)
+PNAMES = {REXEC: "REXEC", RESULT: "REXEC_RESULT", SIGNAL: "SIGNAL",
+          PSTATUS: "PSTATUS", STOP: "STOP", CONT: "CONT", EXIT: "EXIT"}
+PORT = 2299
+NODE = 0
+IOC_MASQ = (1 << 30) | (16 << 16) | (0xB7 << 8) | 0x11
+IOC_SIGNAL = (1 << 30) | (144 << 16) | (0xB7 << 8) | 0x12
+
+n_run = 0
+n_failed = 0
+
+
+def ok(cond, what):
+    global n_run, n_failed
+    n_run += 1
+    if not cond:
+        n_failed += 1
+    print("%sok %d - %s" % ("" if cond else "not ", n_run, what), flush=True)
+    return cond
+
+
+def wire(mtype, payload, mid=0):
+    return struct.pack("<IBBHII", MAGIC, 1, 0, mtype, len(payload), mid) + payload
+
+
+def proc(ptype, pid, payload, mid=0, node=NODE):
+    return wire(PROC, struct.pack("<IHHiiQ", 24 + len(payload), ptype, 0,
+                                  node, pid, mid) + payload)
+
+
+def rexec(pid, path, argv, envp=(), ppid=1, uid=0, gid=0, groups=(),
+          cwd="/", mid=1, node=NODE):
+    cwdb = cwd.encode() + b"\0"
+    buf = b"".join(s.encode() + b"\0" for s in [path] + list(argv) + list(envp))
+    p = struct.pack("<iiiIIIIIIIII", ppid, ppid, ppid, uid, uid, gid, gid,
+                    len(groups), len(argv), len(envp), len(cwdb), len(buf))
+    p += b"".join(struct.pack("<I", g) for g in groups) + cwdb + buf
+    return proc(REXEC, pid, p, mid, node)
+
+
+def sig(pid, signo):
+    info = struct.pack("<iii", signo, 0, 0) + bytes(128 - 12)  # SI_USER
+    return proc(SIGNAL, pid, struct.pack("<IiiI", 144, pid, signo, 0) + info)
+
+
+class Node:
+    """One bpslave connection; keeps it alive with PINGs."""
+
+    def __init__(self, lsock):
+        lsock.settimeout(30)
+        self.s, _ = lsock.accept()
+        self.buf = b""
+        self.procs = []     # (type, pid, id, fields) not yet taken
+        self.last_ping = 0
+        self.closed = False
+        self.welcomed = False
+        t, _, _ = self.recv_msg(10)
+        if t != HELLO:
+            raise RuntimeError("expected HELLO, got %r" % t)
+        self.s.sendall(wire(WELCOME, struct.pack("<iIIIQ", NODE, 1000, 10000,
+                                                 0, time.time_ns())))
+        self.welcomed = True
+
+    def recv_msg(self, timeout):
+        end = time.monotonic() + timeout
+        while True:
+            if len(self.buf) >= 16:
+                magic, v, fl, t, ln, mid = struct.unpack("<IBBHII", self.buf[:16])
+                if magic != MAGIC:
+                    raise RuntimeError("bad magic from bpslave")
+                if len(self.buf) >= 16 + ln:
+                    p = self.buf[16:16 + ln]
+                    self.buf = self.buf[16 + ln:]
+                    return t, mid, p
+            now = time.monotonic()
+            if self.welcomed and now - self.last_ping >= 1:
+                self.s.sendall(wire(PING, struct.pack("<Q", time.time_ns())))
+                self.last_ping = now
+            if now >= end:
+                return None, None, None
+            self.s.settimeout(min(1, end - now))
+            try:
+                d = self.s.recv(65536)
+            except socket.timeout:
+                continue
+            if not d:
+                self.closed = True
+                return None, None, None
+            self.buf += d
+
+    def pump(self, timeout):
+        """Collect process messages for @timeout seconds or until closed."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not self.closed:
+            t, mid, p = self.recv_msg(end - time.monotonic())
+            if t == PROC:
+                self.procs.append(parse_proc(p))
+            elif t == BYE:
+                self.closed = True
+
+    def want(self, ptype, pid, timeout=10, pred=None):
+        """Next process message of @ptype for @pid (others stay queued)."""
+        end = time.monotonic() + timeout
+        while True:
+            for i, m in enumerate(self.procs):
+                if m[0] == ptype and m[1] == pid and (not pred or pred(m)):
+                    return self.procs.pop(i)
+            if time.monotonic() >= end or self.closed:
+                return None
+            t, mid, p = self.recv_msg(min(1, end - time.monotonic()))
+            if t == PROC:
+                self.procs.append(parse_proc(p))
+            elif t == BYE:
+                self.closed = True
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def close(self):
+        self.s.close()
+
+
+def parse_proc(p):
+    size, ptype, flags, node, pid, mid = struct.unpack("<IHHiiQ", p[:24])
+    assert size == len(p), "PROC size %d != payload %d" % (size, len(p))
+    assert node == NODE, "PROC for node %d" % node
+    body = p[24:]
+    if ptype == RESULT or ptype == STOP:
+        f = struct.unpack("<i", body)
+    elif ptype == PSTATUS:
+        f = struct.unpack("<B3xIQQQQQQQ", body)
+        f = (chr(f[0]),) + f[1:]
+    elif ptype == EXIT:
+        f = struct.unpack("<iIQQ", body)
+    else:
+        f = ()
+    return (ptype, pid, mid, f)
+
+
+def probe_ioctl(req, size):
+    """True when the module implements the ioctl (anything but ENOTTY)."""
+    fd = os.open("/dev/bproc", os.O_RDWR)
+    try:
+        fcntl.ioctl(fd, req, struct.pack("<I", size) + bytes(size - 4))
+    except OSError as e:
+        return e.errno != errno.ENOTTY
+    finally:
+        os.close(fd)
+    return True
+
+
+def procs_with(pattern):
+    """Outer pids whose cmdline contains @pattern (bytes)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                if pattern in f.read():
+                    out.append(int(d))
+        except OSError:
+            pass
+    return out
+
+
+def by_comm(name, state=None):
+    """Pids whose comm is @name (and whose state letter is @state)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        if comm == name and (state is None or st[st.rindex(")") + 2] == state):
+            out.append(int(d))
+    return out
+
+
+def nspid_of(outer):
+    with open("/proc/%d/status" % outer) as f:
+        m = re.search(r"^NSpid:\s*(.*)$", f.read(), re.M)
+    return [int(x) for x in m.group(1).split()] if m else []
+
+
+def wait_gone(pattern, secs):
+    end = time.time() + secs
+    while time.time() < end:
+        if not procs_with(pattern):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def read_file(path, secs=5):
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            with open(path) as f:
+                s = f.read()
+            if s.endswith("\n"):
+                return s
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return None
+
+
+def main():
+    bpslave = sys.argv[1]
+    logf = open("/tmp/procmaster-bpslave.log", "w")
+    masq = probe_ioctl(IOC_MASQ, 16)
+    sigioc = probe_ioctl(IOC_SIGNAL, 144)
+    print("# module: BPROC_IOC_MASQ %s, BPROC_IOC_SIGNAL %s" %
+          ("implemented" if masq else "ENOTTY (SKIP-like: ppid not checked)",
+           "implemented" if sigioc else "ENOTTY (bpslave falls back to kill())"))
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", PORT))
+    lsock.listen(4)
+    slave = subprocess.Popen([bpslave, "-v", "127.0.0.1:%d" % PORT],
+                             stdout=logf, stderr=subprocess.STDOUT)
+    try:
+        run(lsock, slave, masq)
+    except Exception as e:  # the rest of the checks cannot run: say why
+        ok(False, "test master: %s: %s" % (type(e).__name__, e))
+    finally:
+        if slave.poll() is None:
+            slave.kill()
+        slave.wait()
+        logf.close()
+    with open("/tmp/procmaster-bpslave.log") as f:
+        for line in f:
+            print("# " + line.rstrip())
+    print("1..%d" % n_run)
+    print("# %d passed, %d failed" % (n_run - n_failed, n_failed))
+    return 1 if n_failed else 0
+
+
+def run(lsock, slave, masq):
+    n = Node(lsock)
+    ok(True, "bpslave connected and was welcomed")
+
+    # Same pid, the master's ppid, exit status 0.
+    n.send(rexec(4242, "/bin/busybox", ["sh", "-c", "echo $$ $PPID > /tmp/pp"],
+                 ppid=4000, mid=77))
+    r = n.want(RESULT, 4242)
+    ok(r is not None and r[3] == (0,) and r[2] == 77,
+       "REXEC sh: REXEC_RESULT 0 with the request id (%r)" % (r,))
+    e = n.want(EXIT, 4242)
+    ok(e is not None and e[3][0] == 0, "EXIT status 0 (%r)" % (e,))
+    out = read_file("/tmp/pp")
+    want = "4242 4000\n" if masq else "4242 0\n"
+    ok(out == want, "getpid() is the master's pid%s (%r)" %
+       (", getppid() the master's ppid" if masq else
+        " (getppid() not checked: no BPROC_IOC_MASQ)", out))
+
+    # Exit code.
+    n.send(rexec(4243, "/bin/busybox", ["sh", "-c", "exit 3"]))
+    r = n.want(RESULT, 4243)
+    e = n.want(EXIT, 4243)
+    ok(r and r[3] == (0,) and e and e[3][0] == 3 << 8,
+       "exit 3 -> raw status 0x300 (%r)" % (e,))
+
+    # Missing program, not executable: errors from execve, no EXIT.
+    n.send(rexec(4244, "/nonexistent/prog", ["prog"]))
+    r = n.want(RESULT, 4244)
+    ok(r and r[3] == (errno.ENOENT,), "missing program -> ENOENT (%r)" % (r,))
+    n.send(rexec(4245, "/etc/passwd", ["passwd"]))
+    r = n.want(RESULT, 4245)
+    ok(r and r[3] == (errno.EACCES,), "not executable -> EACCES (%r)" % (r,))
+    ok(n.want(EXIT, 4244, timeout=1.5) is None and
+       n.want(EXIT, 4245, timeout=0.5) is None, "no EXIT after a failed exec")
+
+    # A running process: pid namespace, PSTATUS, signals, stop/continue.
+    n.send(rexec(4300, "/bin/busybox", ["sleep", "300"]))
+    r = n.want(RESULT, 4300)
+    ok(r and r[3] == (0,), "REXEC sleep 300 runs")
+    ps = n.want(PSTATUS, 4300)
+    ok(ps is not None and ps[3][0] in "SR" and ps[3][1] == 1,
+       "PSTATUS after start: state %s, 1 thread" % (ps and ps[3][0]))
+    outer = procs_with(b"sleep\0" + b"300\0")
+    ns = nspid_of(outer[0]) if len(outer) == 1 else []
+    ok(len(ns) == 2 and ns[1] == 4300,
+       "pid 4300 in the masquerade namespace (NSpid %r)" % ns)
+    t0 = time.monotonic()
+    ps = n.want(PSTATUS, 4300, timeout=3)
+    ok(ps is not None and ps[3][0] == "S" and ps[3][4] > 0 and
+       ps[3][5] > 0 and ps[3][6] > 0 and ps[3][7] > 0,
+       "PSTATUS again within a ping interval (%.1f s): state S, start, "
+       "vsize, rss %s, minflt" % (time.monotonic() - t0, ps and ps[3][6]))
+    fds = [os.readlink("/proc/%d/fd/%d" % (outer[0], i)) for i in range(3)] \
+        if outer else []
+    extra = os.listdir("/proc/%d/fd" % outer[0]) if outer else []
+    ok(fds == ["/dev/null"] * 3 and sorted(extra) == ["0", "1", "2"],
+       "stdin/stdout/stderr are /dev/null, no other fds (%r %r)" % (fds, extra))
+    with open("/proc/%d/status" % outer[0]) as f:
+        st = f.read()
+    blk = re.search(r"^SigBlk:\s*(\S+)", st, re.M).group(1)
+    ign = re.search(r"^SigIgn:\s*(\S+)", st, re.M).group(1)
+    ok(int(blk, 16) == 0 and int(ign, 16) == 0,
+       "signal mask and ignored set are empty (SigBlk %s SigIgn %s)" % (blk, ign))
+
+    n.send(sig(4300, signal.SIGSTOP))
+    s = n.want(STOP, 4300)
+    ok(s and s[3] == (signal.SIGSTOP,), "SIGSTOP -> STOP with SIGSTOP (%r)" % (s,))
+    ps = n.want(PSTATUS, 4300, pred=lambda m: m[3][0] == "T")
+    ok(ps is not None, "PSTATUS state T after the stop")
+    n.send(sig(4300, signal.SIGCONT))
+    c = n.want(CONT, 4300)
+    ok(c is not None, "SIGCONT -> CONT")
+    n.send(sig(4300, signal.SIGTERM))
+    e = n.want(EXIT, 4300)
+    ok(e and e[3][0] == signal.SIGTERM, "SIGTERM -> EXIT status 15 (%r)" % (e,))
+
+    # Identity, environment, cwd.
+    n.send(rexec(4400, "/bin/busybox",
+                 ["sh", "-c", "echo $(id -u) $(id -g) $(id -G) $FOO $(pwd) > /tmp/id4400"],
+                 envp=["FOO=bar", "PATH=/bin:/usr/bin"], uid=1000, gid=1000,
+                 groups=[1000, 20], cwd="/tmp"))
+    r = n.want(RESULT, 4400)
+    e = n.want(EXIT, 4400)
+    out = read_file("/tmp/id4400")
+    ok(r and r[3] == (0,) and e and e[3][0] == 0 and
+       out is not None and out.split()[:2] == ["1000", "1000"] and
+       sorted(out.split()[2:4]) == ["1000", "20"] and
+       out.split()[4:] == ["bar", "/tmp"],
+       "uid, gid, groups, environment and cwd (%r)" % out)
+    n.send(rexec(4401, "/bin/busybox", ["sh", "-c", "pwd > /tmp/cwd4401"],
+                 cwd="/no/such/dir"))
+    n.want(EXIT, 4401)
+    ok(read_file("/tmp/cwd4401") == "/\n", "missing cwd -> /")
+    os.makedirs("/tmp/private", mode=0o700, exist_ok=True)
+    os.chmod("/tmp/private", 0o700)
+    n.send(rexec(4402, "/bin/busybox", ["sh", "-c", "pwd > /tmp/cwd4402"],
+                 cwd="/tmp/private", uid=1000, gid=1000))
+    n.want(EXIT, 4402)
+    ok(read_file("/tmp/cwd4402") == "/\n",
+       "cwd the user may not enter -> / (checked as the user)")
+
+    # Orphans are reaped by the namespace's init.
+    n.send(rexec(4500, "/bin/busybox", ["sh", "-c", "sleep 1 & exit 0"]))
+    e = n.want(EXIT, 4500)
+    time.sleep(2)
+    zombies = by_comm("sleep", "Z") + procs_with(b"sleep\0" + b"1\0")
+    ok(e and e[3][0] == 0 and not zombies,
+       "an orphan is reaped inside the namespace (left: %r)" % zombies)
+
+    # Pid already in use.
+    n.send(rexec(4600, "/bin/busybox", ["sleep", "301"]))
+    n.want(RESULT, 4600)
+    n.send(rexec(4600, "/bin/busybox", ["sleep", "302"]))
+    r = n.want(RESULT, 4600)
+    ok(r and r[3] == (errno.EEXIST,), "a pid already running -> EEXIST (%r)" % (r,))
+
+    # The namespace's init dies: its processes die, a new namespace starts.
+    init = by_comm("bpslave-init")
+    ok(len(init) == 1, "one namespace init (bpslave-init, pid %r)" % init)
+    if init:
+        os.kill(init[0], signal.SIGKILL)
+    e = n.want(EXIT, 4600)
+    ok(e and e[3][0] == signal.SIGKILL,
+       "init killed: its process exits with SIGKILL (%r)" % (e,))
+    n.send(rexec(4601, "/bin/busybox", ["sh", "-c", "echo $$ > /tmp/p4601"]))
+    r = n.want(RESULT, 4601)
+    ok(r and r[3] == (0,) and read_file("/tmp/p4601") == "4601\n",
+       "a new namespace serves the next REXEC")
+
+    # A process message for another node is a protocol error.
+    n.send(rexec(4700, "/bin/true", ["true"], node=1))
+    n.pump(3)
+    ok(n.closed, "REXEC for another node: bpslave closes the connection")
+    n.close()
+
+    # Disconnect: bpslave kills what it started, then reconnects.
+    n = Node(lsock)
+    n.send(rexec(4800, "/bin/busybox", ["sleep", "303"]))
+    r = n.want(RESULT, 4800)
+    ok(r and r[3] == (0,) and procs_with(b"sleep\0" + b"303\0"), "sleep 303 runs")
+    n.close()
+    ok(wait_gone(b"sleep\0" + b"303\0", 10),
+       "master connection lost: the process is killed")
+    n = Node(lsock)
+    n.send(rexec(4800, "/bin/busybox", ["sh", "-c", "echo $$ > /tmp/p4800"]))
+    r = n.want(RESULT, 4800)
+    ok(r and r[3] == (0,) and read_file("/tmp/p4800") == "4800\n",
+       "after reconnecting, the same pid is free again")
+
+    # bpslave killed: its processes die with it.
+    n.send(rexec(4900, "/bin/busybox", ["sleep", "304"]))
+    n.want(RESULT, 4900)
+    ok(bool(procs_with(b"sleep\0" + b"304\0")), "sleep 304 runs")
+    slave.kill()
+    slave.wait()
+    ok(wait_gone(b"sleep\0" + b"304\0", 10),
+       "bpslave killed with SIGKILL: its process is killed")
+    n.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Starting processes on nodes: bproc_rexec() and bproc_vrexec().
+ *
+ * bproc_rexec() packs path, argv and envp into one buffer and hands it to
+ * the module with BPROC_IOC_REXEC; on success the ioctl never returns (the
+ * caller has become the ghost of the remote process).
+ *
+ * bproc_vrexec() forks one child per node. Each child reports a failed
+ * rexec by writing its errno into a close-on-exec pipe and exiting with
+ * 127. The parent learns that a child started (became a ghost) in one of
+ * two ways, so it does not depend on what the module does with a ghost's
+ * files:
+ *   - end of file on the pipe: the ghost dropped its files, or the child
+ *     died before its node answered (its wait status tells the caller);
+ *   - /proc/PID/status shows "BProcNode: N" with N >= 0: the child is a
+ *     ghost that kept its files open (what the module does today: it
+ *     sets the ghost record, which the line shows, only once the node
+ *     has confirmed the start).
+ */
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* How often the parent looks at /proc for children that kept the pipe. */
+#define VREXEC_POLL_MS	50
+
+/* Add the sizes of @v's strings to *len (kept <= BPROC_REXEC_MAX). */
+static int rexec_count(char *const v[], size_t *len, __u32 *count)
+{
+	size_t n, l;
+
+	for (n = 0; v && v[n]; n++) {
+		l = strlen(v[n]) + 1;
+		if (l > BPROC_REXEC_MAX - *len)
+			return -E2BIG;
+		*len += l;
+	}
+	*count = n;
+	return 0;
+}
+
+static char *rexec_copy(char *p, char *const v[], __u32 count)
+{
+	size_t l;
+	__u32 i;
+
+	for (i = 0; i < count; i++) {
+		l = strlen(v[i]) + 1;
+		memcpy(p, v[i], l);
+		p += l;
+	}
+	return p;
+}
+
+int bproc_rexec_pack(struct bproc_rexec *req, int node, const char *path,
+		     char *const argv[], char *const envp[])
+{
+	size_t len;
+	__u32 argc, envc;
+	char *buf, *p;
+	int err;
+
+	if (!req || !path)
+		return -EFAULT;
+	if (!*path)
+		return -ENOENT;
+	len = strlen(path) + 1;
+	if (len > BPROC_REXEC_MAX)
+		return -E2BIG;
+	err = rexec_count(argv, &len, &argc);
+	if (!err)
+		err = rexec_count(envp, &len, &envc);
+	if (err)
+		return err;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	p = buf;
+	memcpy(p, path, strlen(path) + 1);
+	p += strlen(path) + 1;
+	p = rexec_copy(p, argv, argc);
+	rexec_copy(p, envp, envc);
+
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->node = node;
+	req->argc = argc;
+	req->envc = envc;
+	req->buf_len = len;
+	req->buf = (__u64)(uintptr_t)buf;
+	return 0;
+}
+
+void bproc_rexec_unpack(struct bproc_rexec *req)
+{
+	free((void *)(uintptr_t)req->buf);
+	req->buf = 0;
+	req->buf_len = 0;
+}
+
+/*
+ * Ask the module; returns only on failure, with -errno. Async-signal-safe
+ * (bproc_vrexec's children call it after fork()). No module, or one
+ * without the ioctl, is -ENOSYS: ENOENT would read as "program missing".
+ */
+int bproc_rexec_ioctl(const char *dev, const struct bproc_rexec *req)
+{
+	int fd, err;
+
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOSYS : -errno;
+	if (ioctl(fd, BPROC_IOC_REXEC, req) < 0)
+		err = errno == ENOTTY ? -ENOSYS : -errno;
+	else
+		err = -EPROTO;	/* a successful rexec must not return */
+	close(fd);
+	return err;
+}
+
+int bproc_rexec_dev(const char *dev, int node, const char *path,
+		    char *const argv[], char *const envp[])
+{
+	struct bproc_rexec req;
+	int err;
+
+	err = bproc_rexec_pack(&req, node, path, argv, envp);
+	if (err)
+		return err;
+	err = bproc_rexec_ioctl(dev, &req);
+	bproc_rexec_unpack(&req);
+	return err;
+}
+
+int bproc_rexec(int node, const char *path, char *const argv[],
+		char *const envp[])
+{
+	return bproc_fail(bproc_rexec_dev(BPROC_DEVICE, node, path, argv,
+					  envp));
+}
+
+int bproc_status_node(const char *status)
+{
+	const char *p = strstr(status, "\nBProcNode:");
+	int node;
+
+	if (!p || sscanf(p + 11, "%d", &node) != 1 || node < 0)
+		return -1;
+	return node;
+}
+
+/* Whether /proc says @pid is a ghost (a "BProcNode: N" line, N >= 0). */
+static int vrexec_is_ghost(pid_t pid)
+{
+	char path[64], buf[8192];
+	size_t len = 0;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (len < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += r;
+	close(fd);
+	buf[len] = 0;
+	return bproc_status_node(buf) >= 0;
+}
+
+static void vrexec_reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The child: never returns. Only async-signal-safe calls after fork(). */
+static void __attribute__((noreturn))
+vrexec_child(const char *dev, const struct bproc_rexec *req, int p[2],
+	     const int *fds, int nfds)
+{
+	int i, e;
+
+	/* the read ends: its own and its elder siblings' */
+	close(p[0]);
+	for (i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	e = -bproc_rexec_ioctl(dev, req);
+	if (write(p[1], &e, sizeof(e)) != sizeof(e))
+		_exit(126);
+	_exit(127);
+}
+
+/*
+ * Wait until every started child has either become a ghost or reported
+ * its error; pids[i] becomes -errno for the latter. Closes fds[]. @pfd and
+ * @idx have room for @n entries.
+ */
+static void vrexec_collect(int *pids, int *fds, int n, struct pollfd *pfd,
+			   int *idx)
+{
+	int i, k, m, e;
+	ssize_t r;
+
+	for (;;) {
+		m = 0;
+		for (i = 0; i < n; i++) {
+			if (fds[i] < 0)
+				continue;
+			pfd[m].fd = fds[i];
+			pfd[m].events = POLLIN;
+			pfd[m].revents = 0;
+			idx[m++] = i;
+		}
+		if (!m)
+			break;
+		if (poll(pfd, m, VREXEC_POLL_MS) < 0 && errno != EINTR)
+			break;	/* cannot happen with valid fds */
+		for (k = 0; k < m; k++) {
+			if (!pfd[k].revents)
+				continue;
+			i = idx[k];
+			r = read(fds[i], &e, sizeof(e));
+			if (r < 0 && errno == EINTR)
+				continue;
+			/* Anything but an errno: the child is the caller's. */
+			if (r == sizeof(e) && e > 0) {
+				vrexec_reap(pids[i]);
+				pids[i] = -e;
+			}
+			close(fds[i]);
+			fds[i] = -1;
+		}
+		/* Ghosts that kept their files never close the pipe. */
+		for (i = 0; i < n; i++) {
+			if (fds[i] >= 0 && vrexec_is_ghost(pids[i])) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+int bproc_vrexec_dev(const char *dev, const int *nodes, int n, int *pids,
+		     const char *path, char *const argv[],
+		     char *const envp[])
+{
+	struct bproc_rexec req;
+	struct pollfd *pfd = NULL;
+	int i, err, started, p[2], *fds = NULL;
+	pid_t pid;
+
+	if (n < 0 || (n > 0 && (!nodes || !pids)))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	err = bproc_rexec_pack(&req, 0, path, argv, envp);
+	if (!err) {
+		/* fds[n], then the poll set's index[n] */
+		fds = malloc(2 * (size_t)n * sizeof(*fds));
+		pfd = malloc((size_t)n * sizeof(*pfd));
+		if (!fds || !pfd) {
+			free(fds);
+			free(pfd);
+			bproc_rexec_unpack(&req);
+			err = -ENOMEM;
+		}
+	}
+	if (err) {
+		for (i = 0; i < n; i++)
+			pids[i] = err;
+		return err;
+	}
+
+	for (i = 0; i < n; i++) {
+		fds[i] = -1;
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			pids[i] = -errno;
+			continue;
+		}
+		req.node = nodes[i];
+		pid = fork();
+		if (pid == 0)
+			vrexec_child(dev, &req, p, fds, i);
+		err = -errno;
+		close(p[1]);
+		if (pid < 0) {
+			close(p[0]);
+			pids[i] = err;
+			continue;
+		}
+		pids[i] = pid;
+		fds[i] = p[0];
+	}
+	bproc_rexec_unpack(&req);
+	vrexec_collect(pids, fds, n, pfd, fds + n);
+	free(fds);
+	free(pfd);
+
+	started = 0;
+	for (i = 0; i < n; i++)
+		started += pids[i] > 0;
+	return started ? started : pids[0];
+}
+
+int bproc_vrexec(const int *nodes, int n, int *pids, const char *path,
+		 char *const argv[], char *const envp[])
+{
+	int r = bproc_vrexec_dev(BPROC_DEVICE, nodes, n, pids, path, argv,
+				 envp);
+
+	return r < 0 ? bproc_fail(r) : r;
+}

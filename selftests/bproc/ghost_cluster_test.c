@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ghost tests (issue 3, points 1, 2, 4, 5 and 7), run on the master VM of
+ * the QEMU harness with at least 2 nodes up: bproc_rexec() and
+ * bproc_vrexec(), same pid and parent pid on the node, signals reaching
+ * the real process with their siginfo, exact wait statuses, and the
+ * caller's identity, environment and cwd on the node.
+ *
+ * The programs run on nodes are busybox and the static helpers the node
+ * image carries in /usr/lib/bproc-test/ (selftests/bproc/helpers/). Their
+ * stdio on a node is /dev/null for now, so each one checks what it sees
+ * against expectations passed on its command line and returns the verdict
+ * in its exit status (details go to the node's console via /dev/kmsg):
+ *   bptest-ids   exit 0, or 3+i when its i-th --expect failed
+ *   bptest-sig   exit --code, or 100+i (--expect i never came), 150+j
+ *                (the j-th signal received was not expected); with
+ *                --stop it stops itself once its handlers are installed,
+ *                which the test sees as a WUNTRACED stop: the handshake
+ *                that says signals will find the handlers
+ *   bptest-exit  exits with a code or dies by a signal, with a core
+ *
+ * Every process started with bproc_rexec() here is a forked child of the
+ * test; if bproc_rexec() returns, the child writes its errno into a pipe
+ * and exits 127, so a failure to start is told apart from the remote
+ * program's own status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <bproc.h>
+
+#include "kselftest_harness.h"
+
+#define HELPERS		"/usr/lib/bproc-test"
+#define BPTEST_IDS	HELPERS "/bptest-ids"
+#define BPTEST_SIG	HELPERS "/bptest-sig"
+#define BPTEST_EXIT	HELPERS "/bptest-exit"
+#define REXEC_FAILED	127	/* the child's exit status when rexec returned */
+#define MAX_GHOSTS	64
+
+/* Raw wait statuses, as the kernel encodes them. */
+#define ST_EXIT(code)	(((code) & 0xff) << 8)
+#define ST_SIG(sig)	(sig)
+#define ST_CORE(sig)	((sig) | 0x80)
+#define ST_STOP(sig)	(((sig) << 8) | 0x7f)
+#define ST_CONT		0xffff
+
+#ifndef SI_USER
+#define SI_USER		0
+#endif
+
+struct ghost {
+	pid_t pid;		/* 0 once reaped */
+	int errfd;		/* read end: errno from a failed bproc_rexec() */
+};
+
+/* What the child does before it calls bproc_rexec(). */
+struct start {
+	int node;
+	const char *path;
+	char **argv;		/* "pid=@" and "ppid=@" become the child's */
+	char **envp;		/* NULL: empty */
+	const char *cwd;	/* NULL: the test's */
+	uid_t uid;		/* != 0: become uid/gid/groups */
+	gid_t gid;
+	const gid_t *groups;
+	int ngroups;
+	int ctty;		/* >= 0: setsid() and make it the controlling tty */
+};
+
+FIXTURE(ghost) {
+	int nodes;
+	struct ghost g[MAX_GHOSTS];
+	int ng;
+};
+
+FIXTURE_SETUP(ghost)
+{
+	int n;
+
+	self->nodes = bproc_numnodes();
+	ASSERT_LE(2, self->nodes) TH_LOG("need 2 nodes: %s",
+		self->nodes < 0 ? strerror(errno) : "table too small");
+	for (n = 0; n < 2; n++)
+		ASSERT_EQ(BPROC_NODE_UP, bproc_nodestatus(n))
+			TH_LOG("node %d is not up", n);
+	ASSERT_EQ(0, access("/dev/bproc", R_OK | W_OK));
+}
+
+/* Whatever a failed test left running: killed and reaped. */
+FIXTURE_TEARDOWN(ghost)
+{
+	int i;
+
+	for (i = 0; i < self->ng; i++) {
+		if (self->g[i].pid > 0) {
+			kill(self->g[i].pid, SIGKILL);
+			waitpid(self->g[i].pid, NULL, 0);
+		}
+		close(self->g[i].errfd);
+	}
+}
+
+static void subst_ids(char **argv)
+{
+	char *s;
+	int i;
+
+	for (i = 0; argv[i]; i++) {
+		s = NULL;
+		if (!strcmp(argv[i], "pid=@") &&
+		    asprintf(&s, "pid=%d", (int)getpid()) < 0)
+			_exit(REXEC_FAILED - 1);
+		if (!strcmp(argv[i], "ppid=@") &&
+		    asprintf(&s, "ppid=%d", (int)getppid()) < 0)
+			_exit(REXEC_FAILED - 1);
+		if (s)
+			argv[i] = s;
+	}
+}
+
+/* The forked child: set up, become the ghost; on failure report errno. */
+static void __attribute__((noreturn))
+start_child(const struct start *st, int wfd)
+{
+	static char *empty[] = { NULL };
+	int err;
+
+	if (st->ctty >= 0 &&
+	    (setsid() < 0 || ioctl(st->ctty, TIOCSCTTY, 0) < 0))
+		goto fail;
+	if (st->cwd && chdir(st->cwd))
+		goto fail;
+	if (st->uid &&
+	    (setgroups(st->ngroups, st->groups) ||
+	     setresgid(st->gid, st->gid, st->gid) ||
+	     setresuid(st->uid, st->uid, st->uid)))
+		goto fail;
+	subst_ids(st->argv);
+	bproc_rexec(st->node, st->path, st->argv, st->envp ? st->envp : empty);
+fail:
+	err = errno;
+	if (write(wfd, &err, sizeof(err)) != sizeof(err))
+		_exit(REXEC_FAILED - 1);
+	_exit(REXEC_FAILED);
+}
+
+static struct ghost *ghost_start(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(ghost) *self,
+				 const struct start *st)
+{
+	struct ghost *g;
+	int p[2];
+
+	ASSERT_GT(MAX_GHOSTS, self->ng);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	g = &self->g[self->ng++];
+	g->errfd = p[0];
+	g->pid = fork();
+	ASSERT_LE(0, g->pid);
+	if (g->pid == 0)
+		start_child(st, p[1]);
+	close(p[1]);
+	fcntl(g->errfd, F_SETFL, O_NONBLOCK);
+	return g;
+}
+
+/* A child bproc_vrexec() started: the teardown kills it if need be. */
+static struct ghost *ghost_track(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(ghost) *self, pid_t pid)
+{
+	struct ghost *g;
+
+	ASSERT_GT(MAX_GHOSTS, self->ng);
+	g = &self->g[self->ng++];
+	g->pid = pid;
+	g->errfd = -1;
+	return g;
+}
+
+/* The errno the child reported, 0 if it did not (yet). */
+static int ghost_errno(struct ghost *g)
+{
+	int err = 0;
+
+	if (read(g->errfd, &err, sizeof(err)) != sizeof(err))
+		return 0;
+	return err;
+}
+
+/* waitpid(); the raw status, or -1. */
+static int ghost_wait(struct ghost *g, int flags)
+{
+	int st;
+	pid_t r;
+
+	do
+		r = waitpid(g->pid, &st, flags);
+	while (r < 0 && errno == EINTR);
+	if (r != g->pid)
+		return -1;
+	if (WIFEXITED(st) || WIFSIGNALED(st))
+		g->pid = 0;
+	return st;
+}
+
+/* A status for the log; says why when the child could not rexec. */
+static const char *explain(struct ghost *g, int st, char *buf, size_t len)
+{
+	int err;
+
+	if (st == -1)
+		snprintf(buf, len, "wait failed: %s", strerror(errno));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == REXEC_FAILED &&
+		 (err = ghost_errno(g)))
+		snprintf(buf, len, "bproc_rexec failed: %s", strerror(err));
+	else if (WIFEXITED(st))
+		snprintf(buf, len, "exited %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d%s", WTERMSIG(st),
+			 WCOREDUMP(st) ? " (core dumped)" : "");
+	else if (WIFSTOPPED(st))
+		snprintf(buf, len, "stopped by signal %d", WSTOPSIG(st));
+	else if (WIFCONTINUED(st))
+		snprintf(buf, len, "continued");
+	else
+		snprintf(buf, len, "status 0x%x", st);
+	return buf;
+}
+
+/*
+ * Wait (with @flags) and expect exactly the raw status @want; @fmt says
+ * what was waited for. Whether it was so.
+ */
+static bool __attribute__((format(printf, 5, 6)))
+status_is(struct __test_metadata *_metadata, struct ghost *g, int flags,
+	  int want, const char *fmt, ...)
+{
+	char what[256], b[128];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	st = ghost_wait(g, flags);
+	EXPECT_EQ(want, st) TH_LOG("%s: %s (raw 0x%x), want raw 0x%x", what,
+				   explain(g, st, b, sizeof(b)), st, want);
+	return st == want;
+}
+
+/* bproc_rexec() must have failed in the child with @err. */
+static void rexec_failed(struct __test_metadata *_metadata, struct ghost *g,
+			 int err, const char *what)
+{
+	char b[128];
+	int st = ghost_wait(g, 0);
+
+	EXPECT_EQ(ST_EXIT(REXEC_FAILED), st)
+		TH_LOG("%s: want bproc_rexec to fail with %s: %s", what,
+		       strerror(err), explain(g, st, b, sizeof(b)));
+	if (st == ST_EXIT(REXEC_FAILED))
+		EXPECT_EQ(err, ghost_errno(g))
+			TH_LOG("%s: want errno %s", what, strerror(err));
+}
+
+/* A helper started with --stop: wait for its stop, continue it. */
+static void sig_ready(struct __test_metadata *_metadata, struct ghost *g)
+{
+	ASSERT_TRUE(status_is(_metadata, g, WUNTRACED, ST_STOP(SIGSTOP),
+			      "ready: stopped by SIGSTOP"));
+	ASSERT_EQ(0, kill(g->pid, SIGCONT));
+	ASSERT_TRUE(status_is(_metadata, g, WCONTINUED, ST_CONT,
+			      "ready: continued"));
+}
+
+/* "SIG:CODE:PID:UID" for bptest-sig --expect (a static buffer each). */
+static char *sigexp(char buf[64], int sig, int code, int pid, int uid)
+{
+	snprintf(buf, 64, "%d:%d:%d:%d", sig, code, pid, uid);
+	return buf;
+}
+
+static char *sigexp_v(char buf[64], int sig, int code, int pid, int uid,
+		      int value)
+{
+	snprintf(buf, 64, "%d:%d:%d:%d:%d", sig, code, pid, uid, value);
+	return buf;
+}
+
+static int sigqueue_int(pid_t pid, int sig, int v)
+{
+	return sigqueue(pid, sig, (union sigval){ .sival_int = v });
+}
+
+/* --- 1, 2: bproc_rexec and bproc_vrexec; same pid and parent ----------- */
+
+/*
+ * The child computes "pid=@"/"ppid=@" before it calls bproc_rexec(); the
+ * node process checks them with getpid()/getppid(); the test's waitpid()
+ * on that pid returns its status: the caller became the ghost, kept its
+ * pid and its parent, and bproc_rexec() did not return.
+ */
+TEST_F_TIMEOUT(ghost, rexec_keeps_pid_and_parent, 120)
+{
+	char *argv[] = { "bptest-ids", "-e", "pid=@", "-e", "ppid=@", "-",
+			 NULL };
+	struct start st = { .path = BPTEST_IDS, .argv = argv, .ctty = -1 };
+	struct ghost *g;
+	int n;
+
+	for (n = 0; n < 2; n++) {
+		st.node = n;
+		g = ghost_start(_metadata, self, &st);
+		status_is(_metadata, g, 0, ST_EXIT(0),
+			  "node %d: bptest-ids, pid and ppid", n);
+	}
+}
+
+TEST_F_TIMEOUT(ghost, rexec_no_such_node, 60)
+{
+	char *argv[] = { "bptest-exit", "0", NULL };
+	int bad[] = { self->nodes, self->nodes + 1, BPROC_NODES_MAX, INT_MAX };
+	struct start st = { .path = BPTEST_EXIT, .argv = argv, .ctty = -1 };
+	char what[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		st.node = bad[i];
+		snprintf(what, sizeof(what), "node %d", bad[i]);
+		rexec_failed(_metadata, ghost_start(_metadata, self, &st),
+			     ENODEV, what);
+	}
+}
+
+TEST_F_TIMEOUT(ghost, rexec_program_missing_on_node, 60)
+{
+	char *argv[] = { "x", NULL };
+	char self_exe[PATH_MAX];
+	struct start st = { .node = 0, .argv = argv, .ctty = -1 };
+	ssize_t len;
+
+	st.path = HELPERS "/no-such-program";
+	rexec_failed(_metadata, ghost_start(_metadata, self, &st), ENOENT,
+		     st.path);
+
+	/* this test's binary exists here, not on the node: runs there */
+	len = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	ASSERT_LT(0, len);
+	self_exe[len] = 0;
+	st.path = self_exe;
+	st.node = 1;
+	rexec_failed(_metadata, ghost_start(_metadata, self, &st), ENOENT,
+		     st.path);
+}
+
+/* Too much to pack: the library refuses, nothing is sent. */
+TEST(rexec_too_big)
+{
+	char *big = malloc(BPROC_REXEC_MAX + 1);
+	char *argv[] = { "x", big, NULL };
+
+	ASSERT_NE(NULL, big);
+	memset(big, 'x', BPROC_REXEC_MAX);
+	big[BPROC_REXEC_MAX] = 0;
+	errno = 0;
+	EXPECT_EQ(-1, bproc_rexec(0, BPTEST_EXIT, argv, NULL));
+	EXPECT_EQ(E2BIG, errno);
+	free(big);
+}
+
+/*
+ * A failed rexec leaves the caller as it was (execve semantics): the same
+ * child, after ENODEV, still starts a process and becomes its ghost.
+ */
+TEST_F_TIMEOUT(ghost, rexec_failure_leaves_caller_untouched, 60)
+{
+	char *argv[] = { "bptest-exit", "7", NULL }, *envp[] = { NULL };
+	pid_t pid;
+	int r;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		r = bproc_rexec(self->nodes, BPTEST_EXIT, argv, envp);
+		if (r != -1 || errno != ENODEV)
+			_exit(100);
+		bproc_rexec(1, BPTEST_EXIT, argv, envp);
+		_exit(101);
+	}
+	status_is(_metadata, ghost_track(_metadata, self, pid), 0, ST_EXIT(7),
+		  "ENODEV (else exit 100), then bptest-exit 7 (else exit 101)");
+}
+
+/*
+ * One process per node: busybox sh checks its $PPID (the caller of
+ * bproc_vrexec) and exits with the low bits of its pid, which must be
+ * the one pids[] reports for that node.
+ */
+TEST_F_TIMEOUT(ghost, vrexec_every_node, 180)
+{
+	int nodes[MAX_GHOSTS], pids[MAX_GHOSTS], n = 0;
+	char script[128], *argv[] = { "sh", "-c", script, NULL };
+	char *envp[] = { NULL };
+	struct ghost *g[MAX_GHOSTS];
+	int i, r;
+
+	for (i = 0; i < self->nodes && n < MAX_GHOSTS; i++)
+		if (bproc_nodestatus(i) == BPROC_NODE_UP)
+			nodes[n++] = i;
+	ASSERT_LE(2, n);
+	snprintf(script, sizeof(script),
+		 "[ \"$PPID\" = %d ] || exit 255; exit $(($$ & 127))",
+		 (int)getpid());
+	r = bproc_vrexec(nodes, n, pids, "/bin/sh", argv, envp);
+	ASSERT_EQ(n, r) TH_LOG("bproc_vrexec: %s", r < 0 ? strerror(errno) : "");
+	for (i = 0; i < n; i++) {
+		ASSERT_LT(0, pids[i]) TH_LOG("node %d: %s", nodes[i],
+					     strerror(-pids[i]));
+		g[i] = ghost_track(_metadata, self, pids[i]);
+	}
+	for (i = 0; i < n; i++)
+		status_is(_metadata, g[i], 0, ST_EXIT(pids[i] & 127),
+			  "node %d: exit 255 if $PPID is wrong, else pid %d & 127",
+			  nodes[i], pids[i]);
+}
+
+TEST_F_TIMEOUT(ghost, vrexec_reports_each_node, 120)
+{
+	int nodes[3] = { 0, self->nodes, 1 }, pids[3], r, i;
+	char *argv[] = { "bptest-exit", "5", NULL }, *envp[] = { NULL };
+
+	r = bproc_vrexec(nodes, 3, pids, BPTEST_EXIT, argv, envp);
+	EXPECT_EQ(2, r) TH_LOG("bproc_vrexec: %s", r < 0 ? strerror(errno) : "");
+	EXPECT_EQ(-ENODEV, pids[1]);
+	for (i = 0; i < 3; i += 2) {
+		if (pids[i] <= 0) {
+			EXPECT_LT(0, pids[i]) TH_LOG("node %d: %s", nodes[i],
+						     strerror(-pids[i]));
+			continue;
+		}
+		status_is(_metadata, ghost_track(_metadata, self, pids[i]), 0,
+			  ST_EXIT(5), "node %d", nodes[i]);
+	}
+
+	/* none started: -1, errno and every pids[i] say why */
+	errno = 0;
+	r = bproc_vrexec(nodes, 1, pids, HELPERS "/no-such-program", argv,
+			 envp);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-ENOENT, pids[0]);
+	EXPECT_EQ(-1, waitpid(-1, NULL, WNOHANG));
+	EXPECT_EQ(ECHILD, errno) TH_LOG("failed children are reaped");
+}
+
+/* --- 4: signals ------------------------------------------------------- */
+
+/*
+ * kill, tgkill, sigqueue (twice, with values: real-time signals queue),
+ * pidfd_send_signal with and without a siginfo: the node's handlers see
+ * each one with the sender's si_code, si_pid, si_uid and si_value.
+ */
+TEST_F_TIMEOUT(ghost, signals_reach_handlers_with_siginfo, 180)
+{
+	int me = getpid(), uid = getuid(), rt = SIGRTMIN, pidfd, r;
+	char e[8][64];
+	char *argv[] = { "bptest-sig", "--stop", "--code", "42",
+		"-e", sigexp(e[0], SIGCONT, SI_USER, me, uid),
+		"-e", sigexp(e[1], SIGTERM, SI_USER, me, uid),
+		"-e", sigexp(e[2], SIGUSR1, SI_TKILL, me, uid),
+		"-e", sigexp_v(e[3], rt, SI_QUEUE, me, uid, 1234),
+		"-e", sigexp_v(e[4], rt, SI_QUEUE, me, uid, 4321),
+		"-e", sigexp(e[5], rt + 1, SI_USER, me, uid),
+		"-e", sigexp_v(e[6], rt + 2, SI_QUEUE, me, uid, 5678),
+		"-e", sigexp_v(e[7], SIGUSR2, SI_QUEUE, me, uid, 77),
+		NULL };
+	struct start st = { .node = 1, .path = BPTEST_SIG, .argv = argv,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+	siginfo_t si;
+
+	sig_ready(_metadata, g);
+	pidfd = syscall(SYS_pidfd_open, g->pid, 0);
+	ASSERT_LE(0, pidfd);
+	memset(&si, 0, sizeof(si));
+	si.si_signo = rt + 2;
+	si.si_code = SI_QUEUE;
+	si.si_pid = me;
+	si.si_uid = uid;
+	si.si_value.sival_int = 5678;
+
+	r = kill(g->pid, SIGTERM);
+	r |= syscall(SYS_tgkill, g->pid, g->pid, SIGUSR1);
+	r |= sigqueue_int(g->pid, rt, 1234);
+	r |= sigqueue_int(g->pid, rt, 4321);
+	r |= syscall(SYS_pidfd_send_signal, pidfd, rt + 1, NULL, 0);
+	r |= syscall(SYS_pidfd_send_signal, pidfd, rt + 2, &si, 0);
+	/* the last: the helper's cue to give its verdict */
+	r |= sigqueue_int(g->pid, SIGUSR2, 77);
+	EXPECT_EQ(0, r) TH_LOG("sending: %s", strerror(errno));
+	close(pidfd);
+	status_is(_metadata, g, 0, ST_EXIT(42),
+		  "bptest-sig: 100+i --expect i missing, 150+j signal j unexpected");
+}
+
+/* SIGKILL, which no handler sees, ends the real process. */
+TEST_F_TIMEOUT(ghost, sigkill_kills, 120)
+{
+	char *argv[] = { "bptest-sig", "--stop", NULL };
+	struct start st = { .node = 0, .path = BPTEST_SIG, .argv = argv,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+
+	sig_ready(_metadata, g);
+	ASSERT_EQ(0, kill(g->pid, SIGKILL));
+	status_is(_metadata, g, 0, ST_SIG(SIGKILL), "SIGKILL");
+}
+
+/*
+ * SIGSTOP and SIGCONT from the master stop and continue the real process;
+ * the parent sees the stop with WUNTRACED/waitid, the continue with
+ * WCONTINUED. (No siginfo check: two SIGCONTs pending at once are one.)
+ */
+TEST_F_TIMEOUT(ghost, sigstop_sigcont, 120)
+{
+	char *argv[] = { "bptest-sig", "--stop", "--code", "5", NULL };
+	struct start st = { .node = 0, .path = BPTEST_SIG, .argv = argv,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+	siginfo_t si;
+
+	sig_ready(_metadata, g);
+	ASSERT_EQ(0, kill(g->pid, SIGSTOP));
+	memset(&si, 0, sizeof(si));
+	ASSERT_EQ(0, waitid(P_PID, g->pid, &si, WSTOPPED));
+	EXPECT_EQ(CLD_STOPPED, si.si_code);
+	EXPECT_EQ(SIGSTOP, si.si_status);
+	EXPECT_EQ(g->pid, si.si_pid);
+	ASSERT_EQ(0, kill(g->pid, SIGCONT));
+	status_is(_metadata, g, WCONTINUED, ST_CONT, "continued");
+	ASSERT_EQ(0, sigqueue_int(g->pid, SIGUSR2, 77));
+	status_is(_metadata, g, 0, ST_EXIT(5), "bptest-sig --code 5");
+}
+
+/*
+ * The terminal: the ghost leads a session whose controlling tty is a
+ * pty here; ^C on it sends SIGINT (si_code SI_KERNEL, no pid) to the
+ * foreground process group, i.e. to the ghost, and so to the node.
+ */
+TEST_F_TIMEOUT(ghost, terminal_sigint, 120)
+{
+	int me = getpid(), uid = getuid(), master, slave;
+	char e[2][64];
+	char *argv[] = { "bptest-sig", "--stop", "--exit-on", "INT",
+		"--code", "6",
+		"-e", sigexp(e[0], SIGCONT, SI_USER, me, uid),
+		"-e", sigexp(e[1], SIGINT, SI_KERNEL, 0, 0),
+		NULL };
+	struct start st = { .node = 1, .path = BPTEST_SIG, .argv = argv };
+	struct termios tio;
+	struct ghost *g;
+
+	ASSERT_EQ(0, openpty(&master, &slave, NULL, NULL, NULL));
+	ASSERT_EQ(0, tcgetattr(slave, &tio));
+	tio.c_lflag |= ISIG;
+	tio.c_cc[VINTR] = 3;
+	ASSERT_EQ(0, tcsetattr(slave, TCSANOW, &tio));
+	/* the test keeps the slave open: the tty lives whatever the ghost
+	 * does with its files */
+	st.ctty = slave;
+	g = ghost_start(_metadata, self, &st);
+	sig_ready(_metadata, g);
+	EXPECT_EQ(g->pid, tcgetpgrp(master));
+	ASSERT_EQ(1, write(master, "\003", 1));
+	status_is(_metadata, g, 0, ST_EXIT(6),
+		  "bptest-sig: 100+i --expect i missing, 150+j signal j unexpected");
+	close(master);
+	close(slave);
+}
+
+/* --- 5: exit status --------------------------------------------------- */
+
+/* The status of a local run of the same helper, or -1 without one. */
+static int local_status(char **argv)
+{
+	const char *top = getenv("BPROC_TOP");
+	char path[PATH_MAX];
+	int st;
+	pid_t pid;
+
+	if (!top)
+		return -1;
+	snprintf(path, sizeof(path), "%s/build/node/test/%s", top, argv[0]);
+	if (access(path, X_OK))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		execv(path, argv);
+		_exit(REXEC_FAILED);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+/*
+ * Exit codes, killing signals and core dumps, read with waitpid, wait4
+ * and waitid: the raw status is exactly the node's, which (but for core
+ * dumps) is also checked against the same program run here.
+ */
+TEST_F_TIMEOUT(ghost, exit_status_exact, 300)
+{
+	static const struct {
+		const char *arg, *core;
+		int want;
+	} cases[] = {
+		{ "0", NULL, ST_EXIT(0) },
+		{ "1", NULL, ST_EXIT(1) },
+		{ "42", NULL, ST_EXIT(42) },
+		{ "255", NULL, ST_EXIT(255) },
+		{ "-TERM", NULL, ST_SIG(SIGTERM) },
+		{ "-KILL", NULL, ST_SIG(SIGKILL) },
+		{ "-USR1", NULL, ST_SIG(SIGUSR1) },
+		{ "-SEGV", "core", ST_CORE(SIGSEGV) },
+		{ "-ABRT", "core", ST_CORE(SIGABRT) },
+	};
+	char *argv[4] = { "bptest-exit" };
+	struct start st = { .path = BPTEST_EXIT, .argv = argv, .ctty = -1 };
+	struct rusage ru;
+	unsigned int i;
+	siginfo_t si;
+	struct ghost *g;
+	char b[128];
+	int status, local;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		argv[1] = (char *)cases[i].arg;
+		argv[2] = (char *)cases[i].core;
+		st.node = i % 2;
+		g = ghost_start(_metadata, self, &st);
+		switch (i % 3) {
+		case 0:
+			status_is(_metadata, g, 0, cases[i].want,
+				  "waitpid, bptest-exit %s %s", cases[i].arg,
+				  cases[i].core ?: "");
+			break;
+		case 1:
+			status = -1;
+			EXPECT_EQ(g->pid, wait4(g->pid, &status, 0, &ru));
+			EXPECT_EQ(cases[i].want, status)
+				TH_LOG("wait4, bptest-exit %s %s: %s",
+				       cases[i].arg, cases[i].core ?: "",
+				       explain(g, status, b, sizeof(b)));
+			g->pid = 0;
+			break;
+		case 2:
+			memset(&si, 0, sizeof(si));
+			ASSERT_EQ(0, waitid(P_PID, g->pid, &si, WEXITED));
+			EXPECT_EQ(g->pid, si.si_pid);
+			EXPECT_EQ(WIFEXITED(cases[i].want) ? CLD_EXITED :
+				  WCOREDUMP(cases[i].want) ? CLD_DUMPED :
+				  CLD_KILLED, si.si_code)
+				TH_LOG("waitid, bptest-exit %s %s: si_code %d si_status %d",
+				       cases[i].arg, cases[i].core ?: "",
+				       si.si_code, si.si_status);
+			EXPECT_EQ(WIFEXITED(cases[i].want) ?
+				  WEXITSTATUS(cases[i].want) :
+				  WTERMSIG(cases[i].want), si.si_status);
+			g->pid = 0;
+			break;
+		}
+		/* core dumps here depend on the master's core_pattern */
+		local = cases[i].core ? -1 : local_status(argv);
+		if (local != -1)
+			EXPECT_EQ(cases[i].want, local)
+				TH_LOG("bptest-exit %s %s run on the master",
+				       cases[i].arg, cases[i].core ?: "");
+	}
+}
+
+/* A stop that starts on the node: WUNTRACED, then WCONTINUED, then exit. */
+TEST_F_TIMEOUT(ghost, stop_and_continue_reported, 120)
+{
+	char *argv[] = { "bptest-exit", "-STOP", NULL };
+	struct start st = { .node = 1, .path = BPTEST_EXIT, .argv = argv,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+
+	ASSERT_TRUE(status_is(_metadata, g, WUNTRACED, ST_STOP(SIGSTOP),
+			      "stopped by SIGSTOP"));
+	ASSERT_EQ(0, kill(g->pid, SIGCONT));
+	status_is(_metadata, g, WCONTINUED, ST_CONT, "continued");
+	status_is(_metadata, g, 0, ST_EXIT(0), "exit 0 once continued");
+}
+
+/* pidfd_open + poll on a ghost: not readable while it runs, then wakes. */
+TEST_F_TIMEOUT(ghost, pidfd_poll_wakes_on_exit, 120)
+{
+	char *argv[] = { "bptest-sig", "--stop", "--code", "3", NULL };
+	struct start st = { .node = 0, .path = BPTEST_SIG, .argv = argv,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+	struct pollfd pfd = { .events = POLLIN };
+	siginfo_t si;
+
+	sig_ready(_metadata, g);
+	pfd.fd = syscall(SYS_pidfd_open, g->pid, 0);
+	ASSERT_LE(0, pfd.fd);
+	EXPECT_EQ(0, poll(&pfd, 1, 0)) TH_LOG("readable while it runs");
+	ASSERT_EQ(0, sigqueue_int(g->pid, SIGUSR2, 0));
+	EXPECT_EQ(1, poll(&pfd, 1, 60000));
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	memset(&si, 0, sizeof(si));
+	ASSERT_EQ(0, waitid(P_PIDFD, pfd.fd, &si, WEXITED));
+	g->pid = 0;
+	EXPECT_EQ(CLD_EXITED, si.si_code);
+	EXPECT_EQ(3, si.si_status);
+	close(pfd.fd);
+}
+
+/* --- 7: identity, environment, cwd ------------------------------------ */
+
+static void groups_arg(char *buf, size_t len, const gid_t *g, int n)
+{
+	size_t off = snprintf(buf, len, "groups=");
+	int i;
+
+	for (i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%u", i ? "," : "",
+				g[i]);
+}
+
+TEST_F_TIMEOUT(ghost, identity_root, 120)
+{
+	gid_t groups[NGROUPS_MAX];
+	char uid[32], euid[32], gid[32], egid[32], grp[4096];
+	char *argv[] = { "bptest-ids", "-e", uid, "-e", euid, "-e", gid,
+			 "-e", egid, "-e", grp, "-e", "cwd=/tmp", "-", NULL };
+	struct start st = { .node = 0, .path = BPTEST_IDS, .argv = argv,
+			    .cwd = "/tmp", .ctty = -1 };
+	int n = getgroups(NGROUPS_MAX, groups);
+
+	ASSERT_LE(0, n);
+	snprintf(uid, sizeof(uid), "uid=%u", getuid());
+	snprintf(euid, sizeof(euid), "euid=%u", geteuid());
+	snprintf(gid, sizeof(gid), "gid=%u", getgid());
+	snprintf(egid, sizeof(egid), "egid=%u", getegid());
+	groups_arg(grp, sizeof(grp), groups, n);
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "bptest-ids: 3+i --expect i failed: %s %s %s %s %s cwd=/tmp",
+		  uid, euid, gid, egid, grp);
+}
+
+TEST_F_TIMEOUT(ghost, identity_unprivileged, 120)
+{
+	static const gid_t groups[] = { 100, 4242, 65534 };
+	char *argv[] = { "bptest-ids", "-e", "uid=65534", "-e", "euid=65534",
+			 "-e", "gid=65534", "-e", "egid=65534",
+			 "-e", "groups=65534,100,4242", "-e", "cwd=/tmp",
+			 "-e", "ppid=@", "-", NULL };
+	struct start st = { .path = BPTEST_IDS, .argv = argv, .cwd = "/tmp",
+			    .uid = 65534, .gid = 65534, .groups = groups,
+			    .ngroups = 3, .ctty = -1 };
+	int n;
+
+	ASSERT_EQ(0, getuid()) TH_LOG("the test runs as root");
+	for (n = 0; n < 2; n++) {
+		st.node = n;
+		status_is(_metadata, ghost_start(_metadata, self, &st), 0,
+			  ST_EXIT(0), "node %d: bptest-ids: 3+i --expect i failed",
+			  n);
+	}
+}
+
+/* A cwd that exists only on the master: the node process runs in /. */
+TEST_F_TIMEOUT(ghost, cwd_missing_on_node_is_root, 120)
+{
+	char dir[] = "/tmp/ghost-cwd.XXXXXX";
+	char *argv[] = { "bptest-ids", "-e", "cwd=/", "-", NULL };
+	struct start st = { .node = 1, .path = BPTEST_IDS, .argv = argv,
+			    .ctty = -1 };
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	st.cwd = dir;
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "bptest-ids -e cwd=/ from %s", dir);
+	rmdir(dir);
+}
+
+/* Exactly the caller's envp: its values, and nothing of the daemons'. */
+TEST_F_TIMEOUT(ghost, environment_is_the_callers, 120)
+{
+	static char big[8000 + 16], big_exp[8000 + 32];
+	char *envp[] = { "BPTEST_A=hello world", "BPTEST_EMPTY=",
+			 "BPTEST_EQ=a=b=c", big, NULL };
+	char *argv[] = { "bptest-ids",
+			 "-e", "env:BPTEST_A=hello world",
+			 "-e", "env:BPTEST_EMPTY=",
+			 "-e", "env:BPTEST_EQ=a=b=c",
+			 "-e", big_exp,
+			 "-e", "unset=PATH", "-e", "unset=HOME",
+			 "-e", "unset=TERM", "-", NULL };
+	struct start st = { .node = 0, .path = BPTEST_IDS, .argv = argv,
+			    .envp = envp, .ctty = -1 };
+
+	strcpy(big, "BPTEST_BIG=");
+	memset(big + strlen(big), 'v', 8000);
+	snprintf(big_exp, sizeof(big_exp), "env:%s", big);
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "bptest-ids: 3+i --expect i failed");
+}
+
+/* --- 1: a node that is down ------------------------------------------- */
+
+/* Run a shell command; its first output line goes to buf. Exit status. */
+static int sh(char *buf, size_t len, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	buf[0] = 0;
+	if (fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int config_int(const char *key, int def)
+{
+	char line[256], k[64];
+	FILE *f = fopen("/etc/bproc/config", "r");
+	int v, ret = def;
+
+	if (!f)
+		return def;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %d", k, &v) == 2 && !strcmp(k, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* Poll @node's state until it is @want or @limit seconds passed. */
+static bool wait_node_state(int node, int want, int limit)
+{
+	int i;
+
+	for (i = 0; i < 2 * limit; i++) {
+		if (bproc_nodestatus(node) == want)
+			return true;
+		usleep(500000);
+	}
+	return bproc_nodestatus(node) == want;
+}
+
+/*
+ * Runs last (harness order is definition order): the last node's link is
+ * cut until the master declares it down; a rexec there is then
+ * EHOSTDOWN. The link comes back and the node rejoins. 5x slack over the
+ * ping timeout for a loaded TCG host, as in cluster_test.
+ */
+TEST_F_TIMEOUT(ghost, rexec_node_down, 1800)
+{
+	int victim = self->nodes - 1;
+	int limit = 5 * (config_int("pingtimeout", 30) +
+			 config_int("pinginterval", 5));
+	char *argv[] = { "bptest-exit", "0", NULL };
+	struct start st = { .node = victim, .path = BPTEST_EXIT, .argv = argv,
+			    .ctty = -1 };
+	char buf[256];
+
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
+			victim)) TH_LOG("%s", buf);
+	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_DOWN, limit))
+		TH_LOG("node %d not down after %d s", victim, limit);
+	if (bproc_nodestatus(victim) == BPROC_NODE_DOWN)
+		rexec_failed(_metadata, ghost_start(_metadata, self, &st),
+			     EHOSTDOWN, "node down");
+	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
+			victim)) TH_LOG("%s", buf);
+	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit))
+		TH_LOG("node %d not back up after %d s", victim, limit);
+}
+
+TEST_HARNESS_MAIN

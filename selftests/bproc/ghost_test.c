@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ghosts, kernel side (docs/ghosts.md): BPROC_IOC_REXEC and the master
+ * file's message protocol. The test plays bpmaster: it takes the master
+ * role, marks node 0 up, lets a child call BPROC_IOC_REXEC, reads the
+ * REXEC message the module queues and answers it as a node would
+ * (REXEC_RESULT, PSTATUS, EXIT). It checks what the module sends (the
+ * caller's identity, forwarded signals with their siginfo), what the
+ * ghost shows (/proc) and how it ends (the exact wait status, SIGKILL
+ * when its node goes down or the master file is closed).
+ *
+ * Run as root with bproc.ko loaded and no bpmaster running (every test
+ * needs the master role; with another master they are skipped).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/bproc.h>
+
+#include "kselftest_harness.h"
+
+#define DEV "/dev/bproc"
+#define NOBODY 65534
+#define MSG_BUF BPROC_MSG_MAX
+#define HDR sizeof(struct bproc_msg_hdr)
+/* Exit code of a child whose REXEC failed as it should: it went on. */
+#define CHILD_WENT_ON 3
+
+static int ioc(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+static int node_up(int fd, int node, __u32 state, __u32 mode)
+{
+	struct bproc_node_info ni = {
+		.size = sizeof(ni), .node = node, .state = state, .mode = mode,
+	};
+
+	return ioc(fd, BPROC_IOC_NODE_SET, &ni);
+}
+
+/*
+ * In a child: REXEC @path with @argv/@envp on @node. On success the
+ * child is a ghost and this never returns; on failure the errno goes to
+ * @wfd and the child exits with CHILD_WENT_ON.
+ */
+static void __attribute__((noreturn))
+child_rexec(int node, const char *path, char *const argv[],
+	    char *const envp[], int wfd)
+{
+	struct bproc_rexec req = { .size = sizeof(req), .node = node };
+	char buf[4096];
+	size_t len = 0;
+	int fd, i, err;
+
+	len += sprintf(buf + len, "%s", path) + 1;
+	for (i = 0; argv[i]; i++)
+		len += sprintf(buf + len, "%s", argv[i]) + 1;
+	req.argc = i;
+	for (i = 0; envp[i]; i++)
+		len += sprintf(buf + len, "%s", envp[i]) + 1;
+	req.envc = i;
+	req.buf_len = len;
+	req.buf = (__u64)(uintptr_t)buf;
+
+	fd = open(DEV, O_RDWR | O_CLOEXEC);
+	err = fd < 0 ? errno : 0;
+	if (!err && ioctl(fd, BPROC_IOC_REXEC, &req) < 0)
+		err = errno;
+	if (write(wfd, &err, sizeof(err)) != sizeof(err))
+		_exit(1);
+	_exit(CHILD_WENT_ON);
+}
+
+/* Read one message within 5 s; its size, or -errno. */
+static ssize_t msg_read(int fd, void *buf)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	n = poll(&p, 1, 5000);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ETIMEDOUT;
+	n = read(fd, buf, MSG_BUF);
+	return n < 0 ? -errno : n;
+}
+
+/* Write one node-side message; 0 or -errno. */
+static int msg_write(int fd, __u16 type, int node, int pid, __u64 id,
+		     const void *payload, size_t plen)
+{
+	char buf[256];
+	struct bproc_msg_hdr *h = (void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	h->size = HDR + plen;
+	h->type = type;
+	h->node = node;
+	h->pid = pid;
+	h->id = id;
+	memcpy(buf + HDR, payload, plen);
+	if (write(fd, buf, h->size) < 0)
+		return -errno;
+	return 0;
+}
+
+static int send_result(int fd, int node, int pid, __u64 id, __s32 error)
+{
+	return msg_write(fd, BPROC_MSG_REXEC_RESULT, node, pid, id, &error,
+			 sizeof(error));
+}
+
+static int send_exit(int fd, int node, int pid, __s32 status)
+{
+	struct bproc_msg_exit ex = { .status = status };
+
+	return msg_write(fd, BPROC_MSG_EXIT, node, pid, 0, &ex, sizeof(ex));
+}
+
+/* Wait for @pid for up to 5 s; its status, or -1. */
+static int wait_status(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Does /proc/@pid/status contain @line? */
+static int status_has(pid_t pid, const char *line)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, line) != NULL;
+}
+
+/* A read() that does not wait: size or -errno. */
+static ssize_t read_nonblock(int fd, void *buf)
+{
+	int fl = fcntl(fd, F_GETFL);
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	n = read(fd, buf, MSG_BUF);
+	if (n < 0)
+		n = -errno;
+	fcntl(fd, F_SETFL, fl);
+	return n;
+}
+
+FIXTURE(ghost) {
+	int fd;			/* the master role */
+	char *buf;		/* one message */
+	int pipe[2];		/* REXEC errors from the child */
+	pid_t child;
+	__u64 id;		/* id of the child's REXEC */
+};
+
+FIXTURE_SETUP(ghost)
+{
+	struct bproc_master_cfg cfg = { .size = sizeof(cfg), .nodes = 4 };
+
+	self->child = 0;
+	self->buf = malloc(MSG_BUF);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, pipe2(self->pipe, O_CLOEXEC));
+	self->fd = open(DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	if (ioc(self->fd, BPROC_IOC_MASTER, &cfg) == -EBUSY)
+		SKIP(return, "another file holds the master role (bpmaster?)");
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_UP, 0111));
+}
+
+FIXTURE_TEARDOWN(ghost)
+{
+	/* Closing the master file ends every ghost left (status SIGKILL). */
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->child > 0)
+		waitpid(self->child, NULL, 0);
+	free(self->buf);
+}
+
+/* The state letter in /proc/@pid/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Wait up to 5 s for @pid to be in @state. */
+static int wait_state(pid_t pid, char state)
+{
+	int i;
+
+	for (i = 0; i < 500 && proc_state(pid) != state; i++)
+		usleep(10000);
+	return proc_state(pid) == state;
+}
+
+enum start_how {
+	START_PLAIN,
+	START_BLOCK_USR1,	/* the caller blocks SIGUSR1 first */
+	START_LOCAL_CHILD,	/* it leaves a child that stops, then dies */
+};
+
+/*
+ * Fork a child that REXECs /bin/prog on @node in /tmp. START_LOCAL_CHILD:
+ * it first forks a process that sends its pid over the pipe, waits
+ * 300 ms (its parent is then a ghost) and stops itself.
+ */
+static pid_t start_how(FIXTURE_DATA(ghost) *self, int node,
+		       enum start_how how)
+{
+	char *argv[] = { "prog", "arg one", NULL };
+	char *envp[] = { "GHOST=1", "PATH=/bin", NULL };
+	sigset_t usr1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* Only the test holds the master file, so closing it counts. */
+		close(self->fd);
+		if (chdir("/tmp"))
+			_exit(1);
+		if (how == START_BLOCK_USR1) {
+			sigemptyset(&usr1);
+			sigaddset(&usr1, SIGUSR1);
+			sigprocmask(SIG_BLOCK, &usr1, NULL);
+		}
+		if (how == START_LOCAL_CHILD && fork() == 0) {
+			pid = getpid();
+			if (write(self->pipe[1], &pid, sizeof(pid)) < 0)
+				_exit(1);
+			usleep(300000);
+			raise(SIGSTOP);
+			_exit(0);
+		}
+		child_rexec(node, "/bin/prog", argv, envp, self->pipe[1]);
+	}
+	self->child = pid;
+	return pid;
+}
+
+static pid_t start(FIXTURE_DATA(ghost) *self, int node)
+{
+	return start_how(self, node, START_PLAIN);
+}
+
+/* Read the child's REXEC message and check all of it. */
+static int check_rexec(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(ghost) *self, int node)
+{
+	static const char strings[] =
+		"/bin/prog\0prog\0arg one\0GHOST=1\0PATH=/bin";
+	struct bproc_msg_hdr *h = (void *)self->buf;
+	struct bproc_msg_rexec *r = (void *)(self->buf + HDR);
+	gid_t groups[BPROC_NGROUPS_MAX];
+	const char *p;
+	__u32 *gids;
+	ssize_t n;
+	int i, ng;
+
+	n = msg_read(self->fd, self->buf);
+	ASSERT_LT(0, n) TH_LOG("no REXEC message: %zd", n);
+	EXPECT_EQ(n, h->size);
+	EXPECT_EQ(BPROC_MSG_REXEC, h->type);
+	EXPECT_EQ(0, h->flags);
+	EXPECT_EQ(node, h->node);
+	EXPECT_EQ(self->child, h->pid);
+	EXPECT_NE(0, h->id);
+	self->id = h->id;
+
+	EXPECT_EQ(getpid(), r->ppid);
+	EXPECT_EQ(getpgrp(), r->pgid);
+	EXPECT_EQ(getsid(0), r->sid);
+	EXPECT_EQ(getuid(), r->uid);
+	EXPECT_EQ(geteuid(), r->euid);
+	EXPECT_EQ(getgid(), r->gid);
+	EXPECT_EQ(getegid(), r->egid);
+	ng = getgroups(BPROC_NGROUPS_MAX, groups);
+	EXPECT_EQ(ng, r->ngroups);
+	EXPECT_EQ(2, r->argc);
+	EXPECT_EQ(2, r->envc);
+	EXPECT_EQ(sizeof("/tmp"), r->cwd_len);
+	EXPECT_EQ(sizeof(strings), r->buf_len);
+	EXPECT_EQ(n, HDR + sizeof(*r) + r->ngroups * 4 + r->cwd_len +
+		  r->buf_len);
+	gids = (__u32 *)(r + 1);
+	for (i = 0; i < ng && i < (int)r->ngroups; i++)
+		EXPECT_EQ(groups[i], gids[i]);
+	p = (const char *)(gids + r->ngroups);
+	EXPECT_STREQ("/tmp", p);
+	p += r->cwd_len;
+	EXPECT_EQ(0, memcmp(strings, p, sizeof(strings)));
+	return 0;
+}
+
+/* REXEC answered 0: the child is a ghost until the node says it ended. */
+static void make_ghost(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(ghost) *self)
+{
+	ASSERT_LT(0, start(self, 0));
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, send_result(self->fd, 0, self->child, self->id, 0));
+	/* The ghost's /proc shows its node once it has turned. */
+	for (int i = 0; i < 500 && !status_has(self->child, "BProcNode:\t0\n"); i++)
+		usleep(10000);
+}
+
+TEST_F(ghost, exit_status_exact)
+{
+	make_ghost(_metadata, self);
+	EXPECT_TRUE(status_has(self->child, "BProcNode:\t0\n"));
+	EXPECT_EQ(0, waitpid(self->child, NULL, WNOHANG));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 42 << 8));
+	EXPECT_EQ(42 << 8, wait_status(self->child));
+	self->child = 0;
+}
+
+/* Each ghost holds the module until its task is freed (reaped). */
+TEST_F(ghost, zombie_holds_module)
+{
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 42 << 8));
+	ASSERT_TRUE(wait_state(self->child, 'Z'));
+	EXPECT_TRUE(status_has(self->child, "BProcNode:\t0\n"));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "bproc", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(42 << 8, wait_status(self->child));
+	self->child = 0;
+}
+
+TEST_F(ghost, exit_killed_with_core)
+{
+	int status;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, SIGSEGV | 0x80));
+	status = wait_status(self->child);
+	self->child = 0;
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGSEGV, WTERMSIG(status));
+	EXPECT_TRUE(WCOREDUMP(status));
+}
+
+static void check_signal(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ghost) *self, int sig, int code,
+			 int value)
+{
+	struct bproc_msg_hdr *h = (void *)self->buf;
+	struct bproc_signal *s = (void *)(self->buf + HDR);
+	siginfo_t si;
+	ssize_t n;
+
+	n = msg_read(self->fd, self->buf);
+	ASSERT_EQ(HDR + sizeof(*s), n);
+	EXPECT_EQ(BPROC_MSG_SIGNAL, h->type);
+	EXPECT_EQ(0, h->node);
+	EXPECT_EQ(self->child, h->pid);
+	EXPECT_EQ(sizeof(*s), s->size);
+	EXPECT_EQ(self->child, s->pid);
+	EXPECT_EQ(sig, s->signo);
+	memcpy(&si, s->siginfo, sizeof(si));
+	EXPECT_EQ(sig, si.si_signo);
+	EXPECT_EQ(code, si.si_code);
+	EXPECT_EQ(getpid(), si.si_pid);
+	EXPECT_EQ(getuid(), si.si_uid);
+	if (code == SI_QUEUE)
+		EXPECT_EQ(value, si.si_value.sival_int);
+}
+
+TEST_F(ghost, signals_forwarded_not_delivered)
+{
+	union sigval v = { .sival_int = 1234 };
+
+	make_ghost(_metadata, self);
+
+	ASSERT_EQ(0, kill(self->child, SIGUSR1));
+	check_signal(_metadata, self, SIGUSR1, SI_USER, 0);
+	ASSERT_EQ(0, sigqueue(self->child, SIGRTMIN + 1, v));
+	check_signal(_metadata, self, SIGRTMIN + 1, SI_QUEUE, 1234);
+	ASSERT_EQ(0, kill(self->child, SIGKILL));
+	check_signal(_metadata, self, SIGKILL, SI_USER, 0);
+	ASSERT_EQ(0, syscall(SYS_tgkill, self->child, self->child, SIGTERM));
+	check_signal(_metadata, self, SIGTERM, SI_TKILL, 0);
+
+	/* None of them acted on the ghost itself. */
+	usleep(100000);
+	EXPECT_EQ(0, waitpid(self->child, NULL, WNOHANG));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, SIGTERM));
+	EXPECT_EQ(SIGTERM, wait_status(self->child));
+	self->child = 0;
+}
+
+/* A signal queued while the REXEC waited is the process's: forwarded. */
+TEST_F(ghost, signal_while_waiting_forwarded)
+{
+	ASSERT_LT(0, start_how(self, 0, START_BLOCK_USR1));
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, kill(self->child, SIGUSR1));
+	usleep(50000);
+	ASSERT_EQ(0, send_result(self->fd, 0, self->child, self->id, 0));
+	check_signal(_metadata, self, SIGUSR1, SI_USER, 0);
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
+/* SIGCHLD about the ghost's local children mirrors them: not forwarded. */
+TEST_F(ghost, local_sigchld_not_forwarded)
+{
+	pid_t local;
+
+	ASSERT_LT(0, start_how(self, 0, START_LOCAL_CHILD));
+	ASSERT_EQ(sizeof(local), read(self->pipe[0], &local, sizeof(local)));
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, send_result(self->fd, 0, self->child, self->id, 0));
+	ASSERT_TRUE(wait_state(local, 'T'));	/* CLD_STOPPED to the ghost */
+	ASSERT_EQ(0, kill(local, SIGKILL));
+	ASSERT_TRUE(wait_state(local, 'Z'));	/* CLD_KILLED to the ghost */
+	usleep(50000);
+	EXPECT_EQ(-EAGAIN, read_nonblock(self->fd, self->buf));
+	EXPECT_EQ(0, waitpid(self->child, NULL, WNOHANG));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
+TEST_F(ghost, proc_stat_from_pstatus)
+{
+	struct bproc_msg_pstatus ps = {
+		.state = 'R', .threads = 3,
+		.utime_ns = 5000000000ull, .stime_ns = 2000000000ull,
+		.vsize = 123 * 4096, .rss = 45 * 4096,
+	};
+	char path[64], buf[1024], state;
+	unsigned long ut, st, vsize, rss;
+	long threads;
+	FILE *f;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, msg_write(self->fd, BPROC_MSG_PSTATUS, 0, self->child,
+			       0, &ps, sizeof(ps)));
+	snprintf(path, sizeof(path), "/proc/%d/stat", self->child);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	/* pid (comm) state ppid pgrp sid tty tpgid flags minflt cminflt
+	 * majflt cmajflt utime stime cutime cstime prio nice threads
+	 * itrealvalue starttime vsize rss
+	 */
+	ASSERT_EQ(6, sscanf(strrchr(buf, ')') + 2,
+			    "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %ld %*d %*u %lu %lu",
+			    &state, &ut, &st, &threads, &vsize, &rss));
+	EXPECT_EQ('R', state);
+	EXPECT_EQ(5 * sysconf(_SC_CLK_TCK), ut);
+	EXPECT_EQ(2 * sysconf(_SC_CLK_TCK), st);
+	EXPECT_EQ(3, threads);
+	EXPECT_EQ(123 * 4096, vsize);
+	EXPECT_EQ(45 * 4096 / getpagesize(), rss);
+
+	ps.state = '?';
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_PSTATUS, 0,
+				     self->child, 0, &ps, sizeof(ps)));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
+TEST_F(ghost, exec_error_returns_to_caller)
+{
+	int err = 0;
+
+	ASSERT_LT(0, start(self, 0));
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, send_result(self->fd, 0, self->child, self->id, ENOENT));
+	ASSERT_EQ(sizeof(err), read(self->pipe[0], &err, sizeof(err)));
+	EXPECT_EQ(ENOENT, err);
+	EXPECT_EQ(CHILD_WENT_ON << 8, wait_status(self->child));
+	self->child = 0;
+}
+
+TEST_F(ghost, node_down_kills_ghost)
+{
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
+	EXPECT_EQ(SIGKILL, wait_status(self->child));
+	self->child = 0;
+	/* Messages about it are now refused. */
+	EXPECT_EQ(-ESRCH, send_exit(self->fd, 0, 1, 0));
+}
+
+TEST_F(ghost, master_close_kills_ghost)
+{
+	make_ghost(_metadata, self);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(SIGKILL, wait_status(self->child));
+	self->child = 0;
+}
+
+TEST_F(ghost, node_down_while_waiting)
+{
+	int err = 0;
+
+	ASSERT_LT(0, start(self, 0));
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
+	ASSERT_EQ(sizeof(err), read(self->pipe[0], &err, sizeof(err)));
+	EXPECT_EQ(EHOSTDOWN, err);
+	EXPECT_EQ(CHILD_WENT_ON << 8, wait_status(self->child));
+	self->child = 0;
+}
+
+/* REXEC on @node as @uid (-1: as root): the child's errno. */
+static int rexec_err(FIXTURE_DATA(ghost) *self, int node, uid_t uid)
+{
+	char *argv[] = { "prog", NULL };
+	char *envp[] = { NULL };
+	int err = -1, status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		close(self->fd);
+		if (uid != (uid_t)-1 && (setgroups(0, NULL) ||
+					 setgid(uid) || setuid(uid)))
+			_exit(1);
+		child_rexec(node, "/bin/prog", argv, envp, self->pipe[1]);
+	}
+	if (pid < 0 || read(self->pipe[0], &err, sizeof(err)) != sizeof(err))
+		return -1;
+	if (waitpid(pid, &status, 0) != pid || status != CHILD_WENT_ON << 8)
+		return -1;
+	return err;
+}
+
+TEST_F(ghost, node_checks)
+{
+	/* Node 1: up, owner root, execute for the owner only. */
+	ASSERT_EQ(0, node_up(self->fd, 1, BPROC_NODE_UP, 0100));
+	EXPECT_EQ(EACCES, rexec_err(self, 1, NOBODY));
+	/* Node 2: up, everyone. */
+	ASSERT_EQ(0, node_up(self->fd, 2, BPROC_NODE_UNAVAILABLE, 0111));
+	EXPECT_EQ(EHOSTDOWN, rexec_err(self, 2, NOBODY));
+	EXPECT_EQ(EHOSTDOWN, rexec_err(self, 3, -1));
+	EXPECT_EQ(ENODEV, rexec_err(self, 4, -1));
+	EXPECT_EQ(ENODEV, rexec_err(self, -5, -1));
+	/* Nothing was queued for any of them. */
+	EXPECT_EQ(-EAGAIN, read_nonblock(self->fd, self->buf));
+}
+
+TEST_F(ghost, bad_messages)
+{
+	__s32 e = 0;
+	char small[8];
+
+	make_ghost(_metadata, self);
+	/* Wrong id, wrong node, bad errno, wrong size, unknown type. */
+	EXPECT_EQ(-EINVAL, send_result(self->fd, 0, self->child, self->id, 0));
+	EXPECT_EQ(-ESRCH, send_exit(self->fd, 1, self->child, 0));
+	EXPECT_EQ(-EINVAL, send_exit(self->fd, 0, self->child, 0x137f));
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_EXIT, 0, self->child,
+				     0, &e, sizeof(e)));
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, 99, 0, self->child, 0, &e,
+				     sizeof(e)));
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_SIGNAL, 0,
+				     self->child, 0, &e, sizeof(e)));
+	EXPECT_EQ(-EINVAL, write(self->fd, small, sizeof(small)) < 0 ?
+		  -errno : 0);
+	/* A read buffer too small for the next message. */
+	ASSERT_EQ(0, kill(self->child, SIGUSR2));
+	usleep(10000);
+	EXPECT_EQ(-EINVAL, read(self->fd, small, sizeof(small)) < 0 ?
+		  -errno : 0);
+	check_signal(_metadata, self, SIGUSR2, SI_USER, 0);
+	/* The ghost is unharmed and ends normally. */
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 7 << 8));
+	EXPECT_EQ(7 << 8, wait_status(self->child));
+	self->child = 0;
+}
+
+TEST(rexec_without_master)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+	struct bproc_master_cfg cfg = { .size = sizeof(cfg), .nodes = 1 };
+	char buf[] = "/bin/prog\0prog";
+	struct bproc_rexec req = {
+		.size = sizeof(req), .node = 0, .argc = 1,
+		.buf_len = sizeof(buf), .buf = (__u64)(uintptr_t)buf,
+	};
+	int m;
+
+	ASSERT_LE(0, fd);
+	/* Make sure nobody holds the role: take it and let it go. */
+	m = open(DEV, O_RDWR | O_CLOEXEC);
+	if (ioc(m, BPROC_IOC_MASTER, &cfg) == -EBUSY)
+		SKIP(return, "another file holds the master role");
+	close(m);
+	EXPECT_EQ(-ENOTCONN, ioc(fd, BPROC_IOC_REXEC, &req));
+	req.flags = 1;
+	EXPECT_EQ(-EINVAL, ioc(fd, BPROC_IOC_REXEC, &req));
+	req.flags = 0;
+	req.argc = 2;
+	EXPECT_EQ(-EINVAL, ioc(fd, BPROC_IOC_REXEC, &req));
+	req.argc = 1;
+	req.buf_len = BPROC_REXEC_MAX + 1;
+	EXPECT_EQ(-E2BIG, ioc(fd, BPROC_IOC_REXEC, &req));
+	/* read/write are the master's. */
+	EXPECT_EQ(-EPERM, read(fd, buf, sizeof(buf)) < 0 ? -errno : 0);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
