@@ -22,8 +22,8 @@ echo "1..$total"
 for f in $files $patches; do
 	n=$((n + 1))
 	case $f in
-	*.patch) out=$(perl "$cp" --strict --no-tree "$f" 2>&1) ;;
-	*) out=$(perl "$cp" --strict --no-tree -f "$f" 2>&1) ;;
+	*.patch) out=$(cd "$(dirname "$cp")/.." && perl "$cp" --strict --no-tree "$top/$f" 2>&1) ;;
+	*) out=$(cd "$(dirname "$cp")/.." && perl "$cp" --strict --no-tree -f "$top/$f" 2>&1) ;;
 	esac
 	errs=$(echo "$out" | sed -n 's/^total: \([0-9]*\) errors.*/\1/p')
 	sum=$(echo "$out" | grep '^total:')
