@@ -273,8 +273,8 @@ def t_node(tap, args):
         # Supervision: kill bpslave if it is running (for up to 20 s); if it
         # never is (it keeps exiting by itself, with no master to talk to),
         # its own exits must show the backoff instead.
-        vm.shell("i=0; until p=$(pidof bpslave | awk '{print $NF}') || [ $i -ge 200 ]; do "
-                 "usleep 100000; i=$((i+1)); done; [ -n \"$p\" ] && kill -9 $p; "
+        vm.shell("i=0; until p=$(pidof bpslave) || [ $i -ge 200 ]; do "
+                 "usleep 100000; i=$((i+1)); done; p=${p##* }; [ -n \"$p\" ] && kill -9 $p; "
                  "echo KILLED=${p:-none}", 90)
         m = vm.seen(r"^KILLED=(\d+|none)$")
         if m and m.group(1) != "none":
