@@ -54,8 +54,6 @@ struct bps {
 	pid_t reaper;			/* the namespace's pid 1 (outer pid), 0: none */
 	struct bps_proc *procs;
 	size_t nprocs, cap;
-	bool masq_unsupported;		/* module lacks BPROC_IOC_MASQ: logged */
-	bool signal_unsupported;	/* module lacks BPROC_IOC_SIGNAL: logged */
 };
 
 /* Outcome of one session with the master. */

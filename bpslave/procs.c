@@ -252,16 +252,7 @@ static int masq(struct bps *s, pid_t outer, int32_t ppid)
 {
 	struct bproc_masq m = { .size = sizeof(m), .pid = outer, .ppid = ppid };
 
-	if (s->masq_unsupported)
-		return 0;
-	if (ioctl(s->bproc_fd, BPROC_IOC_MASQ, &m) == 0)
-		return 0;
-	if (errno == ENOTTY) {
-		s->masq_unsupported = true;
-		bps_log("/dev/bproc: BPROC_IOC_MASQ not supported by this bproc module: getppid() of remote processes will not be the master's");
-		return 0;
-	}
-	return -errno;
+	return ioctl(s->bproc_fd, BPROC_IOC_MASQ, &m) ? -errno : 0;
 }
 
 static int add_proc(struct bps *s, pid_t outer, int32_t pid)
@@ -381,24 +372,13 @@ void bps_signal(struct bps *s, const struct bp_msg_proc *req)
 
 	if (!p)
 		return;		/* it exited meanwhile; its EXIT is on the way */
-	if (!s->signal_unsupported) {
-		sig = req->signal;
-		sig.size = sizeof(sig);
-		sig.pid = p->outer;
-		if (ioctl(s->bproc_fd, BPROC_IOC_SIGNAL, &sig) == 0)
-			return;
-		if (errno != ENOTTY) {
-			bps_log("/dev/bproc: BPROC_IOC_SIGNAL %d to pid %d (%d here): %s",
-				sig.signo, req->hdr.pid, (int)p->outer,
-				strerror(errno));
-			return;
-		}
-		s->signal_unsupported = true;
-		bps_log("/dev/bproc: BPROC_IOC_SIGNAL not supported by this bproc module: delivering forwarded signals with kill(), without the sender's siginfo");
-	}
-	if (kill(p->outer, req->signal.signo))
-		bps_log("kill(%d, %d) for pid %d: %s", p->outer,
-			req->signal.signo, req->hdr.pid, strerror(errno));
+	sig = req->signal;
+	sig.size = sizeof(sig);
+	sig.pid = p->outer;
+	if (ioctl(s->bproc_fd, BPROC_IOC_SIGNAL, &sig))
+		bps_log("/dev/bproc: BPROC_IOC_SIGNAL %d to pid %d (%d here): %s",
+			sig.signo, req->hdr.pid, (int)p->outer,
+			strerror(errno));
 }
 
 static uint64_t tv_ns(const struct timeval *tv)

@@ -10,7 +10,6 @@ Prints TAP.
 usage: procmaster.py BPSLAVE
 """
 import errno
-import fcntl
 import os
 import re
 import signal
@@ -28,8 +27,6 @@ PNAMES = {REXEC: "REXEC", RESULT: "REXEC_RESULT", SIGNAL: "SIGNAL",
           PSTATUS: "PSTATUS", STOP: "STOP", CONT: "CONT", EXIT: "EXIT"}
 PORT = 2299
 NODE = 0
-IOC_MASQ = (1 << 30) | (16 << 16) | (0xB7 << 8) | 0x11
-IOC_SIGNAL = (1 << 30) | (144 << 16) | (0xB7 << 8) | 0x12
 
 n_run = 0
 n_failed = 0
@@ -162,18 +159,6 @@ def parse_proc(p):
     return (ptype, pid, mid, f)
 
 
-def probe_ioctl(req, size):
-    """True when the module implements the ioctl (anything but ENOTTY)."""
-    fd = os.open("/dev/bproc", os.O_RDWR)
-    try:
-        fcntl.ioctl(fd, req, struct.pack("<I", size) + bytes(size - 4))
-    except OSError as e:
-        return e.errno != errno.ENOTTY
-    finally:
-        os.close(fd)
-    return True
-
-
 def procs_with(pattern):
     """Outer pids whose cmdline contains @pattern (bytes)."""
     out = []
@@ -238,11 +223,6 @@ def read_file(path, secs=5):
 def main():
     bpslave = sys.argv[1]
     logf = open("/tmp/procmaster-bpslave.log", "w")
-    masq = probe_ioctl(IOC_MASQ, 16)
-    sigioc = probe_ioctl(IOC_SIGNAL, 144)
-    print("# module: BPROC_IOC_MASQ %s, BPROC_IOC_SIGNAL %s" %
-          ("implemented" if masq else "ENOTTY (SKIP-like: ppid not checked)",
-           "implemented" if sigioc else "ENOTTY (bpslave falls back to kill())"))
     lsock = socket.socket()
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", PORT))
@@ -250,7 +230,7 @@ def main():
     slave = subprocess.Popen([bpslave, "-v", "127.0.0.1:%d" % PORT],
                              stdout=logf, stderr=subprocess.STDOUT)
     try:
-        run(lsock, slave, masq)
+        run(lsock, slave)
     except Exception as e:  # the rest of the checks cannot run: say why
         ok(False, "test master: %s: %s" % (type(e).__name__, e))
     finally:
@@ -266,7 +246,7 @@ def main():
     return 1 if n_failed else 0
 
 
-def run(lsock, slave, masq):
+def run(lsock, slave):
     n = Node(lsock)
     ok(True, "bpslave connected and was welcomed")
 
@@ -279,10 +259,8 @@ def run(lsock, slave, masq):
     e = n.want(EXIT, 4242)
     ok(e is not None and e[3][0] == 0, "EXIT status 0 (%r)" % (e,))
     out = read_file("/tmp/pp")
-    want = "4242 4000\n" if masq else "4242 0\n"
-    ok(out == want, "getpid() is the master's pid%s (%r)" %
-       (", getppid() the master's ppid" if masq else
-        " (getppid() not checked: no BPROC_IOC_MASQ)", out))
+    ok(out == "4242 4000\n",
+       "getpid() is the master's pid, getppid() the master's ppid (%r)" % out)
 
     # Exit code.
     n.send(rexec(4243, "/bin/busybox", ["sh", "-c", "exit 3"]))
