@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 #include "wstatus.h"
 
 /* Status of a real child that exits with @code, or raises @sig. */

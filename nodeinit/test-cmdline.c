@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 
 #include "cmdline.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 /* @text for a TAP description: white space other than ' ' escaped. */
 static const char *shown(const char *text)

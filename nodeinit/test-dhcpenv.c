@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "dhcpenv.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 static int parse(const char *text, struct ni_lease *l, struct ni_parse_error *e)
 {

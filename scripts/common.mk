@@ -21,3 +21,14 @@ BINDIR	:= $(BUILD)/bin
 NODEDIR	:= $(BUILD)/node
 LIBDIR	:= $(BUILD)/lib
 TESTDIR	:= $(BUILD)/test
+
+OBJDIR	:= $(BUILD)/obj/$(notdir $(CURDIR))
+
+# Host unit tests: `$(RUN_TESTS) $(TESTS)` in a directory's check rule.
+RUN_TESTS := $(TOP)/scripts/run-tests.sh
+
+# Objects of a directory's sources and of its tests/ (which may include
+# the directory's private headers).
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(CURDIR) -c -o $@ $<

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 
 #include "bpmaster.h"
-#include "../../proto/tests/tap.h"
+#include "bproc-test/tap.h"
 
 #define DNSMASQ "/usr/sbin/dnsmasq"
 

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 
 #include "bpmaster.h"
-#include "../../proto/tests/tap.h"
+#include "bproc-test/tap.h"
 
 static uint8_t kbuf[BPROC_MSG_MAX];
 

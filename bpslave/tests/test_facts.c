@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "bpslave.h"
-#include "../../proto/tests/tap.h"
+#include "bproc-test/tap.h"
 
 static void test_master(struct tap *t)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "print.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 #include "view.h"
 
 static void fake_user(void *arg, unsigned int uid, char *buf, size_t len)
@@ -106,7 +106,7 @@ static void expect(struct tap *t, const char *what, enum bpstat_view view,
 {
 	char *got = render(view, json, nodes, count);
 
-	if (!ok(t, got && !strcmp(got, want), "%s", what))
+	if (!tap_ok(t, got && !strcmp(got, want), "%s", what))
 		printf("# want:\n%s# got:\n%s", want, got ? got : "(error)\n");
 	free(got);
 }
@@ -117,42 +117,42 @@ static void test_helpers(struct tap *t)
 	char buf[64];
 
 	bpstat_mode_string(0111, buf);
-	ok(t, !strcmp(buf, "---x--x--x"), "mode 0111 is ---x--x--x");
+	tap_ok(t, !strcmp(buf, "---x--x--x"), "mode 0111 is ---x--x--x");
 	bpstat_mode_string(0, buf);
-	ok(t, !strcmp(buf, "----------"), "mode 0 is ----------");
+	tap_ok(t, !strcmp(buf, "----------"), "mode 0 is ----------");
 	bpstat_mode_string(0777, buf);
-	ok(t, !strcmp(buf, "-rwxrwxrwx"), "mode 0777 is -rwxrwxrwx");
+	tap_ok(t, !strcmp(buf, "-rwxrwxrwx"), "mode 0777 is -rwxrwxrwx");
 	bpstat_mode_string(0751, buf);
-	ok(t, !strcmp(buf, "-rwxr-x--x"), "mode 0751 is -rwxr-x--x");
+	tap_ok(t, !strcmp(buf, "-rwxr-x--x"), "mode 0751 is -rwxr-x--x");
 	bpstat_mode_string(07111, buf);
-	ok(t, !strcmp(buf, "---x--x--x"), "bits above 0777 are not shown");
+	tap_ok(t, !strcmp(buf, "---x--x--x"), "bits above 0777 are not shown");
 
-	ok(t, bpstat_addr_string(&ni, buf, sizeof(buf)) == NULL,
+	tap_ok(t, bpstat_addr_string(&ni, buf, sizeof(buf)) == NULL,
 	   "no address family: no address");
 	set_ipv4(&ni, "192.0.2.7");
-	ok(t, !strcmp(bpstat_addr_string(&ni, buf, sizeof(buf)), "192.0.2.7"),
+	tap_ok(t, !strcmp(bpstat_addr_string(&ni, buf, sizeof(buf)), "192.0.2.7"),
 	   "IPv4 address text");
 	ni.addr_family = AF_INET6;
 	inet_pton(AF_INET6, "2001:db8::1", ni.addr);
-	ok(t, !strcmp(bpstat_addr_string(&ni, buf, sizeof(buf)), "2001:db8::1"),
+	tap_ok(t, !strcmp(bpstat_addr_string(&ni, buf, sizeof(buf)), "2001:db8::1"),
 	   "IPv6 address text");
 
-	ok(t, bpstat_hwaddr_string(&ni, buf, sizeof(buf)) == NULL,
+	tap_ok(t, bpstat_hwaddr_string(&ni, buf, sizeof(buf)) == NULL,
 	   "no hardware address");
 	ni.hwaddr_len = 6;
 	memcpy(ni.hwaddr, "\x52\x54\x00\x42\x00\xa6", 6);
-	ok(t, !strcmp(bpstat_hwaddr_string(&ni, buf, sizeof(buf)),
+	tap_ok(t, !strcmp(bpstat_hwaddr_string(&ni, buf, sizeof(buf)),
 		      "52:54:00:42:00:a6"), "6-byte hardware address: %s", buf);
 	ni.hwaddr_len = 8;
 	memcpy(ni.hwaddr, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
-	ok(t, !strcmp(bpstat_hwaddr_string(&ni, buf, sizeof(buf)),
+	tap_ok(t, !strcmp(bpstat_hwaddr_string(&ni, buf, sizeof(buf)),
 		      "01:02:03:04:05:06:07:08"), "8-byte hardware address");
-	ok(t, bpstat_hwaddr_string(&ni, buf, 23) == NULL,
+	tap_ok(t, bpstat_hwaddr_string(&ni, buf, 23) == NULL,
 	   "a buffer too short for it gives NULL");
-	ok(t, bpstat_hwaddr_string(&ni, buf, 24) != NULL,
+	tap_ok(t, bpstat_hwaddr_string(&ni, buf, 24) != NULL,
 	   "an exact-size buffer is enough");
 	ni.hwaddr_len = 9;
-	ok(t, bpstat_hwaddr_string(&ni, buf, sizeof(buf)) == NULL,
+	tap_ok(t, bpstat_hwaddr_string(&ni, buf, sizeof(buf)) == NULL,
 	   "hwaddr_len above 8 is not read");
 }
 
@@ -265,7 +265,7 @@ static void test_json(struct tap *t)
 	{
 		char *got = render(BPSTAT_STATUS, true, c, 3);
 
-		ok(t, got && !strncmp(got, "[{\"node\":0,", 11) &&
+		tap_ok(t, got && !strncmp(got, "[{\"node\":0,", 11) &&
 		   strstr(got, "},{\"node\":1,") && strstr(got, "},{\"node\":2,") &&
 		   !strcmp(got + strlen(got) - 3, "}]\n"),
 		   "json: objects separated by commas in one array");

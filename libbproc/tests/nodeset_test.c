@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include <bproc.h>
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 /* An 8-node cluster; states by node number. */
 static const int cluster[8] = {
@@ -51,11 +51,11 @@ static void good(struct tap *t, const char *spec, int nnodes,
 
 	r = bproc_nodeset_parse(spec, nnodes, lookup_state, &l, &set, &err);
 	if (r != 0) {
-		ok(t, 0, "'%s' (%d nodes) parses: got error %s", spec, nnodes,
+		tap_ok(t, 0, "'%s' (%d nodes) parses: got error %s", spec, nnodes,
 		   err.msg);
 	} else {
 		fmt(&set, got, sizeof(got));
-		ok(t, !strcmp(got, want), "'%s' (%d nodes) -> '%s' (got '%s')",
+		tap_ok(t, !strcmp(got, want), "'%s' (%d nodes) -> '%s' (got '%s')",
 		   spec, nnodes, want, got);
 	}
 	bproc_nodeset_free(&set);
@@ -75,7 +75,7 @@ static void bad(struct tap *t, const char *spec, int nnodes, size_t pos,
 
 	errno = 0;
 	r = bproc_nodeset_parse(spec, nnodes, lookup_state, &l, &set, &err);
-	ok(t, r == -1 && errno == EINVAL && set.count == 0 && !set.nodes &&
+	tap_ok(t, r == -1 && errno == EINVAL && set.count == 0 && !set.nodes &&
 	   err.pos == pos && err.len == len && strstr(err.msg, msg),
 	   "'%s' (%d nodes) rejected at %zu+%zu with \"%s\" (got r=%d errno=%d at %zu+%zu: \"%s\")",
 	   spec, nnodes, pos, len, msg, r, errno, err.pos, err.len, err.msg);
@@ -227,7 +227,7 @@ static void test_api(struct tap *t)
 	/* A failing state lookup fails the parse with its errno. */
 	errno = 0;
 	r = bproc_nodeset_parse("1,allup", 8, lookup_state, &l, &set, &err);
-	ok(t, r == -1 && errno == EIO && set.count == 0 &&
+	tap_ok(t, r == -1 && errno == EIO && set.count == 0 &&
 	   strstr(err.msg, "'allup': cannot read the state of node 3") &&
 	   err.pos == 2 && err.len == 5,
 	   "state lookup error -> EIO, message names node 3 (%s)", err.msg);
@@ -237,24 +237,24 @@ static void test_api(struct tap *t)
 	l.calls = 0;
 	r = bproc_nodeset_parse("all,1-3,n[4],master", 8, lookup_state, &l,
 				&set, NULL);
-	ok(t, r == 0 && l.calls == 0, "no state lookups without all<state>");
+	tap_ok(t, r == 0 && l.calls == 0, "no state lookups without all<state>");
 	bproc_nodeset_free(&set);
-	ok(t, set.nodes == NULL && set.count == 0, "free empties the set");
+	tap_ok(t, set.nodes == NULL && set.count == 0, "free empties the set");
 
 	/* Parsing adds to what the set holds; a failure leaves it alone. */
-	ok(t, bproc_nodeset_add(&set, 2) == 0 && bproc_nodeset_add(&set, 100) == 0,
+	tap_ok(t, bproc_nodeset_add(&set, 2) == 0 && bproc_nodeset_add(&set, 100) == 0,
 	   "add 2 and 100");
 	r = bproc_nodeset_parse("1,3", 8, lookup_state, &l, &set, NULL);
-	ok(t, r == 0 && !strcmp(fmt(&set, buf, sizeof(buf)), "1-3,100"),
+	tap_ok(t, r == 0 && !strcmp(fmt(&set, buf, sizeof(buf)), "1-3,100"),
 	   "parse adds to the set: %s", buf);
 	r = bproc_nodeset_parse("0,99", 8, lookup_state, &l, &set, NULL);
-	ok(t, r == -1 && errno == EINVAL &&
+	tap_ok(t, r == -1 && errno == EINVAL &&
 	   !strcmp(fmt(&set, buf, sizeof(buf)), "1-3,100"),
 	   "a failed parse leaves the set unchanged: %s", buf);
-	ok(t, bproc_nodeset_contains(&set, 2) && bproc_nodeset_contains(&set, 100) &&
+	tap_ok(t, bproc_nodeset_contains(&set, 2) && bproc_nodeset_contains(&set, 100) &&
 	   !bproc_nodeset_contains(&set, 0) && !bproc_nodeset_contains(&set, 4) &&
 	   !bproc_nodeset_contains(&set, -1), "contains");
-	ok(t, bproc_nodeset_add(&set, -1) == 0 && bproc_nodeset_add(&set, 2) == 0 &&
+	tap_ok(t, bproc_nodeset_add(&set, -1) == 0 && bproc_nodeset_add(&set, 2) == 0 &&
 	   bproc_nodeset_add(&set, 50) == 0 &&
 	   !strcmp(fmt(&set, buf, sizeof(buf)), "master,1-3,50,100"),
 	   "add keeps order and uniqueness: %s", buf);
@@ -262,28 +262,28 @@ static void test_api(struct tap *t)
 
 	/* Argument checks. */
 	errno = 0;
-	ok(t, bproc_nodeset_parse(NULL, 8, lookup_state, &l, &set, &err) == -1 &&
+	tap_ok(t, bproc_nodeset_parse(NULL, 8, lookup_state, &l, &set, &err) == -1 &&
 	   errno == EINVAL, "NULL spec: EINVAL");
 	errno = 0;
-	ok(t, bproc_nodeset_parse("1", -1, lookup_state, &l, &set, &err) == -1 &&
+	tap_ok(t, bproc_nodeset_parse("1", -1, lookup_state, &l, &set, &err) == -1 &&
 	   errno == EINVAL, "negative node count: EINVAL");
 	errno = 0;
-	ok(t, bproc_nodeset_parse("1", 8, lookup_state, &l, NULL, &err) == -1 &&
+	tap_ok(t, bproc_nodeset_parse("1", 8, lookup_state, &l, NULL, &err) == -1 &&
 	   errno == EINVAL, "NULL set: EINVAL");
 	errno = 0;
-	ok(t, bproc_nodeset_parse("8", 8, lookup_state, &l, &set, NULL) == -1 &&
+	tap_ok(t, bproc_nodeset_parse("8", 8, lookup_state, &l, &set, NULL) == -1 &&
 	   errno == EINVAL, "NULL error struct allowed");
 
 	/* Over a node list. */
 	r = bproc_nodeset_parse_list("allup,0", list, 3, &set, &err);
-	ok(t, r == 0 && !strcmp(fmt(&set, buf, sizeof(buf)), "0-2"),
+	tap_ok(t, r == 0 && !strcmp(fmt(&set, buf, sizeof(buf)), "0-2"),
 	   "parse_list: allup,0 -> %s", buf);
 	bproc_nodeset_free(&set);
 	r = bproc_nodeset_parse_list("3", list, 3, &set, &err);
-	ok(t, r == -1 && errno == EINVAL && strstr(err.msg, "nodes 0-2"),
+	tap_ok(t, r == -1 && errno == EINVAL && strstr(err.msg, "nodes 0-2"),
 	   "parse_list: node 3 of 3 rejected (%s)", err.msg);
 	r = bproc_nodeset_parse_list("all", NULL, 0, &set, &err);
-	ok(t, r == 0 && set.count == 0 && set.nodes == NULL,
+	tap_ok(t, r == 0 && set.count == 0 && set.nodes == NULL,
 	   "parse_list: empty table gives an empty set");
 	bproc_nodeset_free(&set);
 }
@@ -300,26 +300,26 @@ static void test_format(struct tap *t)
 	int r;
 
 	r = bproc_nodeset_format(NULL, 0, buf, sizeof(buf));
-	ok(t, r == 0 && buf[0] == '\0', "empty set formats as ''");
+	tap_ok(t, r == 0 && buf[0] == '\0', "empty set formats as ''");
 	r = bproc_nodeset_format(many, 8, buf, sizeof(buf));
-	ok(t, r == 9 && !strcmp(buf, "0-3,5,7-9"), "ranges: %s", buf);
+	tap_ok(t, r == 9 && !strcmp(buf, "0-3,5,7-9"), "ranges: %s", buf);
 	r = bproc_nodeset_format(two, 2, buf, sizeof(buf));
-	ok(t, r == 3 && !strcmp(buf, "3-4"), "two neighbours: %s", buf);
+	tap_ok(t, r == 3 && !strcmp(buf, "3-4"), "two neighbours: %s", buf);
 	r = bproc_nodeset_format(mast, 3, buf, sizeof(buf));
-	ok(t, r == 10 && !strcmp(buf, "master,0-1"),
+	tap_ok(t, r == 10 && !strcmp(buf, "master,0-1"),
 	   "master is not merged into 0: %s", buf);
 	r = bproc_nodeset_format(many, 8, buf, 4);
-	ok(t, r == 9 && !strcmp(buf, "0-3"), "truncates like snprintf: %s", buf);
+	tap_ok(t, r == 9 && !strcmp(buf, "0-3"), "truncates like snprintf: %s", buf);
 	r = bproc_nodeset_format(many, 8, NULL, 0);
-	ok(t, r == 9, "size query with NULL buffer: %d", r);
+	tap_ok(t, r == 9, "size query with NULL buffer: %d", r);
 	errno = 0;
-	ok(t, bproc_nodeset_format(unsorted, 2, buf, sizeof(buf)) == -1 &&
+	tap_ok(t, bproc_nodeset_format(unsorted, 2, buf, sizeof(buf)) == -1 &&
 	   errno == EINVAL, "unsorted: EINVAL");
 	errno = 0;
-	ok(t, bproc_nodeset_format(dup, 2, buf, sizeof(buf)) == -1 &&
+	tap_ok(t, bproc_nodeset_format(dup, 2, buf, sizeof(buf)) == -1 &&
 	   errno == EINVAL, "duplicate: EINVAL");
 	errno = 0;
-	ok(t, bproc_nodeset_format(self, 2, buf, sizeof(buf)) == -1 &&
+	tap_ok(t, bproc_nodeset_format(self, 2, buf, sizeof(buf)) == -1 &&
 	   errno == EINVAL, "-2 is not a set member: EINVAL");
 }
 

@@ -7,7 +7,7 @@
 
 #include <bproc.h>
 #include "internal.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 static void test_names(struct tap *t)
 {
@@ -17,18 +17,18 @@ static void test_names(struct tap *t)
 	};
 	int i;
 
-	ok(t, BPROC_NODE_NSTATES == sizeof(names) / sizeof(names[0]),
+	tap_ok(t, BPROC_NODE_NSTATES == sizeof(names) / sizeof(names[0]),
 	   "%d states", BPROC_NODE_NSTATES);
 	for (i = 0; i < BPROC_NODE_NSTATES; i++) {
 		const char *n = bproc_nodestate_name(i);
 
-		ok(t, n && !strcmp(n, names[i]), "state %d is named %s", i,
+		tap_ok(t, n && !strcmp(n, names[i]), "state %d is named %s", i,
 		   names[i]);
-		ok(t, bproc_nodestate_parse(names[i]) == i, "'%s' parses to %d",
+		tap_ok(t, bproc_nodestate_parse(names[i]) == i, "'%s' parses to %d",
 		   names[i], i);
 	}
-	ok(t, bproc_nodestate_name(-1) == NULL, "no name for -1");
-	ok(t, bproc_nodestate_name(BPROC_NODE_NSTATES) == NULL,
+	tap_ok(t, bproc_nodestate_name(-1) == NULL, "no name for -1");
+	tap_ok(t, bproc_nodestate_name(BPROC_NODE_NSTATES) == NULL,
 	   "no name for NSTATES");
 }
 
@@ -38,7 +38,7 @@ static void bad_parse(struct tap *t, const char *s, const char *what)
 
 	errno = 0;
 	r = bproc_nodestate_parse(s);
-	ok(t, r == -1 && errno == EINVAL, "%s is rejected with EINVAL", what);
+	tap_ok(t, r == -1 && errno == EINVAL, "%s is rejected with EINVAL", what);
 }
 
 static void test_bad_names(struct tap *t)
@@ -64,9 +64,9 @@ static void test_sockaddr(struct tap *t)
 	inet_pton(AF_INET, "10.1.0.100", ni.addr);
 	memset(&ss, 0xff, sizeof(ss));
 	len = sizeof(ss);
-	ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) == 0,
+	tap_ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) == 0,
 	   "IPv4 entry converts");
-	ok(t, len == sizeof(*sin) && sin->sin_family == AF_INET &&
+	tap_ok(t, len == sizeof(*sin) && sin->sin_family == AF_INET &&
 	   sin->sin_port == 0 &&
 	   !strcmp(inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text)),
 		   "10.1.0.100"),
@@ -76,7 +76,7 @@ static void test_sockaddr(struct tap *t)
 	ni.addr_family = AF_INET6;
 	inet_pton(AF_INET6, "fd00::64", ni.addr);
 	len = sizeof(ss);
-	ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) == 0 &&
+	tap_ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) == 0 &&
 	   len == sizeof(*sin6) && sin6->sin6_family == AF_INET6 &&
 	   !strcmp(inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text)),
 		   "fd00::64"),
@@ -84,18 +84,18 @@ static void test_sockaddr(struct tap *t)
 
 	memset(&ss, 0xff, sizeof(ss));
 	len = 4;
-	ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) == 0 &&
+	tap_ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) == 0 &&
 	   len == sizeof(*sin6) && sin6->sin6_family == AF_INET6 &&
 	   sin6->sin6_port == 0,
 	   "short buffer: truncated copy, full length returned");
-	ok(t, ((unsigned char *)&ss)[4] == 0xff,
+	tap_ok(t, ((unsigned char *)&ss)[4] == 0xff,
 	   "nothing written past the caller's length");
 
 	memset(&ni, 0, sizeof(ni));
 	len = sizeof(ss);
-	ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) ==
+	tap_ok(t, bproc_info_sockaddr(&ni, (struct sockaddr *)&ss, &len) ==
 	   -EADDRNOTAVAIL, "no address: -EADDRNOTAVAIL");
-	ok(t, bproc_info_sockaddr(&ni, NULL, &len) == -EINVAL,
+	tap_ok(t, bproc_info_sockaddr(&ni, NULL, &len) == -EINVAL,
 	   "NULL address: -EINVAL");
 }
 

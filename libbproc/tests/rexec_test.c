@@ -20,7 +20,7 @@
 
 #include <bproc.h>
 #include "internal.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 static const char *req_buf(const struct bproc_rexec *req)
 {
@@ -35,24 +35,24 @@ static void test_pack_layout(struct tap *t)
 	struct bproc_rexec req;
 
 	memset(&req, 0xa5, sizeof(req));
-	ok(t, bproc_rexec_pack(&req, 7, "/bin/prog", argv, envp) == 0,
+	tap_ok(t, bproc_rexec_pack(&req, 7, "/bin/prog", argv, envp) == 0,
 	   "pack path, 3 args, 2 env strings");
-	ok(t, req.size == sizeof(req) && req.size >= BPROC_REXEC_SIZE_VER0,
+	tap_ok(t, req.size == sizeof(req) && req.size >= BPROC_REXEC_SIZE_VER0,
 	   "size is the struct's (%u)", req.size);
-	ok(t, req.node == 7 && req.flags == 0, "node 7, flags 0");
-	ok(t, req.argc == 3 && req.envc == 2, "argc 3, envc 2");
-	ok(t, req.buf_len == sizeof(want), "buf_len %u counts every NUL",
+	tap_ok(t, req.node == 7 && req.flags == 0, "node 7, flags 0");
+	tap_ok(t, req.argc == 3 && req.envc == 2, "argc 3, envc 2");
+	tap_ok(t, req.buf_len == sizeof(want), "buf_len %u counts every NUL",
 	   req.buf_len);
-	ok(t, req.buf && !memcmp(req_buf(&req), want, sizeof(want)),
+	tap_ok(t, req.buf && !memcmp(req_buf(&req), want, sizeof(want)),
 	   "buffer is path\\0 argv...\\0 envp...\\0");
 	bproc_rexec_unpack(&req);
-	ok(t, req.buf == 0 && req.buf_len == 0, "unpack frees and clears");
+	tap_ok(t, req.buf == 0 && req.buf_len == 0, "unpack frees and clears");
 
-	ok(t, bproc_rexec_pack(&req, BPROC_NODE_MASTER, "x", NULL, NULL) == 0,
+	tap_ok(t, bproc_rexec_pack(&req, BPROC_NODE_MASTER, "x", NULL, NULL) == 0,
 	   "NULL argv and envp");
-	ok(t, req.argc == 0 && req.envc == 0 && req.buf_len == 2 &&
+	tap_ok(t, req.argc == 0 && req.envc == 0 && req.buf_len == 2 &&
 	   !memcmp(req_buf(&req), "x", 2), "are empty lists");
-	ok(t, req.node == BPROC_NODE_MASTER, "negative node kept");
+	tap_ok(t, req.node == BPROC_NODE_MASTER, "negative node kept");
 	bproc_rexec_unpack(&req);
 }
 
@@ -60,11 +60,11 @@ static void test_pack_errors(struct tap *t)
 {
 	struct bproc_rexec req;
 
-	ok(t, bproc_rexec_pack(&req, 0, NULL, NULL, NULL) == -EFAULT,
+	tap_ok(t, bproc_rexec_pack(&req, 0, NULL, NULL, NULL) == -EFAULT,
 	   "NULL path: -EFAULT");
-	ok(t, bproc_rexec_pack(&req, 0, "", NULL, NULL) == -ENOENT,
+	tap_ok(t, bproc_rexec_pack(&req, 0, "", NULL, NULL) == -ENOENT,
 	   "empty path: -ENOENT");
-	ok(t, bproc_rexec_pack(NULL, 0, "/bin/sh", NULL, NULL) == -EFAULT,
+	tap_ok(t, bproc_rexec_pack(NULL, 0, "/bin/sh", NULL, NULL) == -EFAULT,
 	   "NULL request: -EFAULT");
 }
 
@@ -82,49 +82,49 @@ static void test_pack_limit(struct tap *t)
 	char *argv1[] = { "a", NULL };
 	struct bproc_rexec req;
 
-	if (!ok(t, big != NULL, "allocate %zu bytes", fill + 2))
+	if (!tap_ok(t, big != NULL, "allocate %zu bytes", fill + 2))
 		return;
 	memset(big, 'x', fill + 1);
 	big[fill] = 0;
-	ok(t, bproc_rexec_pack(&req, 0, "p", argv, NULL) == 0 &&
+	tap_ok(t, bproc_rexec_pack(&req, 0, "p", argv, NULL) == 0 &&
 	   req.buf_len == BPROC_REXEC_MAX,
 	   "exactly BPROC_REXEC_MAX bytes in argv fit");
 	if (req.buf_len == BPROC_REXEC_MAX)
-		ok(t, req_buf(&req)[BPROC_REXEC_MAX - 1] == 0 &&
+		tap_ok(t, req_buf(&req)[BPROC_REXEC_MAX - 1] == 0 &&
 		   req_buf(&req)[BPROC_REXEC_MAX - 2] == 'x',
 		   "last string ends at the end");
 	bproc_rexec_unpack(&req);
-	ok(t, bproc_rexec_pack(&req, 0, "p", argv1, envp) == 0 &&
+	tap_ok(t, bproc_rexec_pack(&req, 0, "p", argv1, envp) == 0 &&
 	   req.buf_len == BPROC_REXEC_MAX,
 	   "exactly BPROC_REXEC_MAX bytes with envp fit");
 	bproc_rexec_unpack(&req);
 
 	big[fill] = 'x';
 	big[fill + 1] = 0;
-	ok(t, bproc_rexec_pack(&req, 0, "p", argv, NULL) == -E2BIG,
+	tap_ok(t, bproc_rexec_pack(&req, 0, "p", argv, NULL) == -E2BIG,
 	   "one byte more in argv: -E2BIG");
-	ok(t, bproc_rexec_pack(&req, 0, "p", argv1, envp) == -E2BIG,
+	tap_ok(t, bproc_rexec_pack(&req, 0, "p", argv1, envp) == -E2BIG,
 	   "one byte more in envp: -E2BIG");
 	free(big);
 
 	/* the path alone: BPROC_REXEC_MAX - 1 characters and its NUL */
 	big = malloc(BPROC_REXEC_MAX + 1);
-	if (!ok(t, big != NULL, "allocate %d bytes", BPROC_REXEC_MAX + 1))
+	if (!tap_ok(t, big != NULL, "allocate %d bytes", BPROC_REXEC_MAX + 1))
 		return;
 	memset(big, 'y', BPROC_REXEC_MAX);
 	big[BPROC_REXEC_MAX - 1] = 0;
-	ok(t, bproc_rexec_pack(&req, 0, big, NULL, NULL) == 0,
+	tap_ok(t, bproc_rexec_pack(&req, 0, big, NULL, NULL) == 0,
 	   "a path of BPROC_REXEC_MAX - 1 characters fits");
 	bproc_rexec_unpack(&req);
 	big[BPROC_REXEC_MAX - 1] = 'y';
 	big[BPROC_REXEC_MAX] = 0;
-	ok(t, bproc_rexec_pack(&req, 0, big, NULL, NULL) == -E2BIG,
+	tap_ok(t, bproc_rexec_pack(&req, 0, big, NULL, NULL) == -E2BIG,
 	   "a path of BPROC_REXEC_MAX characters: -E2BIG");
-	ok(t, bproc_rexec_pack(&req, 0, big, argv1, NULL) == -E2BIG,
+	tap_ok(t, bproc_rexec_pack(&req, 0, big, argv1, NULL) == -E2BIG,
 	   "and with argv too: -E2BIG");
 
 	errno = 0;
-	ok(t, bproc_rexec(0, big, NULL, NULL) == -1 && errno == E2BIG,
+	tap_ok(t, bproc_rexec(0, big, NULL, NULL) == -1 && errno == E2BIG,
 	   "bproc_rexec: -1, errno E2BIG");
 	free(big);
 }
@@ -133,12 +133,12 @@ static void test_rexec_no_module(struct tap *t)
 {
 	char *argv[] = { "true", NULL };
 
-	ok(t, bproc_rexec_dev("/dev/null", 0, "/bin/true", argv, NULL) ==
+	tap_ok(t, bproc_rexec_dev("/dev/null", 0, "/bin/true", argv, NULL) ==
 	   -ENOSYS, "a device without the ioctl (ENOTTY): -ENOSYS");
-	ok(t, bproc_rexec_dev("/nonexistent/bproc", 0, "/bin/true", argv,
+	tap_ok(t, bproc_rexec_dev("/nonexistent/bproc", 0, "/bin/true", argv,
 			      NULL) == -ENOSYS, "no device: -ENOSYS");
 	errno = 0;
-	ok(t, bproc_rexec(0, NULL, argv, NULL) == -1 && errno == EFAULT,
+	tap_ok(t, bproc_rexec(0, NULL, argv, NULL) == -1 && errno == EFAULT,
 	   "bproc_rexec(NULL path): -1, errno EFAULT");
 }
 
@@ -167,23 +167,23 @@ static void test_vrexec_args(struct tap *t)
 	int nodes[3] = { 0, 1, 2 }, pids[3] = { 1, 1, 1 };
 	char *argv[] = { "true", NULL };
 
-	ok(t, bproc_vrexec(nodes, 0, pids, "/bin/true", argv, NULL) == 0 &&
+	tap_ok(t, bproc_vrexec(nodes, 0, pids, "/bin/true", argv, NULL) == 0 &&
 	   pids[0] == 1, "no nodes: 0, pids untouched");
 	errno = 0;
-	ok(t, bproc_vrexec(nodes, -1, pids, "/bin/true", argv, NULL) == -1 &&
+	tap_ok(t, bproc_vrexec(nodes, -1, pids, "/bin/true", argv, NULL) == -1 &&
 	   errno == EINVAL, "n < 0: EINVAL");
 	errno = 0;
-	ok(t, bproc_vrexec(nodes, 3, NULL, "/bin/true", argv, NULL) == -1 &&
+	tap_ok(t, bproc_vrexec(nodes, 3, NULL, "/bin/true", argv, NULL) == -1 &&
 	   errno == EINVAL, "NULL pids: EINVAL");
 	errno = 0;
-	ok(t, bproc_vrexec(NULL, 3, pids, "/bin/true", argv, NULL) == -1 &&
+	tap_ok(t, bproc_vrexec(NULL, 3, pids, "/bin/true", argv, NULL) == -1 &&
 	   errno == EINVAL, "NULL nodes: EINVAL");
 	errno = 0;
-	ok(t, bproc_vrexec(nodes, 3, pids, "", argv, NULL) == -1 &&
+	tap_ok(t, bproc_vrexec(nodes, 3, pids, "", argv, NULL) == -1 &&
 	   errno == ENOENT, "empty path: ENOENT");
-	ok(t, pids[0] == -ENOENT && pids[1] == -ENOENT && pids[2] == -ENOENT,
+	tap_ok(t, pids[0] == -ENOENT && pids[1] == -ENOENT && pids[2] == -ENOENT,
 	   "every pids[i] is -ENOENT");
-	ok(t, no_children(), "and no child was forked");
+	tap_ok(t, no_children(), "and no child was forked");
 }
 
 static void test_vrexec_errors(struct tap *t)
@@ -193,17 +193,17 @@ static void test_vrexec_errors(struct tap *t)
 	int fds = count_fds(), i, all;
 
 	errno = 0;
-	ok(t, bproc_vrexec_dev("/dev/null", nodes, 4, pids, "/bin/true",
+	tap_ok(t, bproc_vrexec_dev("/dev/null", nodes, 4, pids, "/bin/true",
 			       argv, NULL) == -ENOSYS,
 	   "every child fails: -ENOSYS (the first node's error)");
 	for (all = 1, i = 0; i < 4; i++)
 		all &= pids[i] == -ENOSYS;
-	ok(t, all, "every pids[i] is -ENOSYS, as its child reported");
-	ok(t, no_children(), "failed children are reaped");
-	ok(t, count_fds() == fds, "no descriptor leaked (%d open)", fds);
+	tap_ok(t, all, "every pids[i] is -ENOSYS, as its child reported");
+	tap_ok(t, no_children(), "failed children are reaped");
+	tap_ok(t, count_fds() == fds, "no descriptor leaked (%d open)", fds);
 
 	errno = 0;
-	ok(t, bproc_vrexec(nodes, 4, pids, "/bin/true", argv, NULL) == -1 &&
+	tap_ok(t, bproc_vrexec(nodes, 4, pids, "/bin/true", argv, NULL) == -1 &&
 	   (errno == ENOSYS || access(BPROC_DEVICE, F_OK) == 0),
 	   "public call without a module: -1, ENOSYS");
 }
@@ -223,10 +223,10 @@ static void test_vrexec_slow(struct tap *t)
 	pid_t writer;
 	double dt;
 
-	if (!ok(t, mkdtemp(dir) != NULL, "temporary directory"))
+	if (!tap_ok(t, mkdtemp(dir) != NULL, "temporary directory"))
 		return;
 	snprintf(fifo, sizeof(fifo), "%s/dev", dir);
-	if (!ok(t, mkfifo(fifo, 0600) == 0, "FIFO"))
+	if (!tap_ok(t, mkfifo(fifo, 0600) == 0, "FIFO"))
 		goto out;
 	writer = fork();
 	if (writer == 0) {
@@ -239,7 +239,7 @@ static void test_vrexec_slow(struct tap *t)
 		for (;;)
 			pause();
 	}
-	if (!ok(t, writer > 0, "writer forked"))
+	if (!tap_ok(t, writer > 0, "writer forked"))
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	r = bproc_vrexec_dev(fifo, nodes, 3, pids, "/bin/true", argv, NULL);
@@ -247,12 +247,12 @@ static void test_vrexec_slow(struct tap *t)
 	dt = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
 	kill(writer, SIGKILL);
 	waitpid(writer, NULL, 0);
-	ok(t, r == -ENOSYS, "late failures: -ENOSYS");
+	tap_ok(t, r == -ENOSYS, "late failures: -ENOSYS");
 	for (all = 1, i = 0; i < 3; i++)
 		all &= pids[i] == -ENOSYS;
-	ok(t, all, "every pids[i] is -ENOSYS");
-	ok(t, dt >= 0.29, "waited for the children (%.2f s)", dt);
-	ok(t, no_children(), "failed children are reaped");
+	tap_ok(t, all, "every pids[i] is -ENOSYS");
+	tap_ok(t, dt >= 0.29, "waited for the children (%.2f s)", dt);
+	tap_ok(t, no_children(), "failed children are reaped");
 out:
 	unlink(fifo);
 	rmdir(dir);
@@ -266,11 +266,11 @@ static void test_status_node(struct tap *t)
 	static const char plain[] =
 		"Name:\tbash\nState:\tS (sleeping)\nTgid:\t42\n";
 
-	ok(t, bproc_status_node(ghost) == 3, "status with BProcNode: 3");
-	ok(t, bproc_status_node(plain) == -1, "status without it: -1");
-	ok(t, bproc_status_node("Name:\tx\nBProcNode:\t-1\n") == -1,
+	tap_ok(t, bproc_status_node(ghost) == 3, "status with BProcNode: 3");
+	tap_ok(t, bproc_status_node(plain) == -1, "status without it: -1");
+	tap_ok(t, bproc_status_node("Name:\tx\nBProcNode:\t-1\n") == -1,
 	   "BProcNode: -1 is no ghost");
-	ok(t, bproc_status_node("Name:\tx\nBProcNode:\n") == -1,
+	tap_ok(t, bproc_status_node("Name:\tx\nBProcNode:\n") == -1,
 	   "no number: -1");
 }
 

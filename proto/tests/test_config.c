@@ -13,7 +13,7 @@
 #include <linux/bproc.h>
 
 #include "bp_config.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 static uint32_t ip(const char *s)
 {

@@ -12,7 +12,7 @@
 
 #include "bp_stream.h"
 #include "bp_wire.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 #define BIG	(BP_WIRE_MAX_MSG)
 

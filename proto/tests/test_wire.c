@@ -12,7 +12,7 @@
 
 #include "bp_stream.h"
 #include "bp_wire.h"
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 static struct bp_msg sample(uint16_t type)
 {

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "bproc-test/tap.h"
 
 #define SI_CODE_USER	0	/* SI_USER */
 
@@ -87,21 +87,21 @@ static void test_exit(struct ctx *c)
 	pid_t pid;
 	int st;
 
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "0", NULL }) == 0,
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "0", NULL }) == 0,
 	   "bptest-exit 0: raw status 0");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "42", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "42", NULL }) ==
 	   42 << 8, "bptest-exit 42: raw status 0x2a00");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "255", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "255", NULL }) ==
 	   0xff00, "bptest-exit 255: raw status 0xff00");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "-15", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "-15", NULL }) ==
 	   SIGTERM, "bptest-exit -15: killed by SIGTERM, no core");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "-KILL", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "-KILL", NULL }) ==
 	   SIGKILL, "bptest-exit -KILL: killed by SIGKILL");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "-CHLD", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "-CHLD", NULL }) ==
 	   2 << 8, "bptest-exit -CHLD: usage error (ignored by default)");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "256", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "256", NULL }) ==
 	   2 << 8, "bptest-exit 256: usage error");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "7", "core", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-exit", "7", "core", NULL }) ==
 	   2 << 8, "bptest-exit 7 core: usage error");
 
 	f = fopen("/proc/sys/kernel/core_pattern", "r");
@@ -114,18 +114,18 @@ static void test_exit(struct ctx *c)
 	env[0] = tmpenv;
 	st = run_status(c, &r, (char *[]){ "bptest-exit", "-SEGV", "core", NULL });
 	if (core_pattern[0] == '|' || core_pattern[0] == '/')
-		printf("ok %d - # SKIP core_pattern '%.*s' does not write into the cwd\n",
-		       ++t->n, (int)strcspn(core_pattern, "\n"), core_pattern);
+		tap_skip(t, "core_pattern '%.*s' does not write into the cwd",
+			 (int)strcspn(core_pattern, "\n"), core_pattern);
 	else
-		ok(t, st == (SIGSEGV | 0x80),
+		tap_ok(t, st == (SIGSEGV | 0x80),
 		   "bptest-exit -SEGV core: SIGSEGV with core (raw 0x%x)", st);
 
 	pid = spawn(c, NULL, (char *[]){ "bptest-exit", "-STOP", NULL });
-	ok(t, wait_raw(pid, WUNTRACED) == 0x137f,
+	tap_ok(t, wait_raw(pid, WUNTRACED) == 0x137f,
 	   "bptest-exit -STOP: stopped by SIGSTOP (raw 0x137f)");
 	kill(pid, SIGCONT);
-	ok(t, wait_raw(pid, WCONTINUED) == 0xffff, "continued (raw 0xffff)");
-	ok(t, wait_raw(pid, 0) == 0, "then exits 0");
+	tap_ok(t, wait_raw(pid, WCONTINUED) == 0xffff, "continued (raw 0xffff)");
+	tap_ok(t, wait_raw(pid, 0) == 0, "then exits 0");
 }
 
 static void test_ids(struct ctx *c)
@@ -148,38 +148,38 @@ static void test_ids(struct ctx *c)
 	snprintf(gid_s, sizeof(gid_s), "gid=%u", getgid());
 	snprintf(cwd_s, sizeof(cwd_s), "cwd=/");
 
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "pid=@",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "pid=@",
 		"-e", ppid_s, "-e", uid_s, "-e", gid_s, "-e", groups_s,
 		"-e", cwd_s, "-e", "env:BPTEST_A=hello world",
 		"-e", "env:BPTEST_B=", "-e", "unset=PATH", "/dev/null",
 		NULL }) == 0,
 	   "bptest-ids: pid, ppid, uid, gid, groups, cwd, env hold");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "pid=1",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "pid=1",
 		"/dev/null", NULL }) == (3 + 0) << 8,
 	   "bptest-ids: wrong pid as --expect 0: exit 3");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", ppid_s, "-e",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", ppid_s, "-e",
 		"cwd=/tmp", "/dev/null", NULL }) == 4 << 8,
 	   "wrong cwd as --expect 1: exit 4");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "unset=BPTEST_A",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "unset=BPTEST_A",
 		"/dev/null", NULL }) == 3 << 8, "set variable for unset=: exit 3");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "env:BPTEST_A=hello",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "env:BPTEST_A=hello",
 		"/dev/null", NULL }) == 3 << 8, "wrong value: exit 3");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "nope=1",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "nope=1",
 		"/dev/null", NULL }) == 2 << 8, "unknown key: usage error");
 
 	if (getuid() != 0) {
-		printf("ok %d - # SKIP not root: no run as nobody\n", ++t->n);
+		tap_skip(t, "not root: no run as nobody");
 		return;
 	}
 	r.uid = 65534;
 	r.cwd = "/tmp";
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "uid=65534",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "uid=65534",
 		"-e", "euid=65534", "-e", "gid=65534", "-e", "egid=65534",
 		"-e", "groups=65534,4242", "-e", "cwd=/tmp", "-", NULL }) == 0,
 	   "as nobody with groups 4242,65534: uid, gid, groups, cwd hold");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "groups=4242",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e", "groups=4242",
 		"/dev/null", NULL }) == 3 << 8, "a group missing from groups=: exit 3");
-	ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e",
+	tap_ok(t, run_status(c, &r, (char *[]){ "bptest-ids", "-e",
 		"groups=4242,65534,1", "/dev/null", NULL }) == 3 << 8,
 	   "an extra group in groups=: exit 3");
 }
@@ -222,7 +222,7 @@ static void test_sig(struct ctx *c)
 	pid = start_sig(c, (char *[]){ "bptest-sig", "--stop", "--code", "42",
 		"-e", e[0], "-e", e[1], "-e", e[2], "-e", e[3], "-e", e[4],
 		"-e", e[5], "-e", e[6], "-e", e[7], NULL });
-	if (!ok(t, pid > 0, "bptest-sig --stop stops; SIGCONT continues it"))
+	if (!tap_ok(t, pid > 0, "bptest-sig --stop stops; SIGCONT continues it"))
 		return;
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	memset(&si, 0, sizeof(si));
@@ -239,15 +239,15 @@ static void test_sig(struct ctx *c)
 	r |= syscall(SYS_pidfd_send_signal, pidfd, rt + 2, &si, 0);
 	r |= sigqueue_int(pid, SIGUSR2, 77);
 	close(pidfd);
-	ok(t, r == 0, "kill, tgkill, sigqueue, pidfd_send_signal sent");
-	ok(t, wait_raw(pid, 0) == 42 << 8,
+	tap_ok(t, r == 0, "kill, tgkill, sigqueue, pidfd_send_signal sent");
+	tap_ok(t, wait_raw(pid, 0) == 42 << 8,
 	   "every siginfo as expected: exit --code 42");
 
 	/* an expectation that never comes: found after the grace time */
 	pid = start_sig(c, (char *[]){ "bptest-sig", "--stop", "-g", "1",
 		"-e", e[0], "-e", e[8], "-e", e[7], NULL });
 	sigqueue_int(pid, SIGUSR2, 77);
-	ok(t, wait_raw(pid, 0) == (100 + 1) << 8,
+	tap_ok(t, wait_raw(pid, 0) == (100 + 1) << 8,
 	   "--expect 1 never received: exit 101");
 
 	/* a wrong value is a missing expectation and an unexpected signal */
@@ -255,7 +255,7 @@ static void test_sig(struct ctx *c)
 		"-e", e[0], "-e", e[3], "-e", e[7], NULL });
 	sigqueue_int(pid, rt, 1235);
 	sigqueue_int(pid, SIGUSR2, 77);
-	ok(t, wait_raw(pid, 0) == (100 + 1) << 8,
+	tap_ok(t, wait_raw(pid, 0) == (100 + 1) << 8,
 	   "wrong si_value: --expect 1 missing, exit 101");
 
 	/* a signal nobody expected */
@@ -265,19 +265,19 @@ static void test_sig(struct ctx *c)
 	sigqueue_int(pid, SIGUSR2, 77);
 	/* pending together, they are handled in signal number order */
 	st = wait_raw(pid, 0);
-	ok(t, WIFEXITED(st) && WEXITSTATUS(st) >= 150 && WEXITSTATUS(st) < 153,
+	tap_ok(t, WIFEXITED(st) && WEXITSTATUS(st) >= 150 && WEXITSTATUS(st) < 153,
 	   "unexpected SIGHUP: exit 150+j (%d)", WEXITSTATUS(st));
 
 	/* no expectations: the exit signal and code alone */
 	pid = start_sig(c, (char *[]){ "bptest-sig", "--stop", "-x", "RTMIN+1",
 		"-c", "9", NULL });
 	kill(pid, SIGUSR1);
-	ok(t, kill(pid, rt + 1) == 0 && wait_raw(pid, 0) == 9 << 8,
+	tap_ok(t, kill(pid, rt + 1) == 0 && wait_raw(pid, 0) == 9 << 8,
 	   "--exit-on RTMIN+1 --code 9: exit 9");
 
 	pid = spawn(c, NULL, (char *[]){ "bptest-sig", "-t", "1", NULL });
-	ok(t, wait_raw(pid, 0) == 1 << 8, "--timeout 1 without a signal: exit 1");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-sig", "-e", "10:0", NULL }) ==
+	tap_ok(t, wait_raw(pid, 0) == 1 << 8, "--timeout 1 without a signal: exit 1");
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-sig", "-e", "10:0", NULL }) ==
 	   2 << 8, "--expect 10:0: usage error");
 }
 
@@ -285,9 +285,9 @@ static void test_threads(struct ctx *c)
 {
 	struct tap *t = &c->t;
 
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-threads", "16", NULL }) == 0,
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-threads", "16", NULL }) == 0,
 	   "bptest-threads 16: distinct tids, same pid");
-	ok(t, run_status(c, NULL, (char *[]){ "bptest-threads", "0", NULL }) ==
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-threads", "0", NULL }) ==
 	   2 << 8, "bptest-threads 0: usage error");
 }
 
