@@ -99,7 +99,6 @@ void bpm_nodes_fill_down(const struct bpm *m, struct bproc_node_info *ni,
 			 uint32_t node);
 int bpm_node_push(struct bpm *m, int node);
 int bpm_node_set_state(struct bpm *m, int node, enum bproc_node_state state);
-const char *bpm_state_name(uint32_t state);
 
 /* conn.c */
 int bpm_listen(uint16_t port, int *fd);

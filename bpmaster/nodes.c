@@ -12,22 +12,6 @@
 
 #include "bpmaster.h"
 
-static const char *const state_names[BPROC_NODE_NSTATES] = {
-	[BPROC_NODE_DOWN]		= "down",
-	[BPROC_NODE_BOOT]		= "boot",
-	[BPROC_NODE_UP]			= "up",
-	[BPROC_NODE_ERROR]		= "error",
-	[BPROC_NODE_UNAVAILABLE]	= "unavailable",
-	[BPROC_NODE_REBOOT]		= "reboot",
-	[BPROC_NODE_HALT]		= "halt",
-	[BPROC_NODE_PWROFF]		= "pwroff",
-};
-
-const char *bpm_state_name(uint32_t state)
-{
-	return state < BPROC_NODE_NSTATES ? state_names[state] : "?";
-}
-
 /* A down entry for @node: its configured address and hardware address. */
 void bpm_nodes_fill_down(const struct bpm *m, struct bproc_node_info *ni,
 			 uint32_t node)
