@@ -25,35 +25,10 @@
 #include <linux/bproc.h>
 
 #include "kselftest_harness.h"
+#include "cluster.h"
 
 #define LEASES		"/var/lib/bproc/dnsmasq.leases"
-#define CONFIG		"/etc/bproc/config"
 #define MAX_NODES	64
-
-/* Run a shell command; its first output line goes to buf. Exit status. */
-static int sh(char *buf, size_t len, const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	FILE *f;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (buf) {
-		buf[0] = 0;
-		if (fgets(buf, len, f))
-			buf[strcspn(buf, "\n")] = 0;
-	}
-	while (fgetc(f) != EOF)
-		;
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static int node_get(int fd, int node, struct bproc_node_info *ni)
 {
@@ -72,21 +47,6 @@ static const char *addr_str(const struct bproc_node_info *ni, char *buf)
 	return strcpy(buf, "-");
 }
 
-static int config_int(const char *key, int def)
-{
-	char line[256], k[64];
-	FILE *f = fopen(CONFIG, "r");
-	int v, ret = def;
-
-	if (!f)
-		return def;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %d", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -98,8 +58,7 @@ static double now(void)
 FIXTURE(cluster) {
 	int fd;
 	int nodes;		/* node VMs of this run */
-	int ping_timeout;
-	int ping_interval;
+	int down_limit;		/* seconds a node may take to go down */
 };
 
 FIXTURE_SETUP(cluster)
@@ -108,14 +67,13 @@ FIXTURE_SETUP(cluster)
 
 	self->fd = open("/dev/bproc", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("/dev/bproc: %s", strerror(errno));
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl nodes"));
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl nodes"));
 	self->nodes = 0;
 	for (p = strtok(buf, " "); p; p = strtok(NULL, " "))
 		self->nodes++;
 	ASSERT_LE(1, self->nodes);
 	ASSERT_GE(MAX_NODES, self->nodes);
-	self->ping_timeout = config_int("pingtimeout", 30);
-	self->ping_interval = config_int("pinginterval", 5);
+	self->down_limit = cluster_down_limit();
 }
 
 FIXTURE_TEARDOWN(cluster)
@@ -259,17 +217,17 @@ static void wait_state(struct __test_metadata *_metadata, int fd, int nodes,
  */
 TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
 {
-	double limit = 5.0 * (self->ping_timeout + self->ping_interval);
+	double limit = self->down_limit;
 	char buf[256];
 	int victim = 0;
 
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
 			victim)) TH_LOG("%s", buf);
 	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_DOWN,
 		   limit);
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl state node%d", victim));
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl state node%d", victim));
 	EXPECT_STREQ("running link down", buf);
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
 			victim)) TH_LOG("%s", buf);
 	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_UP,
 		   limit);
@@ -282,21 +240,21 @@ TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
 TEST_F_TIMEOUT(cluster, killed_node_goes_down_others_stay_up, 1800)
 {
 	int victim = self->nodes - 1;
-	double limit = 5.0 * (self->ping_timeout + self->ping_interval);
+	double limit = self->down_limit;
 	char buf[256];
 
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl kill node%d 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl kill node%d 2>&1",
 			victim)) TH_LOG("%s", buf);
 	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_DOWN,
 		   limit);
-	ASSERT_EQ(0, sh(buf, sizeof(buf),
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
 			"bpstat -l | awk '$1 == %d { print $3 }'", victim));
 	EXPECT_STREQ("down", buf);
 
 	/* power it on again: it PXE-boots and rejoins */
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl start node%d 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl start node%d 2>&1",
 			victim)) TH_LOG("%s", buf);
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl wait-node node%d 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl wait-node node%d 2>&1",
 			victim)) TH_LOG("%s", buf);
 	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_UP,
 		   limit);

@@ -45,6 +45,7 @@
 #include <bproc.h>
 
 #include "kselftest_harness.h"
+#include "cluster.h"
 
 #define HELPERS		"/usr/lib/bproc-test"
 #define BPTEST_IDS	HELPERS "/bptest-ids"
@@ -828,44 +829,6 @@ TEST_F_TIMEOUT(ghost, environment_is_the_callers, 120)
 
 /* --- 1: a node that is down ------------------------------------------- */
 
-/* Run a shell command; its first output line goes to buf. Exit status. */
-static int sh(char *buf, size_t len, const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	FILE *f;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	buf[0] = 0;
-	if (fgets(buf, len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	while (fgetc(f) != EOF)
-		;
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int config_int(const char *key, int def)
-{
-	char line[256], k[64];
-	FILE *f = fopen("/etc/bproc/config", "r");
-	int v, ret = def;
-
-	if (!f)
-		return def;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %d", k, &v) == 2 && !strcmp(k, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 /* Poll @node's state until it is @want or @limit seconds passed. */
 static bool wait_node_state(int node, int want, int limit)
 {
@@ -888,21 +851,20 @@ static bool wait_node_state(int node, int want, int limit)
 TEST_F_TIMEOUT(ghost, rexec_node_down, 1800)
 {
 	int victim = self->nodes - 1;
-	int limit = 5 * (config_int("pingtimeout", 30) +
-			 config_int("pinginterval", 5));
+	int limit = cluster_down_limit();
 	char *argv[] = { "bptest-exit", "0", NULL };
 	struct start st = { .node = victim, .path = BPTEST_EXIT, .argv = argv,
 			    .ctty = -1 };
 	char buf[256];
 
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
 			victim)) TH_LOG("%s", buf);
 	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_DOWN, limit))
 		TH_LOG("node %d not down after %d s", victim, limit);
 	if (bproc_nodestatus(victim) == BPROC_NODE_DOWN)
 		rexec_failed(_metadata, ghost_start(_metadata, self, &st),
 			     EHOSTDOWN, "node down");
-	ASSERT_EQ(0, sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
 			victim)) TH_LOG("%s", buf);
 	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit))
 		TH_LOG("node %d not back up after %d s", victim, limit);
