@@ -10,28 +10,11 @@
 set -u
 
 top=${BPROC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../../scripts/tap.sh
+. "$top/scripts/tap.sh"
 bin=$top/build/bin
 dir=$(mktemp -d /tmp/vm-bootd.XXXXXX)
 cfg=$dir/config
-n=0
-failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-check() {
-	local what=$1
-	shift
-	"$@" >/dev/null 2>&1
-	ok $? "$what"
-}
 
 cleanup() {
 	"$bin/bproc-bootd" -c "$cfg" stop >/dev/null 2>&1
@@ -139,12 +122,12 @@ rc=$?
 [ $rc = 1 ] && [ "$out" = "bpmaster: boot config: $cfg:6: iprange 10.98.0.1-10.98.0.2 is not inside the subnet of interface bpb0" ]
 ok $? "a range outside the subnet is refused ($out)"
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-if [ $failed != 0 ]; then
+tap_done
+status=$?
+if [ $status != 0 ]; then
 	for f in /var/log/bproc-dnsmasq.log /var/log/bproc-httpd.log "$dir/udhcpc.log" "$dir/boot/dnsmasq.conf"; do
 		echo "# --- $f"
 		sed 's/^/# /' "$f" 2>/dev/null
 	done
 fi
-[ $failed = 0 ]
+exit $status

@@ -11,6 +11,8 @@
 set -u
 
 top=${BPROC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../../scripts/tap.sh
+. "$top/scripts/tap.sh"
 bin=$top/build/bin
 bpslave=$top/build/node/bpslave
 kmod=$top/build/kmod/bproc.ko
@@ -18,26 +20,7 @@ kmod=$top/build/kmod/bproc.ko
 dir=$(mktemp -d /tmp/vm-daemons.XXXXXX)
 cfg=$dir/config
 mlog=$dir/bpmaster.log
-n=0
-failed=0
 pids=()
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-check() {
-	local what=$1
-	shift
-	"$@" >/dev/null 2>&1
-	ok $? "$what"
-}
 
 # wait_for FILE PATTERN [SECONDS] [COUNT]: until FILE has COUNT lines matching.
 wait_for() {
@@ -427,9 +410,9 @@ check "bpslave logs the request" \
 # unshare ignores SIGTERM; SIGKILL takes the namespace down (--kill-child).
 kill -9 "$upid" "$fpid" 2>/dev/null
 
-echo "1..$n"
-echo "# $((n - failed)) passed, $failed failed"
-if [ $failed != 0 ]; then
+tap_done
+status=$?
+if [ $status != 0 ]; then
 	echo "# --- bpmaster log"
 	sed 's/^/# /' "$mlog"
 	for f in "$dir"/slave*.log; do
@@ -437,4 +420,4 @@ if [ $failed != 0 ]; then
 		sed 's/^/# /' "$f"
 	done
 fi
-[ $failed = 0 ]
+exit $status

@@ -14,7 +14,6 @@ mkdir -p "$(dirname "$log")"
 timeout=${NOBOOT_NODE_TIMEOUT:-60}
 
 echo "TAP version 13"
-echo "1..5"
 t0=$(date +%s)
 "$top/harness/cluster.py" --nodes 1 --tftp-nodes 0 --no-boot-service \
 	--node-timeout "$timeout" --run "$top/harness/show-cluster.sh" "$@" \
@@ -25,19 +24,17 @@ rc=$?
 took=$(( $(date +%s) - t0 ))
 sed 's/^/# /' "$log"
 
-n=0
-check() {
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n noboot: $1"; else echo "not ok $n noboot: $1"; fi
-}
-check "the run fails (exit status $rc)" '[ $rc != 0 ]'
+# shellcheck source=../../scripts/tap.sh
+. "$top/scripts/tap.sh"
+check "the run fails (exit status $rc)" test $rc != 0
 check "the failure names node0 and its boot timeout" \
-	'grep -q "node0 did not boot within ${timeout}s" "$log"'
-check "the node's last console lines are shown" \
-	'grep -A1 "last console lines" "$log" | grep -q "^    | "'
+	grep -q "node0 did not boot within ${timeout}s" "$log"
+check "the node's last console lines are shown" bash -c \
+	'grep -A1 "last console lines" "$1" | grep -q "^    | "' _ "$log"
 # master boot (<= 300s) + node timeout + shutdown, with slack
-check "it failed in time (${took}s)" '[ $took -lt $((timeout + 420)) ]'
-left_qemu=$(pgrep -f "bproc-harness-$pid/" || true)
-left_ns=$(ip netns list | grep -w "bproc-$pid" || true)
-check "no QEMU process or namespace of the run is left" \
-	'[ -z "$left_qemu" ] && [ -z "$left_ns" ]'
+check "it failed in time (${took}s)" test $took -lt $((timeout + 420))
+check "no QEMU process of the run is left" \
+	test -z "$(pgrep -f "bproc-harness-$pid/")"
+check "no namespace of the run is left" \
+	test -z "$(ip netns list | grep -w "bproc-$pid")"
+tap_done

@@ -17,7 +17,6 @@ PAYLOAD
 chmod +x "$tmp/payload.sh"
 
 echo "TAP version 13"
-echo "1..4"
 "$top/harness/cluster.py" --nodes 0 --run "$tmp/payload.sh" "$@" \
 	> "$tmp/out" 2> "$tmp/err" &
 pid=$!
@@ -25,16 +24,14 @@ wait $pid
 rc=$?
 sed 's/^/# out: /' "$tmp/out"
 sed 's/^/# err: /' "$tmp/err"
-n=0
-check() {
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n run: $1"; else echo "not ok $n run: $1"; fi
-}
-check "exit status of the script comes back (got $rc)" '[ $rc = 3 ]'
+# shellcheck source=../../scripts/tap.sh
+. "$top/scripts/tap.sh"
+check "exit status of the script comes back (got $rc)" test $rc = 3
 check "its stdout is streamed, run on the master as root" \
-	'grep -qx "payload on master: uid 0" "$tmp/out"'
-check "its stderr is streamed too" 'grep -qx "to stderr" "$tmp/out"'
-left_qemu=$(pgrep -f "bproc-harness-$pid/" || true)
-left_ns=$(ip netns list | grep -w "bproc-$pid" || true)
-check "no QEMU process or namespace of the run is left" \
-	'[ -z "$left_qemu" ] && [ -z "$left_ns" ]'
+	grep -qx "payload on master: uid 0" "$tmp/out"
+check "its stderr is streamed too" grep -qx "to stderr" "$tmp/out"
+check "no QEMU process of the run is left" \
+	test -z "$(pgrep -f "bproc-harness-$pid/")"
+check "no namespace of the run is left" \
+	test -z "$(ip netns list | grep -w "bproc-$pid")"
+tap_done

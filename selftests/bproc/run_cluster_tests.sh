@@ -4,26 +4,13 @@
 # cluster kselftest in turn, its TAP lines tagged with the binary's name,
 # then a check that no kernel warning was logged on the master.
 set -u
-dir=${BPROC_TOP:?}/build/selftests
-tests="cluster_test"
-fail=0
+# (copied to the run directory by the harness: source lib.sh by path)
+# shellcheck source=lib.sh
+. "${BPROC_TOP:?}/selftests/bproc/lib.sh"
 
-for t in $tests; do
-	echo "# ---- $t"
-	"$dir/$t" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\1$t: /"
-	rc=${PIPESTATUS[0]}
-	if [ "$rc" -ge 128 ]; then
-		echo "not ok 1 $t: killed by signal $((rc - 128))"
-	fi
-	[ "$rc" = 0 ] || fail=1
+for t in cluster_test; do
+	run_ksft $t
 done
-
-echo "# ---- master kernel log"
-if dmesg | grep -E 'WARNING:|BUG:|Oops|kmemleak:.*new suspected' > /tmp/kwarn; then
-	sed 's/^/# /' /tmp/kwarn
-	echo "not ok 1 master: kernel log free of warnings"
-	fail=1
-else
-	echo "ok 1 master: kernel log free of warnings"
-fi
-exit $fail
+check "master: kernel log free of warnings" kernel_log_clean
+# The kselftests print their own plans; this script's exit status counts.
+[ $tap_failed = 0 ]

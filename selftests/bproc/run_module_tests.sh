@@ -5,36 +5,33 @@
 # ghost test plays bpmaster, the masq test bpslave), unloads cleanly (no
 # ghost holds it) and loads again.
 set -u
-top=${BPROC_TOP:?}
+# (copied to the run directory by the harness: source lib.sh by path)
+# shellcheck source=lib.sh
+. "${BPROC_TOP:?}/selftests/bproc/lib.sh"
 ko=$top/build/kmod/bproc.ko
-n=0
-fail=0
-t() {
-	n=$((n + 1))
-	if eval "$2" > /tmp/t.out 2>&1; then
-		echo "ok $n module: $1"
-	else
-		sed 's/^/# /' /tmp/t.out
-		echo "not ok $n module: $1"
-		fail=1
-	fi
-}
 
-t "insmod bproc.ko" 'insmod "$ko"'
-t "/dev/bproc is a character device" '[ -c /dev/bproc ]'
-t "/sys/module/bproc/version is set" '[ -s /sys/module/bproc/version ]'
-for b in "$top"/build/selftests/nodetable_test "$top"/build/selftests/bpstat_test \
-	 "$top"/build/selftests/ghost_test "$top"/build/selftests/masq_test; do
-	[ -x "$b" ] || { echo "not ok $((n += 1)) module: $b missing"; fail=1; continue; }
-	name=$(basename "$b")
-	"$b" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\1$name: /"
-	[ "${PIPESTATUS[0]}" = 0 ] || fail=1
-done
 # Reaped ghosts drop their module reference when their task is freed,
 # an RCU grace period after the wait: allow a moment, not a leak.
-t "rmmod bproc (ghosts gone)" '(for i in 1 2 3 4 5 6 7 8 9; do rmmod bproc 2>/dev/null && exit 0; sleep 0.5; done; rmmod bproc)'
-t "/dev/bproc is gone after rmmod" '[ ! -e /dev/bproc ]'
-t "module loads again after unload" 'insmod "$ko" && [ -c /dev/bproc ]'
-t "and unloads again" 'rmmod bproc'
-t "kernel log free of warnings" '! dmesg | grep -E "WARNING:|BUG:|Oops"'
-exit $fail
+rmmod_settled() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9; do
+		rmmod bproc 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod bproc
+}
+
+check "module: insmod bproc.ko" insmod "$ko"
+check "module: /dev/bproc is a character device" test -c /dev/bproc
+check "module: /sys/module/bproc/version is set" test -s /sys/module/bproc/version
+for name in nodetable_test bpstat_test ghost_test masq_test; do
+	run_ksft $name
+done
+check "module: rmmod bproc (ghosts gone)" rmmod_settled
+check "module: /dev/bproc is gone after rmmod" test ! -e /dev/bproc
+check "module: loads again after unload" insmod "$ko"
+check "module: /dev/bproc is back" test -c /dev/bproc
+check "module: and unloads again" rmmod bproc
+check "module: kernel log free of warnings" kernel_log_clean
+# The kselftests print their own plans; this script's exit status counts.
+[ $tap_failed = 0 ]

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared by the in-VM runners (run_module_tests.sh, run_cluster_tests.sh):
+# TAP helpers (scripts/tap.sh), and
+#
+#   run_ksft NAME     run build/selftests/NAME, its TAP lines tagged with
+#                     NAME, and record "NAME exits 0" (catches a crash)
+#   kernel_log_clean  no warning, BUG, oops or kmemleak report in dmesg
+
+top=${BPROC_TOP:?BPROC_TOP must name the bproc tree}
+# shellcheck source=../../scripts/tap.sh
+. "$top/scripts/tap.sh"
+
+run_ksft() {
+	local name=$1 bin=$top/build/selftests/$1
+	echo "# ---- $name"
+	if ! [ -x "$bin" ]; then
+		ok 1 "$name is built ($bin)"
+		return 1
+	fi
+	"$bin" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\\1$name: /"
+	ok "${PIPESTATUS[0]}" "$name exits 0"
+}
+
+kernel_log_clean() {
+	! dmesg | grep -E 'WARNING:|BUG:|Oops|kmemleak:.*new suspected'
+}
