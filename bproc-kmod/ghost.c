@@ -2,11 +2,14 @@
 /*
  * Ghosts (docs/ghosts.md): a master task that calls BPROC_IOC_REXEC
  * asks the master daemon to start a program on a node and, once the node
- * says the program runs, becomes that process's ghost. The ghost keeps
- * its pid and parent and stays in this ioctl until the process ends:
+ * says the program runs, becomes that process's ghost. Like execve(), it
+ * keeps its pid and parent, resets its signal handlers and closes its
+ * close-on-exec descriptors; it stays in this ioctl until the process ends:
  * signals sent to it are forwarded to the node (hooks.c), /proc shows
  * what the node last reported, and when the node reports the exit, the
- * ghost exits with exactly that wait status. It never returns to user
+ * ghost exits with exactly that wait status. When the node reports that
+ * the process stopped or continued, the ghost does the same through
+ * get_signal(), so its parent's wait sees it. It never returns to user
  * space after a successful REXEC.
  *
  * Records live from the REXEC until free_task() of the ghost (the
@@ -15,13 +18,17 @@
  *
  * Locking:
  * - bproc_ghosts_lock (spinlock) protects the pid hash. A record is in
- *   the hash from the REXEC until its task leaves the ghost loop (or the
- *   REXEC fails); holding the lock keeps every hashed record alive.
+ *   the hash from the REXEC until the process is over (EXIT, node down,
+ *   the ghost killed) or the REXEC fails; holding the lock keeps every
+ *   hashed record and its task alive, since the task cannot exit before
+ *   its record leaves the hash. Signals the module sends to a ghost
+ *   itself (stop, continue, wake a stopped ghost at the end) are sent
+ *   under it, which also makes local_from one sender at a time.
  * - bproc_ghost.lock (spinlock, interrupts off: the signal hook takes it
  *   under the target's siglock, possibly from interrupt context)
  *   protects state, error, status and the cached process status.
- * - Order: bproc_ghosts_lock, then a ghost's lock, then the message
- *   queue lock (msg.c); siglock, then a ghost's lock.
+ * - Order: bproc_ghosts_lock, then a ghost's siglock, then its lock,
+ *   then the message queue lock (msg.c).
  */
 
 #include <linux/bproc_hooks.h>
@@ -62,6 +69,7 @@ enum bproc_ghost_state {
 struct bproc_ghost {
 	struct bproc_task bt;		/* first: what task_struct.bproc points at */
 	struct hlist_node hash;		/* in bproc_ghosts */
+	struct task_struct *task;	/* the ghost; valid while hashed */
 	s32 node;
 	s32 pid;			/* tgid, as the master sees it */
 	u64 id;				/* the REXEC request id */
@@ -70,6 +78,8 @@ struct bproc_ghost {
 	enum bproc_ghost_state state;
 	int error;			/* FAILED: positive errno */
 	int status;			/* EXITED: raw wait status */
+	bool stopped;			/* the node reported a stop */
+	struct task_struct *local_from;	/* sending a signal to act locally */
 	bool have_ps;			/* ps is set */
 	struct bproc_msg_pstatus ps;	/* last PSTATUS from the node */
 };
@@ -138,13 +148,17 @@ static int bproc_ghost_queue_signal(struct bproc_ghost *g, int sig,
  *
  * Return: true when the signal was taken (forwarded to the node, or
  * dropped because the process already ended); false for a SIGCHLD the
- * kernel generated about a local child, which is not the node's.
+ * kernel generated about a local child, which is not the node's, and
+ * for the signals the module sends the ghost to act on locally.
  */
 bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
 			struct kernel_siginfo *info)
 {
 	struct kernel_siginfo ksi;
 
+	/* The module's own stop, continue or wakeup (bproc_ghost_local()). */
+	if (in_task() && READ_ONCE(g->local_from) == current)
+		return false;
 	if (info != SEND_SIG_NOINFO && info != SEND_SIG_PRIV &&
 	    sig == SIGCHLD && info->si_code > 0 && info->si_code < SI_KERNEL)
 		return false;
@@ -279,6 +293,39 @@ static void bproc_ghost_set_exit(struct bproc_ghost *g, int status)
 	spin_unlock_irq(&g->lock);
 }
 
+/*
+ * Send @sig to the ghost itself, to act on locally: a stop or continue
+ * the node reported, or the end of a stopped ghost. The signal hook lets
+ * it through. The caller holds bproc_ghosts_lock with @g hashed, so the
+ * task is alive; it must not hold @g->lock (siglock comes first).
+ */
+static void bproc_ghost_local(struct bproc_ghost *g, int sig)
+{
+	lockdep_assert_held(&bproc_ghosts_lock);
+	WRITE_ONCE(g->local_from, current);
+	send_sig_info(sig, SEND_SIG_PRIV, g->task);
+	WRITE_ONCE(g->local_from, NULL);
+}
+
+/*
+ * @g's process is over with @status (EXIT, or its node lost): record it,
+ * take @g out of the hash and wake the ghost. A stopped ghost is woken
+ * by SIGKILL when that is the status (a stopped process dies only that
+ * way), else by SIGCONT. The caller holds bproc_ghosts_lock and @g->lock.
+ *
+ * Return: the signal to send with bproc_ghost_local() once @g->lock is
+ * dropped, or 0.
+ */
+static int bproc_ghost_end(struct bproc_ghost *g, int status)
+{
+	g->state = BPROC_GHOST_EXITED;
+	g->status = status;
+	hash_del(&g->hash);
+	if (!g->stopped)
+		return 0;
+	return status == SIGKILL ? SIGKILL : SIGCONT;
+}
+
 /* Ask the node to kill @g's process, from process context. */
 static void bproc_ghost_kill_remote(struct bproc_ghost *g)
 {
@@ -293,12 +340,16 @@ static void bproc_ghost_kill_remote(struct bproc_ghost *g)
 /*
  * The ghost loop: wait until the node reports the end of the process
  * (or the node is lost), then exit with its status. Signals for the
- * ghost are taken by the signal hook and all are blocked, so the sleep
- * is interruptible (the ghost counts as sleeping, not as load); a wakeup
- * that is not the end (task work) is waited out killably.
+ * ghost are taken by the signal hook and all but the stop signals are
+ * blocked, so the sleep is interruptible (the ghost counts as sleeping,
+ * not as load). Whatever else wakes it (a stop or continue the module
+ * sent, task work, the freezer) is handled by get_signal(), as on the
+ * way back to user space; its handlers are all default, so it never
+ * returns one. A stopped ghost woken by SIGKILL at its end exits there.
  */
 static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 {
+	struct ksignal ksig;
 	int status;
 
 	for (;;) {
@@ -310,8 +361,7 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 			bproc_ghost_set_exit(g, SIGKILL);
 			break;
 		}
-		if (!wait_event_killable(g->wait, bproc_ghost_over(g)))
-			break;
+		bproc_get_signal(&ksig);
 	}
 
 	spin_lock_irq(&g->lock);
@@ -330,8 +380,8 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 {
 	struct kernel_siginfo info;
+	sigset_t blocked, none;
 	enum pid_type type;
-	sigset_t all, none;
 	int sig;
 
 	/* Dropped by bproc_ghost_free() when the task is freed. */
@@ -344,8 +394,12 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 	while ((sig = dequeue_signal(&none, &info, &type)) > 0)
 		bproc_ghost_signal(g, sig, &info);
 	spin_unlock_irq(&current->sighand->siglock);
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* Only the module's stops and SIGKILL reach it (bproc_ghost_local()). */
+	sigfillset(&blocked);
+	sigdelsetmask(&blocked, sigmask(SIGKILL) | sigmask(SIGSTOP) |
+		      sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU));
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	bproc_close_on_exec();
 
 	bproc_ghost_run(g);
 }
@@ -373,12 +427,17 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 		return -E2BIG;
 	if (current->bproc || !thread_group_empty(current))
 		return -EBUSY;
+	/* As execve() does first: what the ghost closes is its own. */
+	err = bproc_unshare_files();
+	if (err)
+		return err;
 
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return -ENOMEM;
 	g->bt.kind = BPROC_TASK_GHOST;
 	g->node = req->node;
+	g->task = current;
 	g->pid = task_tgid_nr(current);
 	g->id = bproc_msg_new_id();
 	init_waitqueue_head(&g->wait);
@@ -450,23 +509,35 @@ static bool bproc_ghost_pstatus_ok(const struct bproc_msg_pstatus *ps)
 	return !memchr_inv(ps->__pad, 0, sizeof(ps->__pad));
 }
 
+/* A signal that stops a process by default: what STOP may carry. */
+static bool bproc_ghost_stop_sig_ok(s32 sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	       sig == SIGTTOU;
+}
+
 /**
  * bproc_ghost_msg - a message from a node, written by the master daemon
  * @hdr: its header, with size, flags, node and pid checked
  * @payload: the payload, of the right size for @hdr->type
  *
+ * STOP and CONT make the ghost stop and continue locally, so that its
+ * parent's wait reports them; EXIT ends the ghost.
+ *
  * Return: 0; -EINVAL for a bad payload or one that does not fit the
- * ghost's state (a result that is not awaited or has another id, status
- * or exit before the result); -ESRCH when @hdr->pid is no ghost of
- * @hdr->node.
+ * ghost's state (a result that is not awaited or has another id; status,
+ * stop, continue or exit before the result); -ESRCH when @hdr->pid is no
+ * running ghost of @hdr->node.
  */
 int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
 {
 	const struct bproc_msg_pstatus *ps = payload;
 	const struct bproc_msg_exit *ex = payload;
 	const s32 *error = payload;
+	const s32 *signo = payload;
 	struct bproc_ghost *g;
 	bool wake = false;
+	int local = 0;
 	int err = 0;
 
 	switch (hdr->type) {
@@ -477,6 +548,12 @@ int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
 	case BPROC_MSG_PSTATUS:
 		if (!bproc_ghost_pstatus_ok(ps))
 			return -EINVAL;
+		break;
+	case BPROC_MSG_STOP:
+		if (!bproc_ghost_stop_sig_ok(*signo))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_CONT:
 		break;
 	case BPROC_MSG_EXIT:
 		if (!bproc_ghost_status_ok(ex->status) || ex->__pad)
@@ -511,17 +588,27 @@ int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
 		g->ps = *ps;
 		g->have_ps = true;
 		break;
+	case BPROC_MSG_STOP:
+	case BPROC_MSG_CONT:
+		if (g->state != BPROC_GHOST_RUNNING) {
+			err = -EINVAL;
+			break;
+		}
+		g->stopped = hdr->type == BPROC_MSG_STOP;
+		local = g->stopped ? *signo : SIGCONT;
+		break;
 	case BPROC_MSG_EXIT:
 		if (g->state != BPROC_GHOST_RUNNING) {
 			err = -EINVAL;
 			break;
 		}
-		g->state = BPROC_GHOST_EXITED;
-		g->status = ex->status;
+		local = bproc_ghost_end(g, ex->status);
 		wake = true;
 		break;
 	}
 	spin_unlock_irq(&g->lock);
+	if (local)
+		bproc_ghost_local(g, local);
 	if (wake)
 		wake_up(&g->wait);
 	spin_unlock(&bproc_ghosts_lock);
@@ -537,22 +624,25 @@ int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
  */
 void bproc_ghost_node_down(s32 node, int error)
 {
+	struct hlist_node *tmp;
 	struct bproc_ghost *g;
-	int bkt;
+	int bkt, local;
 
 	spin_lock(&bproc_ghosts_lock);
-	hash_for_each(bproc_ghosts, bkt, g, hash) {
+	hash_for_each_safe(bproc_ghosts, bkt, tmp, g, hash) {
 		if (node != BPROC_GHOST_ALL_NODES && g->node != node)
 			continue;
+		local = 0;
 		spin_lock_irq(&g->lock);
 		if (g->state == BPROC_GHOST_WAIT) {
 			g->state = BPROC_GHOST_FAILED;
 			g->error = error;
 		} else if (g->state == BPROC_GHOST_RUNNING) {
-			g->state = BPROC_GHOST_EXITED;
-			g->status = SIGKILL;
+			local = bproc_ghost_end(g, SIGKILL);
 		}
 		spin_unlock_irq(&g->lock);
+		if (local)
+			bproc_ghost_local(g, local);
 		wake_up(&g->wait);
 	}
 	spin_unlock(&bproc_ghosts_lock);

@@ -223,8 +223,8 @@ struct bproc_msg_in {
  *
  * Return: @len; -EINVAL for a malformed message (size, flags, type,
  * node, payload, or one that does not fit the ghost's state); -ESRCH
- * when no ghost of that pid runs on that node; -EOPNOTSUPP for STOP and
- * CONT; -EFAULT. A rejected message changes nothing.
+ * when no ghost of that pid runs on that node; -EFAULT. A rejected
+ * message changes nothing.
  */
 ssize_t bproc_msg_write(const char __user *buf, size_t len)
 {
@@ -258,8 +258,13 @@ ssize_t bproc_msg_write(const char __user *buf, size_t len)
 			return -EINVAL;
 		break;
 	case BPROC_MSG_STOP:
+		if (plen != sizeof(in.p.signo))
+			return -EINVAL;
+		break;
 	case BPROC_MSG_CONT:
-		return -EOPNOTSUPP;
+		if (plen)
+			return -EINVAL;
+		break;
 	default:
 		return -EINVAL;
 	}

@@ -30,9 +30,6 @@ void bproc_rexec_unpack(struct bproc_rexec *req);
 /* BPROC_IOC_REXEC on device @dev; returns only on failure, -errno. */
 int bproc_rexec_ioctl(const char *dev, const struct bproc_rexec *req);
 
-/* The node of a "BProcNode: N" line in /proc/PID/status text, or -1. */
-int bproc_status_node(const char *status);
-
 /* bproc_rexec() and bproc_vrexec() on device @dev (unit tests); -errno. */
 int bproc_rexec_dev(const char *dev, int node, const char *path,
 		    char *const argv[], char *const envp[]);

@@ -8,21 +8,15 @@
  *
  * bproc_vrexec() forks one child per node. Each child reports a failed
  * rexec by writing its errno into a close-on-exec pipe and exiting with
- * 127. The parent learns that a child started (became a ghost) in one of
- * two ways, so it does not depend on what the module does with a ghost's
- * files:
- *   - end of file on the pipe: the ghost dropped its files, or the child
- *     died before its node answered (its wait status tells the caller);
- *   - /proc/PID/status shows "BProcNode: N" with N >= 0: the child is a
- *     ghost that kept its files open (what the module does today: it
- *     sets the ghost record, which the line shows, only once the node
- *     has confirmed the start).
+ * 127. A child that became a ghost closed its close-on-exec descriptors,
+ * as execve() does (the module does it once the node has confirmed the
+ * start), so the parent sees end of file: started, or died before its
+ * node answered (its wait status then tells the caller).
  */
 
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,9 +24,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-/* How often the parent looks at /proc for children that kept the pipe. */
-#define VREXEC_POLL_MS	50
 
 /* Add the sizes of @v's strings to *len (kept <= BPROC_REXEC_MAX). */
 static int rexec_count(char *const v[], size_t *len, __u32 *count)
@@ -149,36 +140,6 @@ int bproc_rexec(int node, const char *path, char *const argv[],
 					  envp));
 }
 
-int bproc_status_node(const char *status)
-{
-	const char *p = strstr(status, "\nBProcNode:");
-	int node;
-
-	if (!p || sscanf(p + 11, "%d", &node) != 1 || node < 0)
-		return -1;
-	return node;
-}
-
-/* Whether /proc says @pid is a ghost (a "BProcNode: N" line, N >= 0). */
-static int vrexec_is_ghost(pid_t pid)
-{
-	char path[64], buf[8192];
-	size_t len = 0;
-	ssize_t r;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while (len < sizeof(buf) - 1 &&
-	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += r;
-	close(fd);
-	buf[len] = 0;
-	return bproc_status_node(buf) >= 0;
-}
-
 static void vrexec_reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -226,8 +187,11 @@ static void vrexec_collect(int *pids, int *fds, int n, struct pollfd *pfd,
 		}
 		if (!m)
 			break;
-		if (poll(pfd, m, VREXEC_POLL_MS) < 0 && errno != EINTR)
+		if (poll(pfd, m, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;	/* cannot happen with valid fds */
+		}
 		for (k = 0; k < m; k++) {
 			if (!pfd[k].revents)
 				continue;
@@ -242,13 +206,6 @@ static void vrexec_collect(int *pids, int *fds, int n, struct pollfd *pfd,
 			}
 			close(fds[i]);
 			fds[i] = -1;
-		}
-		/* Ghosts that kept their files never close the pipe. */
-		for (i = 0; i < n; i++) {
-			if (fds[i] >= 0 && vrexec_is_ghost(pids[i])) {
-				close(fds[i]);
-				fds[i] = -1;
-			}
 		}
 	}
 	for (i = 0; i < n; i++)

@@ -258,22 +258,6 @@ out:
 	rmdir(dir);
 }
 
-static void test_status_node(struct tap *t)
-{
-	static const char ghost[] =
-		"Name:\tbptest-sig\nState:\tS (sleeping)\nTgid:\t42\n"
-		"voluntary_ctxt_switches:\t1\nBProcNode:\t3\n";
-	static const char plain[] =
-		"Name:\tbash\nState:\tS (sleeping)\nTgid:\t42\n";
-
-	tap_ok(t, bproc_status_node(ghost) == 3, "status with BProcNode: 3");
-	tap_ok(t, bproc_status_node(plain) == -1, "status without it: -1");
-	tap_ok(t, bproc_status_node("Name:\tx\nBProcNode:\t-1\n") == -1,
-	   "BProcNode: -1 is no ghost");
-	tap_ok(t, bproc_status_node("Name:\tx\nBProcNode:\n") == -1,
-	   "no number: -1");
-}
-
 int main(void)
 {
 	struct tap t = {};
@@ -285,6 +269,5 @@ int main(void)
 	test_vrexec_args(&t);
 	test_vrexec_errors(&t);
 	test_vrexec_slow(&t);
-	test_status_node(&t);
 	return tap_done(&t);
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ghost tests (issue 3, points 1, 2, 4, 5 and 7), run on the master VM of
- * the QEMU harness with at least 2 nodes up: bproc_rexec() and
+ * Ghost tests (issue 3, points 1, 2, 4, 5, 7 and 8), run on the master VM
+ * of the QEMU harness with at least 2 nodes up: bproc_rexec() and
  * bproc_vrexec(), same pid and parent pid on the node, signals reaching
- * the real process with their siginfo, exact wait statuses, and the
- * caller's identity, environment and cwd on the node.
+ * the real process with their siginfo, exact wait statuses (stops and
+ * continues too), the caller's identity, environment and cwd on the
+ * node, and ghosts killed when their node is lost.
  *
  * The programs run on nodes are busybox and the static helpers the node
  * image carries in /usr/lib/bproc-test/ (selftests/bproc/helpers/). Their
@@ -827,7 +828,7 @@ TEST_F_TIMEOUT(ghost, environment_is_the_callers, 120)
 		  "bptest-ids: 3+i --expect i failed");
 }
 
-/* --- 1: a node that is down ------------------------------------------- */
+/* --- 1, 8: nodes that go down ----------------------------------------- */
 
 /* Poll @node's state until it is @want or @limit seconds passed. */
 static bool wait_node_state(int node, int want, int limit)
@@ -843,28 +844,112 @@ static bool wait_node_state(int node, int want, int limit)
 }
 
 /*
- * Runs last (harness order is definition order): the last node's link is
- * cut until the master declares it down; a rexec there is then
- * EHOSTDOWN. The link comes back and the node rejoins. 5x slack over the
- * ping timeout for a loaded TCG host, as in cluster_test.
+ * Poll for @g's end for up to @limit seconds and expect the raw status
+ * @want; @what says what ended it.
  */
-TEST_F_TIMEOUT(ghost, rexec_node_down, 1800)
+static void ends_within(struct __test_metadata *_metadata, struct ghost *g,
+			int limit, int want, const char *what)
+{
+	char b[128];
+	int i, st = -1;
+
+	for (i = 0; i < 2 * limit && st == -1; i++) {
+		st = ghost_wait(g, WNOHANG);
+		if (st == -1)
+			usleep(500000);
+	}
+	EXPECT_EQ(want, st) TH_LOG("%s: %s after %d s", what,
+				   st == -1 ? "still running" :
+				   explain(g, st, b, sizeof(b)), limit);
+}
+
+/* A bptest-sig on @node that waits for SIGUSR2 and then exits @code. */
+static struct ghost *waiter(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(ghost) *self, int node, char *code)
+{
+	char *argv[] = { "bptest-sig", "--stop", "--code", code, NULL };
+	struct start st = { .node = node, .path = BPTEST_SIG, .argv = argv,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+
+	sig_ready(_metadata, g);
+	return g;
+}
+
+/* A node that is down again: a rexec there fails with EHOSTDOWN. */
+static void rexec_down(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(ghost) *self, int node)
+{
+	char *argv[] = { "bptest-exit", "0", NULL };
+	struct start st = { .node = node, .path = BPTEST_EXIT, .argv = argv,
+			    .ctty = -1 };
+
+	rexec_failed(_metadata, ghost_start(_metadata, self, &st), EHOSTDOWN,
+		     "node down");
+}
+
+/* The ghost on a healthy node runs on and ends as it should. */
+static void unaffected(struct __test_metadata *_metadata, struct ghost *g)
+{
+	EXPECT_EQ(-1, ghost_wait(g, WNOHANG))
+		TH_LOG("a ghost on another node ended");
+	ASSERT_EQ(0, sigqueue_int(g->pid, SIGUSR2, 0));
+	status_is(_metadata, g, 0, ST_EXIT(4), "the ghost on a healthy node");
+}
+
+/*
+ * These run last (harness order is definition order) and take the last
+ * node down. Cut its link (the control channel): within the ping timeout
+ * the master declares it down, the ghost of a process there exits as
+ * killed by SIGKILL, a rexec there fails with EHOSTDOWN, and a ghost on
+ * node 0 is unaffected. The link comes back and the node rejoins by
+ * itself. Deadlines: 5x slack over the ping timeout, as in cluster_test.
+ */
+TEST_F_TIMEOUT(ghost, link_cut_kills_ghosts, 1800)
 {
 	int victim = self->nodes - 1;
 	int limit = cluster_down_limit();
-	char *argv[] = { "bptest-exit", "0", NULL };
-	struct start st = { .node = victim, .path = BPTEST_EXIT, .argv = argv,
-			    .ctty = -1 };
+	struct ghost *v = waiter(_metadata, self, victim, "5");
+	struct ghost *ok = waiter(_metadata, self, 0, "4");
 	char buf[256];
 
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
 			victim)) TH_LOG("%s", buf);
-	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_DOWN, limit))
-		TH_LOG("node %d not down after %d s", victim, limit);
+	ends_within(_metadata, v, limit, ST_SIG(SIGKILL), "link cut");
+	EXPECT_EQ(BPROC_NODE_DOWN, bproc_nodestatus(victim));
 	if (bproc_nodestatus(victim) == BPROC_NODE_DOWN)
-		rexec_failed(_metadata, ghost_start(_metadata, self, &st),
-			     EHOSTDOWN, "node down");
+		rexec_down(_metadata, self, victim);
+	unaffected(_metadata, ok);
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
+			victim)) TH_LOG("%s", buf);
+	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit))
+		TH_LOG("node %d not back up after %d s", victim, limit);
+}
+
+/*
+ * The node's VM dies (the plug pulled): the same, then the VM is powered
+ * on again, PXE-boots and its node comes back up.
+ */
+TEST_F_TIMEOUT(ghost, node_killed_kills_ghosts, 1800)
+{
+	int victim = self->nodes - 1;
+	int limit = cluster_down_limit();
+	struct ghost *v, *ok;
+	char buf[256];
+
+	ASSERT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit));
+	v = waiter(_metadata, self, victim, "5");
+	ok = waiter(_metadata, self, 0, "4");
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl kill node%d 2>&1",
+			victim)) TH_LOG("%s", buf);
+	ends_within(_metadata, v, limit, ST_SIG(SIGKILL), "node VM killed");
+	EXPECT_EQ(BPROC_NODE_DOWN, bproc_nodestatus(victim));
+	if (bproc_nodestatus(victim) == BPROC_NODE_DOWN)
+		rexec_down(_metadata, self, victim);
+	unaffected(_metadata, ok);
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl start node%d 2>&1",
+			victim)) TH_LOG("%s", buf);
+	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl wait-node node%d 2>&1",
 			victim)) TH_LOG("%s", buf);
 	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit))
 		TH_LOG("node %d not back up after %d s", victim, limit);

@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,13 +132,23 @@ static int send_exit(int fd, int node, int pid, __s32 status)
 	return msg_write(fd, BPROC_MSG_EXIT, node, pid, 0, &ex, sizeof(ex));
 }
 
-/* Wait for @pid for up to 5 s; its status, or -1. */
-static int wait_status(pid_t pid)
+static int send_stop(int fd, int node, int pid, __s32 sig)
+{
+	return msg_write(fd, BPROC_MSG_STOP, node, pid, 0, &sig, sizeof(sig));
+}
+
+static int send_cont(int fd, int node, int pid)
+{
+	return msg_write(fd, BPROC_MSG_CONT, node, pid, 0, "", 0);
+}
+
+/* Wait up to 5 s for what waitpid(@options) reports of @pid; -1 if none. */
+static int wait_change(pid_t pid, int options)
 {
 	int i, status;
 
 	for (i = 0; i < 500; i++) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
+		pid_t r = waitpid(pid, &status, WNOHANG | options);
 
 		if (r == pid)
 			return status;
@@ -146,6 +157,12 @@ static int wait_status(pid_t pid)
 		usleep(10000);
 	}
 	return -1;
+}
+
+/* Wait for @pid to end, for up to 5 s; its status, or -1. */
+static int wait_status(pid_t pid)
+{
+	return wait_change(pid, 0);
 }
 
 /* Does /proc/@pid/status contain @line? */
@@ -363,6 +380,40 @@ TEST_F(ghost, exit_status_exact)
 	self->child = 0;
 }
 
+/* Whether @fd (a pipe's read end) is at end of file within @ms. */
+static bool pipe_eof(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 0;
+}
+
+/*
+ * Like execve(): the ghost closes its close-on-exec descriptors and keeps
+ * the others until it ends (bproc_vrexec() relies on the former).
+ */
+TEST_F(ghost, files_like_execve)
+{
+	int keep[2], cloexec[2];
+
+	ASSERT_EQ(0, pipe(keep));
+	ASSERT_EQ(0, pipe2(cloexec, O_CLOEXEC));
+	make_ghost(_metadata, self);
+	close(keep[1]);
+	close(cloexec[1]);
+	EXPECT_TRUE(pipe_eof(cloexec[0], 5000))
+		TH_LOG("the ghost kept a close-on-exec descriptor");
+	EXPECT_FALSE(pipe_eof(keep[0], 200))
+		TH_LOG("the ghost closed a descriptor without close-on-exec");
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+	EXPECT_TRUE(pipe_eof(keep[0], 5000));
+	close(keep[0]);
+	close(cloexec[0]);
+}
+
 /* Each ghost holds the module until its task is freed (reaped). */
 TEST_F(ghost, zombie_holds_module)
 {
@@ -529,6 +580,101 @@ TEST_F(ghost, exec_error_returns_to_caller)
 	self->child = 0;
 }
 
+/*
+ * STOP and CONT from the node stop and continue the ghost itself, so its
+ * parent's waitpid(WUNTRACED/WCONTINUED) reports them with the signal.
+ * Signals sent to a stopped ghost still go to the node, SIGCONT too: only
+ * the node's CONT continues the ghost.
+ */
+TEST_F(ghost, stop_and_continue_reported)
+{
+	int status;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, send_stop(self->fd, 0, self->child, SIGTSTP));
+	status = wait_change(self->child, WUNTRACED);
+	ASSERT_TRUE(status != -1 && WIFSTOPPED(status))
+		TH_LOG("no stop reported (%#x)", status);
+	EXPECT_EQ(SIGTSTP, WSTOPSIG(status));
+	EXPECT_EQ('T', proc_state(self->child));
+
+	ASSERT_EQ(0, kill(self->child, SIGCONT));
+	check_signal(_metadata, self, SIGCONT, SI_USER, 0);
+	usleep(100000);
+	EXPECT_EQ(0, waitpid(self->child, &status, WNOHANG | WCONTINUED));
+	EXPECT_EQ('T', proc_state(self->child));
+
+	ASSERT_EQ(0, send_cont(self->fd, 0, self->child));
+	status = wait_change(self->child, WCONTINUED);
+	EXPECT_TRUE(status != -1 && WIFCONTINUED(status))
+		TH_LOG("no continue reported (%#x)", status);
+	EXPECT_TRUE(wait_state(self->child, 'S'));
+
+	/* Again, with SIGSTOP. */
+	ASSERT_EQ(0, send_stop(self->fd, 0, self->child, SIGSTOP));
+	status = wait_change(self->child, WUNTRACED);
+	EXPECT_TRUE(status != -1 && WIFSTOPPED(status) &&
+		    WSTOPSIG(status) == SIGSTOP)
+		TH_LOG("no SIGSTOP stop reported (%#x)", status);
+	ASSERT_EQ(0, send_cont(self->fd, 0, self->child));
+	status = wait_change(self->child, WCONTINUED);
+	EXPECT_TRUE(status != -1 && WIFCONTINUED(status));
+
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 3 << 8));
+	EXPECT_EQ(3 << 8, wait_status(self->child));
+	self->child = 0;
+}
+
+/* A stopped process dies by SIGKILL: the stopped ghost exits likewise. */
+TEST_F(ghost, stopped_ghost_killed)
+{
+	int status;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, send_stop(self->fd, 0, self->child, SIGSTOP));
+	status = wait_change(self->child, WUNTRACED);
+	ASSERT_TRUE(status != -1 && WIFSTOPPED(status));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, SIGKILL));
+	/* The end is the next event: no continue first. */
+	EXPECT_EQ(SIGKILL, wait_change(self->child, WUNTRACED | WCONTINUED));
+	self->child = 0;
+}
+
+/*
+ * Any other end of a stopped ghost comes with a continue first (which
+ * waitpid() may not show if the exit is already there, as for a local
+ * process continued and ended at once).
+ */
+TEST_F(ghost, stopped_ghost_exits)
+{
+	int status;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, send_stop(self->fd, 0, self->child, SIGTTIN));
+	status = wait_change(self->child, WUNTRACED);
+	ASSERT_TRUE(status != -1 && WIFSTOPPED(status));
+	EXPECT_EQ(SIGTTIN, WSTOPSIG(status));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 5 << 8));
+	status = wait_change(self->child, WCONTINUED);
+	if (status != -1 && WIFCONTINUED(status))
+		status = wait_status(self->child);
+	EXPECT_EQ(5 << 8, status);
+	self->child = 0;
+}
+
+TEST_F(ghost, node_down_kills_stopped_ghost)
+{
+	int status;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, send_stop(self->fd, 0, self->child, SIGSTOP));
+	status = wait_change(self->child, WUNTRACED);
+	ASSERT_TRUE(status != -1 && WIFSTOPPED(status));
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
+	EXPECT_EQ(SIGKILL, wait_status(self->child));
+	self->child = 0;
+}
+
 TEST_F(ghost, node_down_kills_ghost)
 {
 	make_ghost(_metadata, self);
@@ -554,6 +700,10 @@ TEST_F(ghost, node_down_while_waiting)
 
 	ASSERT_LT(0, start(self, 0));
 	check_rexec(_metadata, self, 0);
+	/* Nothing but the result before the result. */
+	EXPECT_EQ(-EINVAL, send_stop(self->fd, 0, self->child, SIGSTOP));
+	EXPECT_EQ(-EINVAL, send_cont(self->fd, 0, self->child));
+	EXPECT_EQ(-EINVAL, send_exit(self->fd, 0, self->child, 0));
 	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
 	ASSERT_EQ(sizeof(err), read(self->pipe[0], &err, sizeof(err)));
 	EXPECT_EQ(EHOSTDOWN, err);
@@ -617,6 +767,16 @@ TEST_F(ghost, bad_messages)
 				     self->child, 0, &e, sizeof(e)));
 	EXPECT_EQ(-EINVAL, write(self->fd, small, sizeof(small)) < 0 ?
 		  -errno : 0);
+	/* A stop by a signal that does not stop; sizes; another node. */
+	EXPECT_EQ(-EINVAL, send_stop(self->fd, 0, self->child, SIGUSR1));
+	EXPECT_EQ(-EINVAL, send_stop(self->fd, 0, self->child, 0));
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_STOP, 0, self->child,
+				     0, "", 0));
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_CONT, 0, self->child,
+				     0, &e, sizeof(e)));
+	EXPECT_EQ(-ESRCH, send_stop(self->fd, 1, self->child, SIGSTOP));
+	usleep(10000);
+	EXPECT_EQ(0, waitpid(self->child, NULL, WNOHANG | WUNTRACED));
 	/* A read buffer too small for the next message. */
 	ASSERT_EQ(0, kill(self->child, SIGUSR2));
 	usleep(10000);
