@@ -10,6 +10,8 @@
 #   make check      every test: style, host unit tests, VM and cluster tests
 #   make check-debug  the cluster tests on the debug kernel (KASAN, lockdep, ...)
 #   make style      checkpatch --strict on the module and every patch
+#   make fuzz       the wire decoder's and config parser's libFuzzer targets,
+#                   FUZZ_TIME seconds each (default 60)
 
 BPROC_CACHE ?= /var/cache/bproc
 export BPROC_CACHE
@@ -22,7 +24,7 @@ USER_DIRS := libbproc proto bpstat bpmaster bpslave nodeinit
 UNIT_DIRS := libbproc proto bpstat nodeinit bpmaster bpslave
 
 .PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
-	check check-debug style unit clean distclean $(USER_DIRS)
+	check check-debug style fuzz unit clean distclean $(USER_DIRS)
 
 all: kernel kmod tools bootimg selftests
 
@@ -74,6 +76,10 @@ check-debug: deps
 
 style:
 	@scripts/style.sh
+
+FUZZ_TIME ?= 60
+fuzz: deps
+	$(MAKE) -C proto fuzz FUZZ_TIME=$(FUZZ_TIME)
 
 unit: $(USER_DIRS)
 	@for d in $(UNIT_DIRS); do $(MAKE) -s -C $$d check || exit 1; done

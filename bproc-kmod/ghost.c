@@ -38,10 +38,15 @@
 #include <linux/fs_struct.h>
 #include <linux/gfp.h>
 #include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/path.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/signal.h>
@@ -80,12 +85,22 @@ struct bproc_ghost {
 	int status;			/* EXITED: raw wait status */
 	bool stopped;			/* the node reported a stop */
 	struct task_struct *local_from;	/* sending a signal to act locally */
+	char *strings;			/* path, argv, envp until it turns */
+	u32 strings_len;
+	u32 argc;
 	bool have_ps;			/* ps is set */
 	struct bproc_msg_pstatus ps;	/* last PSTATUS from the node */
 };
 
 static DEFINE_SPINLOCK(bproc_ghosts_lock);
 static DEFINE_HASHTABLE(bproc_ghosts, 8);
+
+/* A record that never turned into a ghost. */
+static void bproc_ghost_discard(struct bproc_ghost *g)
+{
+	kfree(g->strings);
+	kfree(g);
+}
 
 /* The hashed record of @pid; the caller holds bproc_ghosts_lock. */
 static struct bproc_ghost *bproc_ghost_find(s32 pid)
@@ -267,6 +282,13 @@ static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 	if (copy_from_user(p, u64_to_user_ptr(req->buf), req->buf_len))
 		goto out;
 	err = bproc_ghost_check_strings(p, req->buf_len, req);
+	if (!err) {
+		g->strings = kmemdup(p, req->buf_len, GFP_KERNEL);
+		g->strings_len = req->buf_len;
+		g->argc = req->argc;
+		if (!g->strings)
+			err = -ENOMEM;
+	}
 out:
 	free_page((unsigned long)page);
 	if (err) {
@@ -373,6 +395,49 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 }
 
 /*
+ * Like execve(), the ghost takes the program's name (comm) and its
+ * /proc/PID/cmdline and environ show the program's argv and envp: the
+ * old address space, which a ghost never uses again, is unmapped and one
+ * anonymous mapping holds the strings. A task whose mm is shared with
+ * another process (a vfork() child, CLONE_VM) keeps its mm as it is.
+ */
+static void bproc_ghost_image(struct bproc_ghost *g)
+{
+	struct mm_struct *mm = current->mm;
+	const char *path = g->strings, *args, *env;
+	unsigned long addr, len;
+	u32 i;
+
+	task_lock(current);
+	strscpy_pad(current->comm, kbasename(path), sizeof(current->comm));
+	task_unlock(current);
+	if (!mm || current->vfork_done ||
+	    test_bit(MMF_MULTIPROCESS, &mm->flags))
+		goto out;
+
+	args = path + strlen(path) + 1;
+	len = g->strings_len - (args - path);
+	env = args;
+	for (i = 0; i < g->argc; i++)
+		env += strlen(env) + 1;
+	vm_munmap(0, TASK_SIZE);
+	addr = vm_mmap(NULL, 0, PAGE_ALIGN(len), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr) ||
+	    copy_to_user((void __user *)addr, args, len))
+		goto out;
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = addr;
+	mm->arg_end = addr + (env - args);
+	mm->env_start = mm->arg_end;
+	mm->env_end = addr + len;
+	spin_unlock(&mm->arg_lock);
+out:
+	kfree(g->strings);
+	g->strings = NULL;
+}
+
+/*
  * Turn the calling task into @g's ghost; never returns. Signals that
  * arrived while it waited for the node (and did not kill it) belong to
  * the process now: they are forwarded, as execve() keeps them pending.
@@ -380,6 +445,7 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 {
 	struct kernel_siginfo info;
+	struct ksignal ksig;
 	sigset_t blocked, none;
 	enum pid_type type;
 	int sig;
@@ -400,6 +466,13 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 		      sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU));
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	bproc_close_on_exec();
+	bproc_ghost_image(g);
+	/*
+	 * The last fput() of a file it closed is left as task work for the
+	 * way back to user space, where a ghost never goes: get_signal()
+	 * runs task work first thing. (bproc_vrexec() waits for that close.)
+	 */
+	bproc_get_signal(&ksig);
 
 	bproc_ghost_run(g);
 }
@@ -446,7 +519,7 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 
 	m = bproc_ghost_rexec_msg(req, g);
 	if (IS_ERR(m)) {
-		kfree(g);
+		bproc_ghost_discard(g);
 		return PTR_ERR(m);
 	}
 
@@ -463,7 +536,7 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 	spin_unlock(&bproc_ghosts_lock);
 	if (err) {
 		bproc_msg_free(m);
-		kfree(g);
+		bproc_ghost_discard(g);
 		return err;
 	}
 
@@ -486,7 +559,7 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 	}
 	if (err) {
 		bproc_ghost_unhash(g);
-		kfree(g);
+		bproc_ghost_discard(g);
 		return err;
 	}
 	bproc_ghost_become(g);
@@ -678,4 +751,27 @@ void bproc_ghost_proc_stat(struct bproc_ghost *g, struct bproc_proc_stat *st)
 		st->rss = g->ps.rss >> PAGE_SHIFT;
 	}
 	spin_unlock_irqrestore(&g->lock, flags);
+}
+
+/*
+ * The proc_status_mem hook: the memory lines of /proc/PID/status, from
+ * the node's last report (what ps shows as RSS); the local ones until
+ * the first report.
+ */
+bool bproc_ghost_proc_status_mem(struct bproc_ghost *g, struct seq_file *m)
+{
+	unsigned long flags;
+	u64 vsize_kb, rss_kb;
+	bool have;
+
+	spin_lock_irqsave(&g->lock, flags);
+	have = g->state == BPROC_GHOST_RUNNING && g->have_ps;
+	vsize_kb = g->ps.vsize >> 10;
+	rss_kb = g->ps.rss >> 10;
+	spin_unlock_irqrestore(&g->lock, flags);
+	if (!have)
+		return false;
+	seq_printf(m, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\n", vsize_kb, vsize_kb);
+	seq_printf(m, "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n", rss_kb, rss_kb);
+	return true;
 }

@@ -19,6 +19,7 @@ bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
 void bproc_ghost_free(struct bproc_ghost *g);
 void bproc_ghost_proc_status(struct bproc_ghost *g, struct seq_file *m);
 void bproc_ghost_proc_stat(struct bproc_ghost *g, struct bproc_proc_stat *st);
+bool bproc_ghost_proc_status_mem(struct bproc_ghost *g, struct seq_file *m);
 
 /* All nodes, for bproc_ghost_node_down(). */
 #define BPROC_GHOST_ALL_NODES	(-1)

@@ -78,12 +78,21 @@ static void bproc_hook_proc_stat(struct task_struct *t,
 		bproc_ghost_proc_stat(g, st);
 }
 
+static bool bproc_hook_proc_status_mem(struct seq_file *m,
+				       struct task_struct *t)
+{
+	struct bproc_ghost *g = bproc_hooks_ghost(t);
+
+	return g && bproc_ghost_proc_status_mem(g, m);
+}
+
 static const struct bproc_hooks bproc_hooks_ops = {
 	.task_free	= bproc_hook_task_free,
 	.signal		= bproc_hook_signal,
 	.getppid	= bproc_hook_getppid,
 	.proc_status	= bproc_hook_proc_status,
 	.proc_stat	= bproc_hook_proc_stat,
+	.proc_status_mem = bproc_hook_proc_status_mem,
 };
 
 /* Return: 0, or -EBUSY when another module holds the hooks. */

@@ -105,8 +105,10 @@ out:
  * @req: pid of a process it registered, signal and the sender's siginfo
  *
  * Return: 0; -EINVAL (signal number, padding, si_signo other than
- * signo); -ESRCH (no process of this instance); or send_sig_info()'s
- * error.
+ * signo); -ESRCH (no process of this instance, or it is exiting).
+ * The siginfo is queued exactly as the master's sender made it, si_pid
+ * included (patch 0009): bpslave's namespace is an ancestor of the
+ * process's, where send_sig_info() would clear si_pid.
  */
 int bproc_masq_signal(struct bproc_slave *slave,
 		      const struct bproc_signal *req)
@@ -130,7 +132,7 @@ int bproc_masq_signal(struct bproc_slave *slave,
 	if (!bt || bt->kind != BPROC_TASK_MASQ || mq->instance != slave->id)
 		err = -ESRCH;
 	else
-		err = send_sig_info(req->signo, &ksi, t);
+		err = bproc_send_sig_info(req->signo, &ksi, t);
 	put_task_struct(t);
 	return err;
 }

@@ -26,9 +26,11 @@ suite_cmd() {
 	case $1 in
 	style) echo "scripts/style.sh" ;;
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
+	fuzz) echo "make -s -C proto fuzz FUZZ_TIME=${BPROC_FUZZ_TIME:-10}" ;;
 	bootimg) echo "make -s -C bootimg check KBUILD=${kernel%/arch/x86/boot/bzImage}" ;;
 	vm-module) echo "harness/cluster.py --nodes 0 --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run" ;;
 	vm-daemons) echo "harness/cluster.py --nodes 0 --run bpmaster/tests/vm-daemons.sh --kernel $kernel --dir $out/vm-daemons.run" ;;
+	vm-procs) echo "harness/cluster.py --nodes 0 --run bpslave/tests/vm-procs.sh --kernel $kernel --dir $out/vm-procs.run" ;;
 	vm-bootd) echo "harness/cluster.py --nodes 0 --run bpmaster/tests/vm-bootd.sh --kernel $kernel --dir $out/vm-bootd.run" ;;
 	cluster) echo "harness/cluster.py --nodes 3 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run" ;;
 	harness-run) echo "harness/tests/run_status.sh --kernel $kernel --dir $out/harness-run.run" ;;
@@ -42,7 +44,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-libbproc unit-proto unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave bootimg harness-run vm-module vm-daemons vm-bootd cluster harness-noboot"
+	suites="style unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave bootimg harness-run vm-module vm-procs vm-daemons vm-bootd cluster harness-noboot"
 fi
 
 allowed_skip() {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ghost tests (issue 3, points 1, 2, 4, 5, 7 and 8), run on the master VM
- * of the QEMU harness with at least 2 nodes up: bproc_rexec() and
- * bproc_vrexec(), same pid and parent pid on the node, signals reaching
+ * Ghost tests (issue 3, points 1-5, 7 and 8), run on the master VM of the
+ * QEMU harness with at least 2 nodes up: bproc_rexec() and bproc_vrexec(),
+ * same pid and parent pid on the node, ps on the master against /proc on
+ * the node (and 1,000 ghosts whose /proc never waits), signals reaching
  * the real process with their siginfo, exact wait statuses (stops and
  * continues too), the caller's identity, environment and cwd on the
- * node, and ghosts killed when their node is lost.
+ * node, bpmaster restarted, and ghosts killed when their node is lost.
  *
  * The programs run on nodes are busybox and the static helpers the node
  * image carries in /usr/lib/bproc-test/ (selftests/bproc/helpers/). Their
@@ -19,6 +20,8 @@
  *                which the test sees as a WUNTRACED stop: the handshake
  *                that says signals will find the handlers
  *   bptest-exit  exits with a code or dies by a signal, with a core
+ *   bptest-ps    hold: uses CPU and memory, stops, sleeps; check: compares
+ *                /proc of a process on its node with what ps showed here
  *
  * Every process started with bproc_rexec() here is a forked child of the
  * test; if bproc_rexec() returns, the child writes its errno into a pipe
@@ -41,6 +44,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bproc.h>
@@ -52,6 +56,7 @@
 #define BPTEST_IDS	HELPERS "/bptest-ids"
 #define BPTEST_SIG	HELPERS "/bptest-sig"
 #define BPTEST_EXIT	HELPERS "/bptest-exit"
+#define BPTEST_PS	HELPERS "/bptest-ps"
 #define REXEC_FAILED	127	/* the child's exit status when rexec returned */
 #define MAX_GHOSTS	64
 
@@ -828,6 +833,57 @@ TEST_F_TIMEOUT(ghost, environment_is_the_callers, 120)
 		  "bptest-ids: 3+i --expect i failed");
 }
 
+/* --- 3: what ps shows ------------------------------------------------ */
+
+/*
+ * ps on the master shows a ghost as /proc on its node shows the process:
+ * its state letter and args exactly, CPU time and RSS as of the node's
+ * last report (the process is idle by then, so they hold). bptest-ps
+ * check, run on the same node, compares its /proc there.
+ */
+TEST_F_TIMEOUT(ghost, ps_matches_node, 300)
+{
+	char *hold[] = { "bptest-ps", "hold", "--burn", "1500", "--touch",
+			 "2048", "an arg", NULL };
+	struct start st = { .node = 1, .path = BPTEST_PS, .argv = hold,
+			    .ctty = -1 };
+	char out[512], stat[16], tm[32], args[256], p[16], r[32];
+	char *check[] = { "bptest-ps", "check", p, stat, tm, r, "bptest-ps",
+			  "hold", "--burn", "1500", "--touch", "2048",
+			  "an arg", NULL };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+	int pid, ppid;
+	long rss;
+
+	ASSERT_TRUE(status_is(_metadata, g, WUNTRACED, ST_STOP(SIGSTOP),
+			      "bptest-ps hold: ready"));
+	ASSERT_EQ(0, kill(g->pid, SIGCONT));
+	ASSERT_TRUE(status_is(_metadata, g, WCONTINUED, ST_CONT, "continued"));
+	/* two status reports later the master has the idle process's */
+	sleep(2 * cluster_config_int("pinginterval", 5) + 1);
+	ASSERT_EQ(0, cluster_sh(out, sizeof(out),
+				"ps -o pid=,ppid=,stat=,time=,rss=,args= -p %d",
+				g->pid));
+	ASSERT_EQ(6, sscanf(out, "%d %d %15s %31s %ld %255[^\n]", &pid, &ppid,
+			    stat, tm, &rss, args)) TH_LOG("ps: '%s'", out);
+	TH_LOG("ps on the master: %s", out);
+	EXPECT_EQ(g->pid, pid);
+	EXPECT_EQ(getpid(), ppid);
+	EXPECT_EQ('S', stat[0]);
+	EXPECT_STREQ("00:00:01", tm);
+	EXPECT_LE(2048, rss);
+	EXPECT_STREQ("bptest-ps hold --burn 1500 --touch 2048 an arg", args);
+
+	snprintf(p, sizeof(p), "%d", g->pid);
+	snprintf(r, sizeof(r), "%ld", rss);
+	st.argv = check;
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "bptest-ps check %s %s %s %s on the node: 3 no such process, 4 state, 5 time, 6 rss, 7 args",
+		  p, stat, tm, r);
+	ASSERT_EQ(0, kill(g->pid, SIGTERM));
+	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "SIGTERM");
+}
+
 /* --- 1, 8: nodes that go down ----------------------------------------- */
 
 /* Poll @node's state until it is @want or @limit seconds passed. */
@@ -895,6 +951,216 @@ static void unaffected(struct __test_metadata *_metadata, struct ghost *g)
 		TH_LOG("a ghost on another node ended");
 	ASSERT_EQ(0, sigqueue_int(g->pid, SIGUSR2, 0));
 	status_is(_metadata, g, 0, ST_EXIT(4), "the ghost on a healthy node");
+}
+
+/* Wait for every node to be up again; whether they all were in time. */
+static bool all_up(struct __test_metadata *_metadata, int nodes, int limit)
+{
+	bool ok = true;
+	int n;
+
+	for (n = 0; n < nodes; n++) {
+		EXPECT_TRUE(wait_node_state(n, BPROC_NODE_UP, limit))
+			TH_LOG("node %d not up after %d s", n, limit);
+		ok = ok && bproc_nodestatus(n) == BPROC_NODE_UP;
+	}
+	return ok;
+}
+
+/* bptest-exit 0 on @node: the node runs processes again. */
+static void runs_again(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(ghost) *self, int node)
+{
+	char *argv[] = { "bptest-exit", "0", NULL };
+	struct start st = { .node = node, .path = BPTEST_EXIT, .argv = argv,
+			    .ctty = -1 };
+
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "bptest-exit 0 on node %d afterwards", node);
+}
+
+/*
+ * bpmaster killed: every ghost exits as killed by SIGKILL (the master
+ * file closed), the module then unloads cleanly (nothing holds it) and
+ * loads again, and once bpmaster is back every node reconnects by itself
+ * and runs processes again.
+ */
+TEST_F_TIMEOUT(ghost, master_restart, 1800)
+{
+	int limit = cluster_down_limit();
+	struct ghost *g0, *g1;
+	char buf[256];
+	int n;
+
+	ASSERT_TRUE(all_up(_metadata, self->nodes, limit));
+	g0 = waiter(_metadata, self, 0, "4");
+	g1 = waiter(_metadata, self, 1, "4");
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "pkill -KILL -x bpmaster 2>&1"))
+		TH_LOG("no bpmaster to kill: %s", buf);
+	ends_within(_metadata, g0, limit, ST_SIG(SIGKILL), "bpmaster killed");
+	ends_within(_metadata, g1, limit, ST_SIG(SIGKILL), "bpmaster killed");
+	/* bpmaster's file may take a moment to be released after its death. */
+	for (n = 0; n < 20; n++) {
+		if (!cluster_sh(buf, sizeof(buf), "rmmod bproc 2>&1"))
+			break;
+		usleep(500000);
+	}
+	ASSERT_GT(20, n) TH_LOG("rmmod bproc: %s", buf);
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"insmod \"$BPROC_TOP/build/kmod/bproc.ko\" 2>&1"))
+		TH_LOG("insmod: %s", buf);
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"bpmaster -f -c /etc/bproc/config >> /var/log/bpmaster.log 2>&1 < /dev/null &"))
+		TH_LOG("bpmaster: %s", buf);
+	if (all_up(_metadata, self->nodes, limit))
+		for (n = 0; n < self->nodes; n++)
+			runs_again(_metadata, self, n);
+}
+
+/* Seconds since some fixed point. */
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define MANY		1000	/* ghosts */
+#define MANY_VICTIM	400	/* of them on the node that goes down */
+#define MANY_BATCH	250	/* per bproc_vrexec(): one pipe each */
+/*
+ * /proc must answer from what the module holds: a read that waited for the
+ * cut node would take the ping timeout (30 s). A loaded TCG host reads
+ * 1,000 processes' /proc in about a second; 10 s leaves 5x slack or more.
+ */
+#define PROC_LIMIT	10.0
+
+/* Every ghost's /proc/PID/stat and status, checking BProcNode: seconds. */
+static double read_all_proc(struct __test_metadata *_metadata,
+			    const int *pids, const int *nodes, int n)
+{
+	char path[64], buf[4096], want[32];
+	double t0 = now();
+	int i, fd, bad = 0;
+	ssize_t r;
+
+	for (i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
+		fd = open(path, O_RDONLY);
+		r = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		snprintf(path, sizeof(path), "/proc/%d/status", pids[i]);
+		fd = open(path, O_RDONLY);
+		r = fd < 0 || r <= 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0) {
+			bad++;
+			continue;
+		}
+		buf[r] = 0;
+		snprintf(want, sizeof(want), "BProcNode:\t%d\n", nodes[i]);
+		if (!strstr(buf, want))
+			bad++;
+	}
+	EXPECT_EQ(0, bad) TH_LOG("%d ghosts without their /proc or BProcNode", bad);
+	return now() - t0;
+}
+
+/*
+ * Point 3 at scale: 1,000 ghosts over every node; the last node's link
+ * is cut, and `ps ax -o pid,ppid,stat,time,rss,args` and every ghost's
+ * /proc still answer at once. When the node is declared down its ghosts
+ * exit as killed by SIGKILL; the others run on until killed.
+ */
+TEST_F_TIMEOUT(ghost, thousand_ghosts_proc_never_waits, 1800)
+{
+	static int nodes[MANY], pids[MANY];
+	char *argv[] = { "sleep", "100000", NULL };
+	char *envp[] = { NULL };
+	int victim = self->nodes - 1;
+	int limit = cluster_down_limit();
+	int i, st, started = 0, err = 0, lines = 0, alive = 0, other = 0;
+	char buf[256];
+	double t;
+
+	ASSERT_TRUE(all_up(_metadata, self->nodes, limit));
+	for (i = 0; i < MANY; i++)
+		nodes[i] = i < MANY_VICTIM ? victim : i % victim;
+	t = now();
+	for (i = 0; i < MANY; i += MANY_BATCH) {
+		st = bproc_vrexec(nodes + i, MANY_BATCH, pids + i, "/bin/sleep",
+				  argv, envp);
+		TH_LOG("ghosts %d-%d on node %d...: %d started (%.1f s)", i,
+		       i + MANY_BATCH - 1, nodes[i], st, now() - t);
+	}
+	for (i = 0; i < MANY; i++) {
+		if (pids[i] > 0)
+			started++;
+		else if (!err)
+			err = -pids[i];
+	}
+	TH_LOG("%d ghosts started in %.1f s", started, now() - t);
+	EXPECT_EQ(MANY, started) TH_LOG("first error: %s", strerror(err));
+
+	if (started) {
+		EXPECT_EQ(0, cluster_sh(buf, sizeof(buf),
+					"bproc-vmctl link node%d down 2>&1", victim))
+			TH_LOG("%s", buf);
+		t = now();
+		EXPECT_EQ(0, cluster_sh(buf, sizeof(buf),
+					"ps ax -o pid,ppid,stat,time,rss,args | wc -l"));
+		t = now() - t;
+		lines = atoi(buf);
+		TH_LOG("ps ax: %d lines in %.2f s, link cut", lines, t);
+		EXPECT_GT(PROC_LIMIT, t);
+		EXPECT_LE(started + 1, lines);
+		t = read_all_proc(_metadata, pids, nodes, MANY);
+		TH_LOG("every ghost's /proc read in %.2f s, link cut", t);
+		EXPECT_GT(PROC_LIMIT, t);
+		EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_DOWN, limit))
+			TH_LOG("node %d not down after %d s", victim, limit);
+	}
+
+	/* Every ghost there was killed; the others run until killed here. */
+	t = now();
+	for (i = 0; i < MANY_VICTIM; i++) {
+		if (pids[i] <= 0)
+			continue;
+		while (waitpid(pids[i], &st, WNOHANG) == 0) {
+			if (now() - t > limit) {
+				alive++;
+				st = -1;
+				break;
+			}
+			usleep(100000);
+		}
+		if (st != -1 && st != ST_SIG(SIGKILL))
+			other++;
+	}
+	for (i = MANY_VICTIM; i < MANY; i++) {
+		if (pids[i] <= 0)
+			continue;
+		if (waitpid(pids[i], &st, WNOHANG))
+			other++;
+		else
+			kill(pids[i], SIGKILL);
+	}
+	EXPECT_EQ(0, alive) TH_LOG("ghosts on node %d still running", victim);
+	EXPECT_EQ(0, other)
+		TH_LOG("ghosts that did not end as killed by SIGKILL, or too early");
+	/* (Victims still running are left for the harness's teardown.) */
+	for (i = MANY_VICTIM; i < MANY; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"bproc-vmctl link node%d up 2>&1", victim))
+		TH_LOG("%s", buf);
+	all_up(_metadata, self->nodes, limit);
 }
 
 /*

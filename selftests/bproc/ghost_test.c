@@ -380,6 +380,48 @@ TEST_F(ghost, exit_status_exact)
 	self->child = 0;
 }
 
+/* /proc/@pid/@file into @buf; its length, or -1. */
+static ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+/*
+ * Like execve(): the ghost's name is the program's, and /proc shows the
+ * program's argv and envp (cmdline, environ), not its caller's.
+ */
+TEST_F(ghost, proc_shows_the_program)
+{
+	static const char args[] = "prog\0arg one";
+	static const char env[] = "GHOST=1\0PATH=/bin";
+	char buf[4096];
+	ssize_t n;
+
+	make_ghost(_metadata, self);
+	n = proc_read(self->child, "comm", buf, sizeof(buf));
+	EXPECT_EQ(5, n);
+	EXPECT_EQ(0, memcmp(buf, "prog\n", 5));
+	n = proc_read(self->child, "cmdline", buf, sizeof(buf));
+	EXPECT_EQ(sizeof(args), n);
+	EXPECT_EQ(0, memcmp(buf, args, sizeof(args)));
+	n = proc_read(self->child, "environ", buf, sizeof(buf));
+	EXPECT_EQ(sizeof(env), n);
+	EXPECT_EQ(0, memcmp(buf, env, sizeof(env)));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
 /* Whether @fd (a pipe's read end) is at end of file within @ms. */
 static bool pipe_eof(int fd, int ms)
 {
@@ -391,7 +433,10 @@ static bool pipe_eof(int fd, int ms)
 
 /*
  * Like execve(): the ghost closes its close-on-exec descriptors and keeps
- * the others until it ends (bproc_vrexec() relies on the former).
+ * the others until it ends (bproc_vrexec() relies on the former). The
+ * ghost holds the last reference to the write ends, so the close is
+ * complete only once the pipe is released, which the kernel defers to
+ * task work on the way to user space, where a ghost never goes.
  */
 TEST_F(ghost, files_like_execve)
 {
@@ -399,9 +444,11 @@ TEST_F(ghost, files_like_execve)
 
 	ASSERT_EQ(0, pipe(keep));
 	ASSERT_EQ(0, pipe2(cloexec, O_CLOEXEC));
-	make_ghost(_metadata, self);
+	ASSERT_LT(0, start(self, 0));
 	close(keep[1]);
 	close(cloexec[1]);
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, send_result(self->fd, 0, self->child, self->id, 0));
 	EXPECT_TRUE(pipe_eof(cloexec[0], 5000))
 		TH_LOG("the ghost kept a close-on-exec descriptor");
 	EXPECT_FALSE(pipe_eof(keep[0], 200))
@@ -558,6 +605,9 @@ TEST_F(ghost, proc_stat_from_pstatus)
 	EXPECT_EQ(3, threads);
 	EXPECT_EQ(123 * 4096, vsize);
 	EXPECT_EQ(45 * 4096 / getpagesize(), rss);
+	/* ps reads RSS from status: its memory lines are the node's too. */
+	EXPECT_TRUE(status_has(self->child, "VmSize:\t     492 kB\n"));
+	EXPECT_TRUE(status_has(self->child, "VmRSS:\t     180 kB\n"));
 
 	ps.state = '?';
 	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_PSTATUS, 0,

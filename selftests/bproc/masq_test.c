@@ -4,11 +4,15 @@
  * instance (BPROC_IOC_SLAVE) registers a child with BPROC_IOC_MASQ, after
  * which getppid() in the child returns the master's ppid, and delivers
  * forwarded signals with BPROC_IOC_SIGNAL, siginfo included. The test
- * plays bpslave; run as root with bproc.ko loaded.
+ * plays bpslave; run as root with bproc.ko loaded. Each test runs twice:
+ * with the child in the test's pid namespace, and in a pid namespace of
+ * its own as bpslave runs processes, where the siginfo (si_pid above
+ * all) must still arrive exactly as the master's sender made it.
  */
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +75,18 @@ FIXTURE(masq) {
 	pid_t child;
 };
 
+FIXTURE_VARIANT(masq) {
+	bool own_pidns;
+};
+
+FIXTURE_VARIANT_ADD(masq, same_pidns) {
+	.own_pidns = false,
+};
+
+FIXTURE_VARIANT_ADD(masq, own_pidns) {
+	.own_pidns = true,
+};
+
 FIXTURE_SETUP(masq)
 {
 	struct bproc_slave_cfg cfg = {
@@ -88,6 +104,9 @@ FIXTURE_SETUP(masq)
 	ASSERT_EQ(0, ioc(self->fd, BPROC_IOC_SLAVE, &cfg));
 	ASSERT_EQ(0, pipe(self->go));
 	ASSERT_EQ(0, pipe(self->rep));
+	/* The next child is the namespace's pid 1; 2 for its own child. */
+	if (variant->own_pidns)
+		ASSERT_EQ(0, unshare(CLONE_NEWPID));
 	self->child = fork();
 	ASSERT_LE(0, self->child);
 	if (self->child == 0) {
@@ -134,7 +153,7 @@ TEST_F(masq, getppid_and_signals)
 	ASSERT_EQ(sizeof(ppid), read(self->rep[0], &ppid, sizeof(ppid)));
 	EXPECT_EQ(MASTER_PPID, ppid);
 	ASSERT_EQ(sizeof(ppid), read(self->rep[0], &ppid, sizeof(ppid)));
-	EXPECT_EQ(self->child, ppid);
+	EXPECT_EQ(variant->own_pidns ? 1 : self->child, ppid);
 
 	/* A signal as sent on the master by pid 777, uid 1000, sigqueue. */
 	memset(&si, 0, sizeof(si));

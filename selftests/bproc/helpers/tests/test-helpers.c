@@ -291,6 +291,88 @@ static void test_threads(struct ctx *c)
 	   2 << 8, "bptest-threads 0: usage error");
 }
 
+/* bptest-ps check PID STAT TIME RSS ARG... with the given values. */
+static int ps_check(struct ctx *c, pid_t pid, const char *stat, long secs,
+		    long rss, char *const args[])
+{
+	char p[16], tm[32], r[32];
+	char *argv[16] = { "bptest-ps", "check", p, (char *)stat, tm, r };
+	int i;
+
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	snprintf(tm, sizeof(tm), "%02ld:%02ld:%02ld", secs / 3600,
+		 secs / 60 % 60, secs % 60);
+	snprintf(r, sizeof(r), "%ld", rss);
+	for (i = 0; args[i] && i < 9; i++)
+		argv[6 + i] = args[i];
+	argv[6 + i] = NULL;
+	return run_status(c, NULL, argv);
+}
+
+static void test_ps(struct ctx *c)
+{
+	struct tap *t = &c->t;
+	char *hold[] = { "bptest-ps", "hold", "--burn", "300", "--touch",
+			 "1024", "an arg", NULL };
+	char *other[] = { "bptest-ps", "hold", "--burn", "300", "--touch",
+			  "1024", "another", NULL };
+	char path[64], buf[4096], *p;
+	unsigned long ut = 0, st = 0;
+	long rss = -1, secs;
+	FILE *f;
+	pid_t pid;
+	size_t n;
+
+	pid = spawn(c, NULL, hold);
+	tap_ok(t, wait_raw(pid, WUNTRACED) == 0x137f,
+	   "bptest-ps hold: stops once it has used CPU and memory");
+	kill(pid, SIGCONT);
+	wait_raw(pid, WCONTINUED);
+	usleep(200000);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	p = strstr(buf, "\nVmRSS:");
+	if (p)
+		rss = strtol(p + 7, NULL, 10);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		ut = st = 0;
+	secs = (ut + st) / sysconf(_SC_CLK_TCK);
+	tap_ok(t, rss >= 1024, "bptest-ps hold --touch 1024: RSS %ld kB", rss);
+	tap_ok(t, ps_check(c, pid, "S", secs, rss, hold) == 0,
+	   "bptest-ps check: state, time, RSS and args match");
+	tap_ok(t, ps_check(c, pid, "Ss+", secs, rss + 4, hold) == 0,
+	   "bptest-ps check: only STAT's letter counts; RSS to 8 kB");
+	tap_ok(t, ps_check(c, pid, "R", secs, rss, hold) == 4 << 8,
+	   "bptest-ps check: another state is 4");
+	tap_ok(t, ps_check(c, pid, "S", secs + 5, rss, hold) == 5 << 8,
+	   "bptest-ps check: another time is 5");
+	tap_ok(t, ps_check(c, pid, "S", secs, rss + 100, hold) == 6 << 8,
+	   "bptest-ps check: another RSS is 6");
+	tap_ok(t, ps_check(c, pid, "S", secs, rss, other) == 7 << 8,
+	   "bptest-ps check: other args are 7");
+	tap_ok(t, ps_check(c, pid, "S", secs, rss, hold + 1) == 7 << 8,
+	   "bptest-ps check: fewer args are 7");
+	tap_ok(t, ps_check(c, 4194303, "S", 0, 0, hold) == 3 << 8,
+	   "bptest-ps check: no such process is 3");
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-ps", "check", "1", "S",
+		"1:2:3:4", "0", NULL }) == 2 << 8,
+	   "bptest-ps check: a malformed TIME is a usage error");
+	kill(pid, SIGTERM);
+	tap_ok(t, wait_raw(pid, 0) == SIGTERM, "bptest-ps hold: ends by signal");
+}
+
 int main(int argc, char *argv[])
 {
 	struct ctx c = { .tmp = "/tmp/test-helpers.XXXXXX" };
@@ -310,6 +392,7 @@ int main(int argc, char *argv[])
 	test_ids(&c);
 	test_sig(&c);
 	test_threads(&c);
+	test_ps(&c);
 	ret = tap_done(&c.t);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c.tmp);
 	if (system(cmd))

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bptest-ps: node test helper for what ps shows of a ghost on the master.
+ *
+ *   bptest-ps hold [--burn MS] [--touch KB] [ARG...]
+ *	use MS ms of CPU and touch KB of fresh memory, stop (the parent's
+ *	WUNTRACED says it is ready), then sleep until a signal ends it;
+ *   bptest-ps check PID STAT TIME RSS [ARG...]
+ *	compare what /proc on this node shows of the process that is PID
+ *	in the caller's pid namespace with what ps on the master showed:
+ *	the state letter (STAT's first), cumulative CPU time TIME
+ *	([[DD-]HH:]MM:SS, to the second), resident set RSS (kB, to 8 kB)
+ *	and the arguments (exactly the ARGs).
+ *
+ * The process is found by the last field of NSpid in /proc/N/status:
+ * /proc on a node is the node's, where processes run for the master
+ * have other pids. check exits 0 when all match, 3 when there is no such
+ * process, 4 state, 5 time, 6 rss, 7 args differ (details to stderr or
+ * /dev/kmsg); 1 and 2 as every helper.
+ */
+#include <dirent.h>
+#include <time.h>
+
+#include "bptest.h"
+
+#define EXIT_NOPROC	3
+#define EXIT_STATE	4
+#define EXIT_TIME	5
+#define EXIT_RSS	6
+#define EXIT_ARGS	7
+#define RSS_SLACK_KB	8
+
+static const char *prog = "bptest-ps";
+static char *volatile touched;	/* kept: the memory must stay resident */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s hold [--burn MS] [--touch KB] [ARG...]\n"
+"       %s check PID STAT TIME RSS [ARG...]\n"
+"hold: use MS ms of CPU, touch KB of memory, stop, then sleep until a\n"
+"signal ends it. check: compare /proc of the process that is PID in this\n"
+"pid namespace with STAT (first letter), TIME ([[DD-]HH:]MM:SS, to the\n"
+"second), RSS (kB, to %d kB) and its ARGs. Exit 0: all match; 3: no such\n"
+"process; 4 state, 5 time, 6 rss, 7 args differ; 1: a system call\n"
+"failed; 2: usage.\n", prog, prog, RSS_SLACK_KB);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int hold(int argc, char *argv[])
+{
+	volatile unsigned long spin = 0;
+	long burn = 0, touch = 0;
+	int i;
+
+	for (i = 0; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (!strcmp(argv[i], "--burn") &&
+		    !bpt_parse_long(argv[i + 1], 0, 600000, &burn))
+			continue;
+		if (!strcmp(argv[i], "--touch") &&
+		    !bpt_parse_long(argv[i + 1], 0, 1 << 20, &touch))
+			continue;
+		usage(stderr);
+		return BPT_EXIT_USAGE;
+	}
+	while (cpu_seconds() < burn / 1000.0)
+		spin++;
+	if (touch) {
+		touched = malloc(touch * 1024);
+		if (!touched)
+			return BPT_EXIT_ERROR;
+		memset(touched, 1, touch * 1024);
+	}
+	raise(SIGSTOP);
+	for (;;)
+		pause();
+}
+
+/* The /proc/N directory of the process that is @pid in our namespace. */
+static int find_proc(long pid, char *dir, size_t len)
+{
+	char path[300], line[256], *last;
+	struct dirent *d;
+	DIR *p = opendir("/proc");
+	int found = 0;
+	FILE *f;
+
+	if (!p)
+		return -errno;
+	while (!found && (d = readdir(p))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "NSpid:", 6))
+				continue;
+			line[strcspn(line, "\n")] = 0;
+			last = strrchr(line, '\t');
+			if (last && strtol(last + 1, NULL, 10) == pid) {
+				snprintf(dir, len, "/proc/%s", d->d_name);
+				found = 1;
+			}
+			break;
+		}
+		fclose(f);
+	}
+	closedir(p);
+	return found ? 0 : -ESRCH;
+}
+
+static ssize_t read_file(const char *dir, const char *name, char *buf,
+			 size_t len)
+{
+	char path[320];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return n;
+}
+
+/* ps's TIME, "[[DD-]HH:]MM:SS", in seconds; -1 when malformed. */
+static long parse_time(const char *s)
+{
+	long days = 0, part[3] = { 0, 0, 0 };
+	const char *dash = strchr(s, '-');
+	int n = 0;
+	char *end;
+
+	if (dash) {
+		days = strtol(s, &end, 10);
+		if (end != dash)
+			return -1;
+		s = dash + 1;
+	}
+	for (;;) {
+		if (n == 3 || *s < '0' || *s > '9')
+			return -1;
+		part[n++] = strtol(s, &end, 10);
+		if (!*end)
+			break;
+		if (*end != ':')
+			return -1;
+		s = end + 1;
+	}
+	if (n == 2)
+		return days * 86400 + part[0] * 60 + part[1];
+	if (n == 3)
+		return days * 86400 + part[0] * 3600 + part[1] * 60 + part[2];
+	return -1;
+}
+
+static int check(int argc, char *argv[])
+{
+	char dir[300], buf[8192], *p;
+	long pid, rss, want_rss, want_time, secs, ticks = sysconf(_SC_CLK_TCK);
+	unsigned long ut, st;
+	ssize_t n;
+	size_t off;
+	char state;
+	int i, err;
+
+	if (argc < 4 || bpt_parse_long(argv[0], 1, 1 << 22, &pid) ||
+	    !argv[1][0] || (want_time = parse_time(argv[2])) < 0 ||
+	    bpt_parse_long(argv[3], 0, 1L << 40, &want_rss)) {
+		usage(stderr);
+		return BPT_EXIT_USAGE;
+	}
+	err = find_proc(pid, dir, sizeof(dir));
+	if (err) {
+		bpt_log(prog, "no process is %ld here: %s", pid, strerror(-err));
+		return EXIT_NOPROC;
+	}
+
+	if (read_file(dir, "stat", buf, sizeof(buf)) <= 0 ||
+	    !(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &state, &ut, &st) != 3)
+		return BPT_EXIT_ERROR;
+	if (state != argv[1][0]) {
+		bpt_log(prog, "%ld: state %c here, %s on the master", pid,
+			state, argv[1]);
+		return EXIT_STATE;
+	}
+	secs = (ut + st) / ticks;
+	if (secs - want_time > 1 || want_time - secs > 1) {
+		bpt_log(prog, "%ld: %ld s of CPU here, %s on the master", pid,
+			secs, argv[2]);
+		return EXIT_TIME;
+	}
+
+	if (read_file(dir, "status", buf, sizeof(buf)) <= 0 ||
+	    !(p = strstr(buf, "\nVmRSS:")) ||
+	    sscanf(p + 7, "%ld", &rss) != 1)
+		return BPT_EXIT_ERROR;
+	if (rss - want_rss > RSS_SLACK_KB || want_rss - rss > RSS_SLACK_KB) {
+		bpt_log(prog, "%ld: RSS %ld kB here, %ld kB on the master",
+			pid, rss, want_rss);
+		return EXIT_RSS;
+	}
+
+	n = read_file(dir, "cmdline", buf, sizeof(buf));
+	if (n < 0)
+		return BPT_EXIT_ERROR;
+	off = 0;
+	for (i = 4; i < argc; i++) {
+		size_t len = strlen(argv[i]) + 1;
+
+		if (off + len > (size_t)n || memcmp(buf + off, argv[i], len))
+			break;
+		off += len;
+	}
+	if (i < argc || off != (size_t)n) {
+		bpt_log(prog, "%ld: arguments differ from argument %d on", pid,
+			i - 4);
+		return EXIT_ARGS;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && !strcmp(argv[1], "hold"))
+		return hold(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return check(argc - 2, argv + 2);
+	usage(stderr);
+	return BPT_EXIT_USAGE;
+}
