@@ -130,7 +130,8 @@ int bpm_boot_dnsmasq_conf(const struct bp_cfg *cfg, const char *cfg_path,
 }
 
 int bpm_boot_ipxe(const char *tmpl, size_t len, const char *proto,
-		  const char *server, uint16_t port, char **out)
+		  const char *server, uint16_t port, const char *bootargs,
+		  char **out)
 {
 	char portstr[8];
 	const struct {
@@ -140,6 +141,7 @@ int bpm_boot_ipxe(const char *tmpl, size_t len, const char *proto,
 		{ "@PROTO@", proto },
 		{ "@SERVER@", server },
 		{ "@PORT@", portstr },
+		{ "@BOOTARGS@", bootargs },
 	};
 	size_t size, i = 0;
 	FILE *f;
@@ -378,7 +380,8 @@ int bpm_boot_config(const struct bp_cfg *cfg, const char *cfg_path,
 	for (size_t i = 0; i < 2; i++) {
 		char name[32];
 
-		ret = bpm_boot_ipxe(tmpl, tlen, protos[i], server, cfg->port, &text);
+		ret = bpm_boot_ipxe(tmpl, tlen, protos[i], server, cfg->port,
+				    cfg->bootargs, &text);
 		if (ret) {
 			snprintf(err, errlen, "%s", strerror(-ret));
 			goto out;

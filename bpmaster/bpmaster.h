@@ -127,6 +127,7 @@ int bpm_boot_dnsmasq_conf(const struct bp_cfg *cfg, const char *cfg_path,
 			  const char *leasedir, bool have_undionly, char **out,
 			  char *err, size_t errlen);
 int bpm_boot_ipxe(const char *tmpl, size_t len, const char *proto,
-		  const char *server, uint16_t port, char **out);
+		  const char *server, uint16_t port, const char *bootargs,
+		  char **out);
 
 #endif /* BPMASTER_H */

@@ -76,6 +76,7 @@ int bps_local_hwaddr(int sock, uint8_t *hwaddr, uint8_t *len);
 
 int bps_parse_pid_stat(const char *text, long hz, long page_size,
 		       struct bproc_msg_pstatus *ps);
+int bps_parse_vmrss(const char *text, uint64_t *rss);
 
 /* procs.c */
 int bps_ns_start(struct bps *s);

@@ -278,6 +278,16 @@ int bps_local_hwaddr(int sock, uint8_t *hwaddr, uint8_t *len)
 }
 
 /*
+ * The resident set of /proc/PID/status (VmRSS), in bytes: what ps shows.
+ * /proc/PID/stat's rss field may lag it by the per-CPU counter batches.
+ * -ENOENT without the line (a zombie, a kernel thread).
+ */
+int bps_parse_vmrss(const char *text, uint64_t *rss)
+{
+	return meminfo_get(text, "VmRSS:", rss);
+}
+
+/*
  * /proc/PID/stat of a process into a PSTATUS payload. @hz is the clock
  * tick rate, @page_size the page size. The command name may hold spaces
  * and parentheses: the fields start after the last ')'.

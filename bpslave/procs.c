@@ -446,29 +446,49 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 	}
 }
 
-/* PSTATUS of the @i-th process from /proc. -errno when it is gone. */
-int bps_pstatus(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out)
+/* /proc/@pid/@name into @buf (NUL-terminated); its length or -errno. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t len)
 {
-	struct bps_proc *p = &s->procs[i];
-	char path[64], buf[1024];
+	char path[64];
 	ssize_t n;
-	int fd, ret;
+	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->outer);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	ret = n < 0 ? -errno : 0;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	if (ret)
-		return ret;
-	buf[n] = '\0';
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/*
+ * PSTATUS of the @i-th process from /proc: stat, and the resident set
+ * from status, as ps shows it. -errno when it is gone.
+ */
+int bps_pstatus(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out)
+{
+	struct bps_proc *p = &s->procs[i];
+	char buf[4096];
+	uint64_t rss;
+	ssize_t n;
+	int ret;
+
+	n = read_proc(p->outer, "stat", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	proc_hdr(out, BPROC_MSG_PSTATUS, node, p->pid);
 	ret = bps_parse_pid_stat(buf, sysconf(_SC_CLK_TCK),
 				 sysconf(_SC_PAGESIZE), &out->pstatus);
 	if (ret)
 		return ret;
+	if (read_proc(p->outer, "status", buf, sizeof(buf)) > 0 &&
+	    !bps_parse_vmrss(buf, &rss))
+		out->pstatus.rss = rss;
 	out->hdr.size = (uint32_t)bp_proc_size(out);
 	p->state = (char)out->pstatus.state;
 	return 0;

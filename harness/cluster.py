@@ -246,6 +246,8 @@ class Node(VM):
         self.index = index
         self.boot = boot
         self.addr = "%s.%d" % (SUBNET, 100 + index)
+        # the console: logged to self.console, typed into over this socket
+        self.consock = os.path.join(cluster.sockdir, self.name + ".con")
 
     def start(self):
         cmd = self.base_cmd() + [
@@ -254,9 +256,23 @@ class Node(VM):
             % self.mac,
             # SeaBIOS mirrors its and iPXE's screen to COM1 (0x3f8)
             "-fw_cfg", "name=etc/sercon-port,file=%s" % self.c.sercon,
-            "-chardev", "file,id=con,path=%s,append=on" % self.console,
+            "-chardev", "socket,id=con,path=%s,server=on,wait=off,"
+            "logfile=%s,logappend=on" % (self.consock, self.console),
             "-serial", "chardev:con"]
         self.spawn(cmd)
+
+    def console_type(self, line):
+        """Type @line into the node's console (its bproc.shell)."""
+        if not self.running():
+            raise HarnessError("%s is not running" % self.name)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(5)
+            s.connect(self.consock)
+            s.sendall(line.encode() + b"\n")
+            time.sleep(0.2)
+        finally:
+            s.close()
 
     def check_boot(self):
         """Update booted / boot_failed from the console log."""
@@ -427,6 +443,13 @@ class Cluster:
                         "running" if n.running() else "stopped",
                         "up" if n.link else "down")
                 return "ok"
+            if cmd == "node-sh" and len(rest) >= 2:
+                n = node_name(self, rest[0])
+                cmdline = line.split(None, 2)[2]
+                n.console_type(cmdline)
+                say("%s: typed on its console on request of the master: %s"
+                    % (n.name, cmdline))
+                return "ok"
             if cmd == "link" and len(rest) == 2 and rest[1] in ("up", "down"):
                 n = node_name(self, rest[0])
                 n.set_link(rest[1] == "up")
@@ -507,7 +530,9 @@ class Cluster:
         lines += ["pinginterval %d" % self.args.ping_interval,
                   "pingtimeout %d" % self.args.ping_timeout,
                   "bootimage %s" % os.path.join(TOP, "build", "boot"),
-                  "bootdir /run/bproc/boot"]
+                  "bootdir /run/bproc/boot",
+                  # a shell on each node's console, for bproc-vmctl node-sh
+                  "bootargs bproc.shell"]
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(lines) + "\n")
 

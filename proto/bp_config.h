@@ -18,6 +18,7 @@
 #define BP_CFG_SECONDS_MAX	3600	/* pinginterval, pingtimeout */
 #define BP_CFG_PATH_LEN		256	/* with NUL */
 #define BP_CFG_IFNAME_LEN	16	/* IFNAMSIZ */
+#define BP_CFG_BOOTARGS_LEN	512	/* with NUL */
 #define BP_CFG_MAX_BYTES	(1u << 20)	/* largest config file */
 
 enum bp_boot {
@@ -49,6 +50,7 @@ struct bp_cfg {
 	unsigned int ping_timeout;	/* seconds */
 	char     bootimage[BP_CFG_PATH_LEN];	/* "" when not given */
 	char     bootdir[BP_CFG_PATH_LEN];
+	char     bootargs[BP_CFG_BOOTARGS_LEN];	/* extra node kernel args */
 	struct bp_cfg_range *ranges;	/* in file order */
 	size_t   nranges;
 	struct bp_cfg_node *nodes;	/* in file order */

@@ -29,6 +29,7 @@ enum keyword {
 	KW_PINGTIMEOUT,
 	KW_BOOTIMAGE,
 	KW_BOOTDIR,
+	KW_BOOTARGS,
 	KW_COUNT
 };
 
@@ -345,6 +346,36 @@ static int kw_bootdir(struct parser *p, int argc, char **argv)
 	return parse_path(p, argv[0], argv[1], p->cfg->bootdir);
 }
 
+/*
+ * Words a node kernel gets after the boot script's own. They go into an
+ * iPXE script line as they are: printable ASCII without quotes,
+ * backslashes, '$' or '#'; bproc.master= is the script's.
+ */
+static int kw_bootargs(struct parser *p, int argc, char **argv)
+{
+	char *out = p->cfg->bootargs;
+	size_t len = 0;
+
+	for (int i = 1; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		for (const char *c = argv[i]; *c; c++)
+			if (*c <= ' ' || *c > '~' || strchr("\"'\\$#", *c))
+				return fail(p, "bootargs word '%s' has a character a kernel command line cannot carry here",
+					    argv[i]);
+		if (!strncmp(argv[i], "bproc.master=", 13))
+			return fail(p, "bootargs may not set bproc.master=: the boot script sets it");
+		if (len + n + 1 >= BP_CFG_BOOTARGS_LEN)
+			return fail(p, "bootargs are longer than %d bytes",
+				    BP_CFG_BOOTARGS_LEN - 1);
+		if (len)
+			out[len++] = ' ';
+		memcpy(out + len, argv[i], n + 1);
+		len += n;
+	}
+	return 0;
+}
+
 static const struct kwdesc keywords[KW_COUNT] = {
 	[KW_INTERFACE]	= { "interface", 2, 2, false, "interface IFNAME ADDR/PREFIX",
 			    kw_interface },
@@ -359,6 +390,8 @@ static const struct kwdesc keywords[KW_COUNT] = {
 			     kw_pingtimeout },
 	[KW_BOOTIMAGE]	= { "bootimage", 1, 1, false, "bootimage DIR", kw_bootimage },
 	[KW_BOOTDIR]	= { "bootdir", 1, 1, false, "bootdir DIR", kw_bootdir },
+	[KW_BOOTARGS]	= { "bootargs", 1, MAX_ARGS, false, "bootargs WORD...",
+			    kw_bootargs },
 };
 
 static int parse_line(struct parser *p, char *s)

@@ -190,16 +190,17 @@ static void test_ipxe(struct tap *t)
 {
 	static const char tmpl[] =
 		"#!ipxe\n"
-		"kernel @PROTO@://@SERVER@/bzImage bproc.master=@SERVER@:@PORT@ @X@ @PORT\n"
+		"kernel @PROTO@://@SERVER@/bzImage bproc.master=@SERVER@:@PORT@ @BOOTARGS@ @X@ @PORT\n"
 		"initrd @PROTO@://@SERVER@/initramfs.cpio.gz\n"
 		"boot\n";
 	char *out = NULL;
 	int ret;
 
-	ret = bpm_boot_ipxe(tmpl, strlen(tmpl), "tftp", "10.42.0.1", 2223, &out);
+	ret = bpm_boot_ipxe(tmpl, strlen(tmpl), "tftp", "10.42.0.1", 2223,
+			    "bproc.shell quiet", &out);
 	tap_ok(t, ret == 0 && !strcmp(out,
 		"#!ipxe\n"
-		"kernel tftp://10.42.0.1/bzImage bproc.master=10.42.0.1:2223 @X@ @PORT\n"
+		"kernel tftp://10.42.0.1/bzImage bproc.master=10.42.0.1:2223 bproc.shell quiet @X@ @PORT\n"
 		"initrd tftp://10.42.0.1/initramfs.cpio.gz\n"
 		"boot\n"),
 	       "template placeholders replaced, other text kept");

@@ -98,6 +98,7 @@ static void test_pid_stat(struct tap *t)
 		"250 50 0 0 20 -5 3 0 415051 3133440 414 "
 		"18446744073709551615 94679196295168 0 0\n";
 	struct bproc_msg_pstatus ps;
+	uint64_t rss;
 	char buf[512];
 	FILE *f;
 	size_t n;
@@ -117,6 +118,12 @@ static void test_pid_stat(struct tap *t)
 	tap_ok(t, bps_parse_pid_stat("12 (x) \n 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21",
 				     100, 4096, &ps) == -EINVAL,
 	       "control byte as the state is -EINVAL");
+	tap_ok(t, bps_parse_vmrss("Name:\tx\nVmHWM:\t  9 kB\nVmRSS:\t    2568 kB\n", &rss) == 0 &&
+	       rss == 2568 * 1024ull, "VmRSS from /proc/PID/status");
+	tap_ok(t, bps_parse_vmrss("Name:\tx\nState:\tZ (zombie)\n", &rss) == -ENOENT,
+	       "no VmRSS (a zombie) is -ENOENT");
+	tap_ok(t, bps_parse_vmrss("VmRSS:\t12 pages\n", &rss) == -EINVAL,
+	       "VmRSS not in kB is -EINVAL");
 	f = fopen("/proc/self/stat", "r");
 	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
 	if (f)

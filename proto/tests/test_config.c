@@ -45,6 +45,7 @@ static void test_full(struct tap *t)
 		"pinginterval 2\n"
 		"pingtimeout 9\n"
 		"bootimage /usr/lib/bproc/boot\n"
+		"bootargs bproc.shell  quiet loglevel=4\n"
 		"bootdir /srv/boot";
 	struct bp_cfg cfg;
 	char err[256];
@@ -62,6 +63,8 @@ static void test_full(struct tap *t)
 	       "pinginterval 2, pingtimeout 9");
 	tap_ok(t, !strcmp(cfg.bootimage, "/usr/lib/bproc/boot") &&
 	       !strcmp(cfg.bootdir, "/srv/boot"), "bootimage and bootdir");
+	tap_ok(t, !strcmp(cfg.bootargs, "bproc.shell quiet loglevel=4"),
+	       "bootargs joined by single spaces");
 	tap_ok(t, cfg.nranges == 3 && cfg.ranges[0].first_node == 0 &&
 	       cfg.ranges[1].first_node == 10 &&
 	       cfg.ranges[2].first_node == 12 && cfg.ranges[2].line == 7,
@@ -103,9 +106,26 @@ static void test_defaults(struct tap *t)
 		return;
 	tap_ok(t, cfg.port == BPROC_DEFAULT_PORT && cfg.ping_interval == 5 &&
 	       cfg.ping_timeout == 30 && !strcmp(cfg.bootdir, "/run/bproc/boot") &&
-	       !cfg.bootimage[0] && !cfg.has_interface && cfg.node_count == 1,
+	       !cfg.bootimage[0] && !cfg.has_interface && cfg.node_count == 1 &&
+	       !cfg.bootargs[0],
 	       "defaults: port 2223, ping 5/30 s, bootdir /run/bproc/boot");
 	bp_cfg_free(&cfg);
+
+	{
+		char text[1024] = "iprange 10.0.0.1 10.0.0.2\nbootargs";
+		size_t len = strlen(text);
+
+		for (int i = 0; i < 8; i++) {
+			memset(text + len, ' ', 1);
+			memset(text + len + 1, 'a' + i, 70);
+			len += 71;
+		}
+		strcpy(text + len, "\n");
+		ret = parse(&cfg, text, err, sizeof(err));
+		tap_ok(t, ret == -EINVAL &&
+		       !strcmp(err, "cfg:2: bootargs are longer than 511 bytes"),
+		       "bootargs longer than 511 bytes refused (%s)", err);
+	}
 
 	ret = parse(&cfg, "iprange 4095 10.0.0.1 10.0.0.1\n", err, sizeof(err));
 	tap_ok(t, ret == 0 && cfg.node_count == BPROC_NODES_MAX,
@@ -136,6 +156,14 @@ static void test_errors(struct tap *t)
 		{ "port 99999999999999999999\n",
 		  "cfg:1: port '99999999999999999999' is not a number from 1 to 65535" },
 		{ "port 1\nport 2\n", "cfg:2: port is already given at line 1" },
+		{ "bootargs\n", "cfg:1: missing arguments for bootargs: expected 'bootargs WORD...'" },
+		{ "bootargs a\nbootargs b\n", "cfg:2: bootargs is already given at line 1" },
+		{ "bootargs a=\"b\n",
+		  "cfg:1: bootargs word 'a=\"b' has a character a kernel command line cannot carry here" },
+		{ "bootargs ${x}\n",
+		  "cfg:1: bootargs word '${x}' has a character a kernel command line cannot carry here" },
+		{ "bootargs quiet bproc.master=1.2.3.4:5\n",
+		  "cfg:1: bootargs may not set bproc.master=: the boot script sets it" },
 		{ "interface eth0\n",
 		  "cfg:1: missing arguments for interface: expected 'interface IFNAME ADDR/PREFIX'" },
 		{ "interface eth0 10.0.0.1\n",

@@ -701,19 +701,32 @@ TEST_F_TIMEOUT(ghost, exit_status_exact, 300)
 	}
 }
 
-/* A stop that starts on the node: WUNTRACED, then WCONTINUED, then exit. */
+/*
+ * A stop that starts on the node, seen with waitid(): CLD_STOPPED with the
+ * signal, then (SIGCONT from here) CLD_CONTINUED, then the exit. The
+ * program waits for a signal to end, so the continue cannot be hidden by
+ * an exit that is already there when the parent looks.
+ */
 TEST_F_TIMEOUT(ghost, stop_and_continue_reported, 120)
 {
-	char *argv[] = { "bptest-exit", "-STOP", NULL };
-	struct start st = { .node = 1, .path = BPTEST_EXIT, .argv = argv,
+	char *argv[] = { "bptest-sig", "--stop", "--code", "9", NULL };
+	struct start st = { .node = 1, .path = BPTEST_SIG, .argv = argv,
 			    .ctty = -1 };
 	struct ghost *g = ghost_start(_metadata, self, &st);
+	siginfo_t si;
 
-	ASSERT_TRUE(status_is(_metadata, g, WUNTRACED, ST_STOP(SIGSTOP),
-			      "stopped by SIGSTOP"));
+	memset(&si, 0, sizeof(si));
+	ASSERT_EQ(0, waitid(P_PID, g->pid, &si, WSTOPPED));
+	EXPECT_EQ(g->pid, si.si_pid);
+	EXPECT_EQ(CLD_STOPPED, si.si_code);
+	EXPECT_EQ(SIGSTOP, si.si_status);
 	ASSERT_EQ(0, kill(g->pid, SIGCONT));
-	status_is(_metadata, g, WCONTINUED, ST_CONT, "continued");
-	status_is(_metadata, g, 0, ST_EXIT(0), "exit 0 once continued");
+	memset(&si, 0, sizeof(si));
+	ASSERT_EQ(0, waitid(P_PID, g->pid, &si, WCONTINUED));
+	EXPECT_EQ(CLD_CONTINUED, si.si_code);
+	EXPECT_EQ(SIGCONT, si.si_status);
+	ASSERT_EQ(0, sigqueue_int(g->pid, SIGUSR2, 0));
+	status_is(_metadata, g, 0, ST_EXIT(9), "exit 9 once continued and told");
 }
 
 /* pidfd_open + poll on a ghost: not readable while it runs, then wakes. */
@@ -1161,6 +1174,33 @@ TEST_F_TIMEOUT(ghost, thousand_ghosts_proc_never_waits, 1800)
 				"bproc-vmctl link node%d up 2>&1", victim))
 		TH_LOG("%s", buf);
 	all_up(_metadata, self->nodes, limit);
+}
+
+/*
+ * bpslave killed on a node (typed into the node's console shell): its
+ * processes die with it (their pid namespace's reaper goes too), the
+ * master sees the connection close and declares the node down, so their
+ * ghosts exit as killed by SIGKILL, and a ghost on node 0 is unaffected.
+ * nodeinit restarts bpslave; the node comes back up and runs processes.
+ */
+TEST_F_TIMEOUT(ghost, bpslave_killed_kills_ghosts, 1800)
+{
+	int victim = self->nodes - 1;
+	int limit = cluster_down_limit();
+	struct ghost *v, *ok;
+	char buf[256];
+
+	ASSERT_TRUE(all_up(_metadata, self->nodes, limit));
+	v = waiter(_metadata, self, victim, "5");
+	ok = waiter(_metadata, self, 0, "4");
+	/* the oldest bpslave is the daemon; its reaper children come later */
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"bproc-vmctl node-sh node%d 'kill -9 $(pidof bpslave | tr \" \" \"\\n\" | sort -n | head -1)' 2>&1",
+				victim)) TH_LOG("%s", buf);
+	ends_within(_metadata, v, limit, ST_SIG(SIGKILL), "bpslave killed");
+	unaffected(_metadata, ok);
+	if (all_up(_metadata, self->nodes, limit))
+		runs_again(_metadata, self, victim);
 }
 
 /*

@@ -7,6 +7,8 @@
 #   run_ksft NAME     run build/selftests/NAME, its TAP lines tagged with
 #                     NAME, and record "NAME exits 0" (catches a crash)
 #   kernel_log_clean  no warning, BUG, oops or kmemleak report in dmesg
+#   has_kmemleak      the kernel has kmemleak (make check-debug's kernel)
+#   kmemleak_clean    two scans find no unreferenced object (prints them)
 
 top=${BPROC_TOP:?BPROC_TOP must name the bproc tree}
 # shellcheck source=../../scripts/tap.sh
@@ -25,4 +27,21 @@ run_ksft() {
 
 kernel_log_clean() {
 	! dmesg | grep -E 'WARNING:|BUG:|Oops|kmemleak:.*new suspected'
+}
+
+kmemleak=/sys/kernel/debug/kmemleak
+
+has_kmemleak() {
+	mountpoint -q /sys/kernel/debug ||
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	[ -e $kmemleak ]
+}
+
+# Objects must be unreferenced in two scans in a row to be reported.
+kmemleak_clean() {
+	echo scan > $kmemleak && sleep 1 && echo scan > $kmemleak || return 1
+	if grep -q . $kmemleak; then
+		head -60 $kmemleak
+		return 1
+	fi
 }

@@ -12,5 +12,8 @@ for t in cluster_test ghost_cluster_test; do
 	run_ksft $t
 done
 check "master: kernel log free of warnings" kernel_log_clean
+if has_kmemleak; then
+	check "master: kmemleak finds no leak" kmemleak_clean
+fi
 # The kselftests print their own plans; this script's exit status counts.
 [ $tap_failed = 0 ]

@@ -33,5 +33,8 @@ check "module: loads again after unload" insmod "$ko"
 check "module: /dev/bproc is back" test -c /dev/bproc
 check "module: and unloads again" rmmod bproc
 check "module: kernel log free of warnings" kernel_log_clean
+if has_kmemleak; then
+	check "module: kmemleak finds no leak" kmemleak_clean
+fi
 # The kselftests print their own plans; this script's exit status counts.
 [ $tap_failed = 0 ]
