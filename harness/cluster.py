@@ -532,7 +532,8 @@ class Cluster:
                   "bootimage %s" % os.path.join(TOP, "build", "boot"),
                   "bootdir /run/bproc/boot",
                   # a shell on each node's console, for bproc-vmctl node-sh
-                  "bootargs bproc.shell"]
+                  " ".join(["bootargs", "bproc.shell"] +
+                           self.args.node_append)]
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -693,6 +694,10 @@ def parse_args(argv):
                    help="leave an interactive shell on the master console")
     p.add_argument("--kernel", default=os.path.join(
         CACHE, "kbuild-normal", "arch", "x86", "boot", "bzImage"))
+    p.add_argument("--node-append", action="append", default=[],
+                   metavar="WORD",
+                   help="add WORD to every node kernel's command line "
+                   "(the config's bootargs); may be repeated")
     p.add_argument("--append", action="append", default=[],
                    help="extra master kernel command line words")
     p.add_argument("--no-boot-service", action="store_true",
