@@ -452,6 +452,8 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 
 	/* Dropped by bproc_ghost_free() when the task is freed. */
 	__module_get(THIS_MODULE);
+	/* Before /proc shows it as a ghost (BProcNode), it looks the part. */
+	bproc_ghost_image(g);
 
 	sigemptyset(&none);
 	spin_lock_irq(&current->sighand->siglock);
@@ -466,7 +468,6 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 		      sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU));
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	bproc_close_on_exec();
-	bproc_ghost_image(g);
 	/*
 	 * The last fput() of a file it closed is left as task work for the
 	 * way back to user space, where a ghost never goes: get_signal()
