@@ -369,6 +369,8 @@ def pxe(tap, args, proto):
         script = f.read()
     script = script.replace("@PROTO@", proto).replace("@SERVER@", "10.0.2.2")
     script = script.replace("@PORT@", "2223")
+    # the config's bootargs: words the node kernel gets after the script's
+    script = script.replace("@BOOTARGS@", "loglevel=7")
     with open(os.path.join(d, "boot.ipxe"), "w") as f:
         f.write(script)
     shutil.copy(args.kernel, os.path.join(d, "bzImage"))
@@ -379,7 +381,7 @@ def pxe(tap, args, proto):
                             180),
                "%s: iPXE runs boot.ipxe and names the protocol" % name, vm.tail())
         tap.ok(vm.wait_seen(r"Kernel command line: console=ttyS0 panic=-1 panic_on_warn=1 "
-                            r"bproc\.master=10\.0\.2\.2:2223$", 300),
+                            r"bproc\.master=10\.0\.2\.2:2223 loglevel=7$", 300),
                "%s: kernel booted with the script's command line" % name, vm.tail())
         tap.ok(vm.wait_seen(r"nodeinit: eth0 10\.0\.2\.15/24 \(DHCP server 10\.0\.2\.2\)", 120),
                "%s: nodeinit up, DHCP lease" % name, vm.tail())

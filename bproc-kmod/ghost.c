@@ -83,7 +83,9 @@ struct bproc_ghost {
 	enum bproc_ghost_state state;
 	int error;			/* FAILED: positive errno */
 	int status;			/* EXITED: raw wait status */
-	bool stopped;			/* the node reported a stop */
+	bool turned;			/* the task is the ghost (bproc set) */
+	bool stopped;			/* the node reported a stop... */
+	int stop_sig;			/* ...by this signal */
 	struct task_struct *local_from;	/* sending a signal to act locally */
 	char *strings;			/* path, argv, envp until it turns */
 	u32 strings_len;
@@ -343,7 +345,7 @@ static int bproc_ghost_end(struct bproc_ghost *g, int status)
 	g->state = BPROC_GHOST_EXITED;
 	g->status = status;
 	hash_del(&g->hash);
-	if (!g->stopped)
+	if (!g->stopped || !g->turned)
 		return 0;
 	return status == SIGKILL ? SIGKILL : SIGCONT;
 }
@@ -438,6 +440,24 @@ out:
 }
 
 /*
+ * A stop the node reported before the task turned (bproc_ghost_msg() left
+ * it for now): the ghost stops itself as the module would have made it.
+ */
+static void bproc_ghost_catch_up(struct bproc_ghost *g)
+{
+	int sig = 0;
+
+	spin_lock(&bproc_ghosts_lock);
+	spin_lock_irq(&g->lock);
+	if (g->state == BPROC_GHOST_RUNNING && g->stopped)
+		sig = g->stop_sig;
+	spin_unlock_irq(&g->lock);
+	if (sig)
+		bproc_ghost_local(g, sig);
+	spin_unlock(&bproc_ghosts_lock);
+}
+
+/*
  * Turn the calling task into @g's ghost; never returns. Signals that
  * arrived while it waited for the node (and did not kill it) belong to
  * the process now: they are forwarded, as execve() keeps them pending.
@@ -459,6 +479,9 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 	spin_lock_irq(&current->sighand->siglock);
 	bproc_flush_signal_handlers(current, 1);
 	current->bproc = &g->bt;
+	spin_lock(&g->lock);
+	g->turned = true;
+	spin_unlock(&g->lock);
 	while ((sig = dequeue_signal(&none, &info, &type)) > 0)
 		bproc_ghost_signal(g, sig, &info);
 	spin_unlock_irq(&current->sighand->siglock);
@@ -468,6 +491,7 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 		      sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU));
 	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	bproc_close_on_exec();
+	bproc_ghost_catch_up(g);
 	/*
 	 * The last fput() of a file it closed is left as task work for the
 	 * way back to user space, where a ghost never goes: get_signal()
@@ -668,8 +692,15 @@ int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
 			err = -EINVAL;
 			break;
 		}
+		/*
+		 * A task that has not turned yet would take the signal as an
+		 * ordinary one (no hook): it catches up when it turns.
+		 */
 		g->stopped = hdr->type == BPROC_MSG_STOP;
-		local = g->stopped ? *signo : SIGCONT;
+		if (g->stopped)
+			g->stop_sig = *signo;
+		if (g->turned)
+			local = g->stopped ? *signo : SIGCONT;
 		break;
 	case BPROC_MSG_EXIT:
 		if (g->state != BPROC_GHOST_RUNNING) {

@@ -675,6 +675,32 @@ TEST_F(ghost, stop_and_continue_reported)
 	self->child = 0;
 }
 
+/*
+ * A STOP right after the result, most likely before the child has turned
+ * into the ghost: the ghost still stops (it catches up as it turns), and
+ * the stop is not mistaken for a signal to forward to the node.
+ */
+TEST_F(ghost, stop_before_turning)
+{
+	int status;
+
+	ASSERT_LT(0, start(self, 0));
+	check_rexec(_metadata, self, 0);
+	ASSERT_EQ(0, send_result(self->fd, 0, self->child, self->id, 0));
+	ASSERT_EQ(0, send_stop(self->fd, 0, self->child, SIGTSTP));
+	status = wait_change(self->child, WUNTRACED);
+	ASSERT_TRUE(status != -1 && WIFSTOPPED(status))
+		TH_LOG("no stop reported (%#x)", status);
+	EXPECT_EQ(SIGTSTP, WSTOPSIG(status));
+	EXPECT_EQ(-EAGAIN, read_nonblock(self->fd, self->buf));
+	ASSERT_EQ(0, send_cont(self->fd, 0, self->child));
+	status = wait_change(self->child, WCONTINUED);
+	EXPECT_TRUE(status != -1 && WIFCONTINUED(status));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
 /* A stopped process dies by SIGKILL: the stopped ghost exits likewise. */
 TEST_F(ghost, stopped_ghost_killed)
 {
