@@ -1233,32 +1233,14 @@ TEST_F_TIMEOUT(ghost, bpslave_killed_kills_ghosts, 1800)
  * node 0 is unaffected. The link comes back and the node rejoins by
  * itself. Deadlines: 5x slack over the ping timeout, as in cluster_test.
  */
-TEST_F_TIMEOUT(ghost, link_cut_kills_ghosts, 1800)
-{
-	int victim = self->nodes - 1;
-	int limit = cluster_down_limit();
-	struct ghost *v = waiter(_metadata, self, victim, "5");
-	struct ghost *ok = waiter(_metadata, self, 0, "4");
-	char buf[256];
-
-	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
-			victim)) TH_LOG("%s", buf);
-	ends_within(_metadata, v, limit, ST_SIG(SIGKILL), "link cut");
-	EXPECT_EQ(BPROC_NODE_DOWN, bproc_nodestatus(victim));
-	if (bproc_nodestatus(victim) == BPROC_NODE_DOWN)
-		rexec_down(_metadata, self, victim);
-	unaffected(_metadata, ok);
-	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
-			victim)) TH_LOG("%s", buf);
-	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit))
-		TH_LOG("node %d not back up after %d s", victim, limit);
-}
-
 /*
- * The node's VM dies (the plug pulled): the same, then the VM is powered
- * on again, PXE-boots and its node comes back up.
+ * Take the last node away with @cmd (a shell command, %d its number): its
+ * ghost
+ * exits as killed by SIGKILL within the ping timeout, the node is down (a
+ * rexec there fails with EHOSTDOWN), and a ghost on node 0 runs on.
  */
-TEST_F_TIMEOUT(ghost, node_killed_kills_ghosts, 1800)
+static void node_lost(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(ghost) *self, const char *cmd)
 {
 	int victim = self->nodes - 1;
 	int limit = cluster_down_limit();
@@ -1268,19 +1250,43 @@ TEST_F_TIMEOUT(ghost, node_killed_kills_ghosts, 1800)
 	ASSERT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit));
 	v = waiter(_metadata, self, victim, "5");
 	ok = waiter(_metadata, self, 0, "4");
-	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl kill node%d 2>&1",
-			victim)) TH_LOG("%s", buf);
-	ends_within(_metadata, v, limit, ST_SIG(SIGKILL), "node VM killed");
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), cmd, victim)) TH_LOG("%s", buf);
+	ends_within(_metadata, v, limit, ST_SIG(SIGKILL), cmd);
 	EXPECT_EQ(BPROC_NODE_DOWN, bproc_nodestatus(victim));
 	if (bproc_nodestatus(victim) == BPROC_NODE_DOWN)
 		rexec_down(_metadata, self, victim);
 	unaffected(_metadata, ok);
-	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl start node%d 2>&1",
-			victim)) TH_LOG("%s", buf);
-	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl wait-node node%d 2>&1",
-			victim)) TH_LOG("%s", buf);
+}
+
+/* Bring the last node back with @cmd (as for node_lost()); it comes up. */
+static void node_back(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(ghost) *self, const char *cmd)
+{
+	int victim = self->nodes - 1;
+	int limit = cluster_down_limit();
+	char buf[256];
+
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), cmd, victim))
+		TH_LOG("%s", buf);
 	EXPECT_TRUE(wait_node_state(victim, BPROC_NODE_UP, limit))
 		TH_LOG("node %d not back up after %d s", victim, limit);
+}
+
+TEST_F_TIMEOUT(ghost, link_cut_kills_ghosts, 1800)
+{
+	node_lost(_metadata, self, "bproc-vmctl link node%d down 2>&1");
+	node_back(_metadata, self, "bproc-vmctl link node%d up 2>&1");
+}
+
+/*
+ * The node's VM dies (the plug pulled): the same, then the VM is powered
+ * on again, PXE-boots and its node comes back up.
+ */
+TEST_F_TIMEOUT(ghost, node_killed_kills_ghosts, 1800)
+{
+	node_lost(_metadata, self, "bproc-vmctl kill node%d 2>&1");
+	node_back(_metadata, self,
+		  "bproc-vmctl start node%1$d 2>&1 && bproc-vmctl wait-node node%1$d 2>&1");
 }
 
 TEST_HARNESS_MAIN

@@ -165,19 +165,28 @@ static int wait_status(pid_t pid)
 	return wait_change(pid, 0);
 }
 
-/* Does /proc/@pid/status contain @line? */
-static int status_has(pid_t pid, const char *line)
+/* /proc/@pid/@file into @buf; its length, or -1. */
+static ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len)
 {
-	char path[64], buf[4096];
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return -1;
+	n = read(fd, buf, len);
 	close(fd);
+	return n;
+}
+
+/* Does /proc/@pid/status contain @line? */
+static int status_has(pid_t pid, const char *line)
+{
+	char buf[4096];
+	ssize_t n = proc_read(pid, "status", buf, sizeof(buf) - 1);
+
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -234,16 +243,9 @@ FIXTURE_TEARDOWN(ghost)
 /* The state letter in /proc/@pid/stat, or 0. */
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
+	char buf[512], *p;
+	ssize_t n = proc_read(pid, "stat", buf, sizeof(buf) - 1);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -380,21 +382,6 @@ TEST_F(ghost, exit_status_exact)
 	self->child = 0;
 }
 
-/* /proc/@pid/@file into @buf; its length, or -1. */
-static ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len);
-	close(fd);
-	return n;
-}
 
 /*
  * Like execve(): the ghost's name is the program's, and /proc shows the

@@ -291,6 +291,22 @@ static void test_threads(struct ctx *c)
 	   2 << 8, "bptest-threads 0: usage error");
 }
 
+/* /proc/@pid/@name into @buf, NUL-terminated ("" when unreadable). */
+static void proc_file(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+}
+
 /* bptest-ps check PID STAT TIME RSS ARG... with the given values. */
 static int ps_check(struct ctx *c, pid_t pid, const char *stat, long secs,
 		    long rss, char *const args[])
@@ -316,12 +332,10 @@ static void test_ps(struct ctx *c)
 			 "1024", "an arg", NULL };
 	char *other[] = { "bptest-ps", "hold", "--burn", "300", "--touch",
 			  "1024", "another", NULL };
-	char path[64], buf[4096], *p;
 	unsigned long ut = 0, st = 0;
+	char buf[4096], *p;
 	long rss = -1, secs;
-	FILE *f;
 	pid_t pid;
-	size_t n;
 
 	pid = spawn(c, NULL, hold);
 	tap_ok(t, wait_raw(pid, WUNTRACED) == 0x137f,
@@ -329,21 +343,11 @@ static void test_ps(struct ctx *c)
 	kill(pid, SIGCONT);
 	wait_raw(pid, WCONTINUED);
 	usleep(200000);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
+	proc_file(pid, "status", buf, sizeof(buf));
 	p = strstr(buf, "\nVmRSS:");
 	if (p)
 		rss = strtol(p + 7, NULL, 10);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
+	proc_file(pid, "stat", buf, sizeof(buf));
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 			 &ut, &st) != 2)
