@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Process messages (docs/ghosts.md): the module queues REXEC and SIGNAL
- * on the master file for bpmaster to send to the node (hdr.node); the
- * nodes' REXEC_RESULT, PSTATUS, STOP, CONT and EXIT go back to the module
- * with write(). bpmaster only routes and validates; it keeps no process
+ * Process messages (docs/ghosts.md): the module queues REXEC, SIGNAL and
+ * PIDS on the master file for bpmaster to send to the node (hdr.node);
+ * the nodes' REXEC_RESULT, PSTATUS, STOP, CONT, EXIT, FORK, PIDS_WANT and
+ * PIDS_FREE go back to the module with write(). bpmaster only routes and validates; it keeps no process
  * state. A node that sends a process message for another node, or one the
  * module refuses, is closed like any node that sends a malformed message;
  * ESRCH/ENOENT (a ghost that is gone) and EOPNOTSUPP (a type the module
@@ -44,6 +44,13 @@ int bpm_procs_init(struct bpm *m)
 	}
 	m->procs = true;
 	return 0;
+}
+
+/* Messages that only go from the master to a node. */
+static bool bpm_proc_to_node(uint16_t type)
+{
+	return type == BPROC_MSG_REXEC || type == BPROC_MSG_SIGNAL ||
+	       type == BPROC_MSG_PIDS;
 }
 
 /* Tell the module a REXEC failed before reaching a node. */
@@ -102,7 +109,7 @@ void bpm_kmod_readable(struct bpm *m)
 	}
 	memcpy(&hdr, m->kbuf, sizeof(hdr));
 	ret = bp_proc_parse(m->kbuf, (size_t)n, p);
-	if (ret || (hdr.type != BPROC_MSG_REXEC && hdr.type != BPROC_MSG_SIGNAL)) {
+	if (ret || !bpm_proc_to_node(hdr.type)) {
 		name = bp_proc_type_name(hdr.type);
 		bpm_log(m, LOG_ERR,
 			"/dev/bproc: %s process message %s (%zd bytes) for pid %d on node %d dropped",
@@ -138,7 +145,7 @@ void bpm_proc_from_node(struct bpm *m, struct bpm_conn *c,
 	const char *name = bp_proc_type_name(p->hdr.type);
 	ssize_t n;
 
-	if (p->hdr.type == BPROC_MSG_REXEC || p->hdr.type == BPROC_MSG_SIGNAL) {
+	if (bpm_proc_to_node(p->hdr.type)) {
 		bpm_log(m, LOG_WARNING, "node %d (%s): protocol error: %s from a node",
 			c->node, c->peer_str, name);
 		bpm_conn_close(m, c, BP_REASON_PROTOCOL,

@@ -342,29 +342,50 @@ static bool bproc_dev_is_master(struct file *file)
 	return master;
 }
 
-/* Messages for the nodes: only the master daemon's file reads them. */
+/*
+ * Messages for the nodes on the master daemon's file; a node instance's
+ * file reads the node's own events (slave.c).
+ */
 static ssize_t bproc_dev_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
-	if (!bproc_dev_is_master(file))
+	struct bproc_slave *slave;
+
+	if (bproc_dev_is_master(file))
+		return bproc_msg_read(file, buf, len);
+	slave = bproc_dev_slave_of(file);
+	if (!slave)
 		return -EPERM;
-	return bproc_msg_read(file, buf, len);
+	return bproc_slave_read(slave, file, buf, len);
 }
 
-/* Messages from the nodes: only on the master daemon's file. */
+/*
+ * Messages from the nodes on the master daemon's file; the master's
+ * PIDS on a node instance's file.
+ */
 static ssize_t bproc_dev_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
-	if (!bproc_dev_is_master(file))
+	struct bproc_slave *slave;
+
+	if (bproc_dev_is_master(file))
+		return bproc_msg_write(buf, len);
+	slave = bproc_dev_slave_of(file);
+	if (!slave)
 		return -EPERM;
-	return bproc_msg_write(buf, len);
+	return bproc_slave_write(slave, buf, len);
 }
 
 static __poll_t bproc_dev_poll(struct file *file, poll_table *pt)
 {
-	if (!bproc_dev_is_master(file))
+	struct bproc_slave *slave;
+
+	if (bproc_dev_is_master(file))
+		return bproc_msg_poll(file, pt);
+	slave = bproc_dev_slave_of(file);
+	if (!slave)
 		return EPOLLERR;
-	return bproc_msg_poll(file, pt);
+	return bproc_slave_poll(slave, file, pt);
 }
 
 static int bproc_dev_open(struct inode *inode, struct file *file)

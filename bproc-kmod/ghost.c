@@ -59,6 +59,7 @@
 #include <linux/wait.h>
 
 #include "ghost.h"
+#include "lease.h"
 #include "msg.h"
 #include "nodes.h"
 #include "task.h"
@@ -92,10 +93,32 @@ struct bproc_ghost {
 	u32 argc;
 	bool have_ps;			/* ps is set */
 	struct bproc_msg_pstatus ps;	/* last PSTATUS from the node */
+	struct list_head forks;		/* children's ghosts to fork */
+	struct list_head fork_entry;	/* in the parent's forks */
+	s32 claim;			/* pid for the ghost being forked */
 };
 
 static DEFINE_SPINLOCK(bproc_ghosts_lock);
 static DEFINE_HASHTABLE(bproc_ghosts, 8);
+
+/* A fresh record for @pid on @node, in @state. */
+static struct bproc_ghost *bproc_ghost_new(s32 node, s32 pid,
+					   enum bproc_ghost_state state)
+{
+	struct bproc_ghost *g = kzalloc(sizeof(*g), GFP_KERNEL);
+
+	if (!g)
+		return NULL;
+	g->bt.kind = BPROC_TASK_GHOST;
+	g->node = node;
+	g->pid = pid;
+	init_waitqueue_head(&g->wait);
+	spin_lock_init(&g->lock);
+	g->state = state;
+	INIT_LIST_HEAD(&g->forks);
+	INIT_LIST_HEAD(&g->fork_entry);
+	return g;
+}
 
 /* A record that never turned into a ghost. */
 static void bproc_ghost_discard(struct bproc_ghost *g)
@@ -350,15 +373,130 @@ static int bproc_ghost_end(struct bproc_ghost *g, int status)
 	return status == SIGKILL ? SIGKILL : SIGCONT;
 }
 
+/* Ask @node to kill process @pid, from process context. */
+static void bproc_ghost_kill_pid(s32 node, s32 pid)
+{
+	struct bproc_signal *s;
+	struct bproc_qmsg *m;
+
+	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s),
+			    GFP_KERNEL);
+	if (!m)
+		return;
+	s = (struct bproc_signal *)m->payload;
+	s->size = sizeof(*s);
+	s->pid = pid;
+	s->signo = SIGKILL;
+	((struct kernel_siginfo *)s->siginfo)->si_signo = SIGKILL;
+	((struct kernel_siginfo *)s->siginfo)->si_code = SI_KERNEL;
+	bproc_msg_send(m);
+}
+
 /* Ask the node to kill @g's process, from process context. */
 static void bproc_ghost_kill_remote(struct bproc_ghost *g)
 {
-	struct kernel_siginfo ksi;
+	bproc_ghost_kill_pid(g->node, g->pid);
+}
 
-	clear_siginfo(&ksi);
-	ksi.si_signo = SIGKILL;
-	ksi.si_code = SI_KERNEL;
-	bproc_ghost_queue_signal(g, SIGKILL, &ksi, GFP_KERNEL);
+static bool bproc_ghost_forks_pending(struct bproc_ghost *g)
+{
+	bool pending;
+
+	spin_lock_irq(&g->lock);
+	pending = !list_empty(&g->forks);
+	spin_unlock_irq(&g->lock);
+	return pending;
+}
+
+static void __noreturn bproc_ghost_run(struct bproc_ghost *g);
+static void bproc_ghost_catch_up(struct bproc_ghost *g);
+
+/*
+ * A child's ghost starts here, forked by its parent's ghost with the
+ * child's pid (bproc_clone()): it is a copy of the parent's ghost (same
+ * credentials, name, command line, files) that turns into @c's ghost
+ * and runs the ghost loop. It never returns.
+ */
+static int bproc_ghost_child_main(void *arg)
+{
+	struct bproc_ghost *c = arg;
+
+	/* Dropped by bproc_ghost_free() when the task is freed. */
+	__module_get(THIS_MODULE);
+	spin_lock(&bproc_ghosts_lock);
+	spin_lock_irq(&current->sighand->siglock);
+	current->bproc = &c->bt;
+	spin_lock(&c->lock);
+	c->task = current;
+	c->turned = true;
+	spin_unlock(&c->lock);
+	spin_unlock_irq(&current->sighand->siglock);
+	spin_unlock(&bproc_ghosts_lock);
+	if (task_tgid_nr(current) != c->pid)
+		pr_warn_ratelimited("ghost of pid %d on node %d got pid %d here\n",
+				    c->pid, c->node, task_tgid_nr(current));
+	bproc_ghost_catch_up(c);
+	bproc_ghost_run(c);
+}
+
+/*
+ * Fork the ghost of child @c with its pid, which the node leased from
+ * us: the alloc_pid_nr hook hands @g->claim to this fork. A ghost's
+ * children are reaped by the kernel (SA_NOCLDWAIT: nobody on the master
+ * waits for them; the node's parent does). When the fork fails, the
+ * child on the node, which has no ghost then, is killed.
+ */
+static void bproc_ghost_fork_one(struct bproc_ghost *g, struct bproc_ghost *c)
+{
+	bool running = false;
+	struct ksignal ksig;
+	pid_t pid;
+
+	spin_lock_irq(&current->sighand->siglock);
+	current->sighand->action[SIGCHLD - 1].sa.sa_flags |= SA_NOCLDWAIT;
+	spin_unlock_irq(&current->sighand->siglock);
+
+	g->claim = c->pid;
+	/* A stop or task work makes fork() restart: take it, then retry. */
+	while ((pid = bproc_clone(bproc_ghost_child_main, c)) == -ERESTARTNOINTR &&
+	       !fatal_signal_pending(current))
+		bproc_get_signal(&ksig);
+	g->claim = 0;
+	if (pid >= 0)
+		return;
+
+	pr_warn_ratelimited("pid %d on node %d: cannot fork the ghost of its child %d (%d): killing it\n",
+			    g->pid, g->node, c->pid, pid);
+	spin_lock(&bproc_ghosts_lock);
+	spin_lock_irq(&c->lock);
+	if (c->state == BPROC_GHOST_RUNNING) {
+		bproc_ghost_end(c, SIGKILL);
+		running = true;
+	}
+	spin_unlock_irq(&c->lock);
+	spin_unlock(&bproc_ghosts_lock);
+	if (running)
+		bproc_ghost_kill_remote(c);
+	bproc_lease_unclaim(c->pid);
+	kfree(c);
+}
+
+/* Fork the ghosts of every child the node reported for @g's process. */
+static void bproc_ghost_do_forks(struct bproc_ghost *g)
+{
+	struct bproc_ghost *c;
+
+	for (;;) {
+		spin_lock_irq(&g->lock);
+		c = list_first_entry_or_null(&g->forks, struct bproc_ghost,
+					     fork_entry);
+		if (c)
+			list_del_init(&c->fork_entry);
+		spin_unlock_irq(&g->lock);
+		if (!c)
+			return;
+		bproc_ghost_fork_one(g, c);
+	}
 }
 
 /*
@@ -377,8 +515,14 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 	int status;
 
 	for (;;) {
-		if (!wait_event_interruptible(g->wait, bproc_ghost_over(g)))
-			break;
+		if (!wait_event_interruptible(g->wait, bproc_ghost_over(g) ||
+					      bproc_ghost_forks_pending(g))) {
+			/* Children first: their FORKs came before the EXIT. */
+			bproc_ghost_do_forks(g);
+			if (bproc_ghost_over(g))
+				break;
+			continue;
+		}
 		if (fatal_signal_pending(current)) {
 			/* Killed without the hook (group exit): so is the process. */
 			bproc_ghost_kill_remote(g);
@@ -387,6 +531,8 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 		}
 		bproc_get_signal(&ksig);
 	}
+	/* Forks it can no longer do: their processes are killed. */
+	bproc_ghost_do_forks(g);
 
 	spin_lock_irq(&g->lock);
 	status = g->status;
@@ -530,17 +676,12 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 	if (err)
 		return err;
 
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = bproc_ghost_new(req->node, task_tgid_nr(current),
+			    BPROC_GHOST_WAIT);
 	if (!g)
 		return -ENOMEM;
-	g->bt.kind = BPROC_TASK_GHOST;
-	g->node = req->node;
 	g->task = current;
-	g->pid = task_tgid_nr(current);
 	g->id = bproc_msg_new_id();
-	init_waitqueue_head(&g->wait);
-	spin_lock_init(&g->lock);
-	g->state = BPROC_GHOST_WAIT;
 
 	m = bproc_ghost_rexec_msg(req, g);
 	if (IS_ERR(m)) {
@@ -614,13 +755,61 @@ static bool bproc_ghost_stop_sig_ok(s32 sig)
 	       sig == SIGTTOU;
 }
 
+/*
+ * FORK: process @fk->ppid on @hdr->node forked child @hdr->pid with a
+ * number leased to that node. The child's record is hashed at once, so
+ * the child's own messages find it; the parent's ghost forks the ghost.
+ */
+static int bproc_ghost_fork_msg(const struct bproc_msg_hdr *hdr,
+				const struct bproc_msg_fork *fk)
+{
+	struct bproc_ghost *c, *p;
+	int err = 0;
+
+	if (fk->ppid <= 0 || fk->ppid == hdr->pid)
+		return -EINVAL;
+	c = bproc_ghost_new(hdr->node, hdr->pid, BPROC_GHOST_RUNNING);
+	if (!c)
+		return -ENOMEM;
+	spin_lock(&bproc_ghosts_lock);
+	if (bproc_ghost_find(hdr->pid) ||
+	    bproc_lease_claim(hdr->node, hdr->pid)) {
+		err = -EINVAL;
+		goto out;
+	}
+	/* Its parent's ghost ended meanwhile: the node kills the child. */
+	p = bproc_ghost_find(fk->ppid);
+	err = -ESRCH;
+	if (p && p->node == hdr->node) {
+		spin_lock_irq(&p->lock);
+		if (p->state == BPROC_GHOST_RUNNING) {
+			hash_add(bproc_ghosts, &c->hash, c->pid);
+			list_add_tail(&c->fork_entry, &p->forks);
+			c = NULL;
+			err = 0;
+		}
+		spin_unlock_irq(&p->lock);
+	}
+	if (err)
+		bproc_lease_unclaim(hdr->pid);
+	else
+		wake_up(&p->wait);
+out:
+	spin_unlock(&bproc_ghosts_lock);
+	kfree(c);
+	if (err == -ESRCH)
+		bproc_ghost_kill_pid(hdr->node, hdr->pid);
+	return err;
+}
+
 /**
  * bproc_ghost_msg - a message from a node, written by the master daemon
  * @hdr: its header, with size, flags, node and pid checked
  * @payload: the payload, of the right size for @hdr->type
  *
  * STOP and CONT make the ghost stop and continue locally, so that its
- * parent's wait reports them; EXIT ends the ghost.
+ * parent's wait reports them; EXIT ends the ghost; FORK makes it fork
+ * the ghost of a child.
  *
  * Return: 0; -EINVAL for a bad payload or one that does not fit the
  * ghost's state (a result that is not awaited or has another id; status,
@@ -657,6 +846,8 @@ int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
 		if (!bproc_ghost_status_ok(ex->status) || ex->__pad)
 			return -EINVAL;
 		break;
+	case BPROC_MSG_FORK:
+		return bproc_ghost_fork_msg(hdr, payload);
 	default:
 		return -EINVAL;
 	}
@@ -751,6 +942,8 @@ void bproc_ghost_node_down(s32 node, int error)
 		wake_up(&g->wait);
 	}
 	spin_unlock(&bproc_ghosts_lock);
+	bproc_lease_node_down(node == BPROC_GHOST_ALL_NODES ?
+			      BPROC_LEASE_ALL_NODES : node);
 }
 
 /* The task_free hook: the ghost's task is gone; any context. */
@@ -806,4 +999,15 @@ bool bproc_ghost_proc_status_mem(struct bproc_ghost *g, struct seq_file *m)
 	seq_printf(m, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\n", vsize_kb, vsize_kb);
 	seq_printf(m, "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n", rss_kb, rss_kb);
 	return true;
+}
+
+/*
+ * The alloc_pid_nr hook for a ghost: while it forks a child's ghost, the
+ * master's level gets the child's pid, reserved since its lease.
+ */
+int bproc_ghost_alloc_pid_nr(struct bproc_ghost *g, struct pid_namespace *ns)
+{
+	if (ns != &init_pid_ns || !g->claim)
+		return 0;
+	return g->claim;
 }

@@ -8,6 +8,7 @@
 struct bproc_ghost;
 struct bproc_proc_stat;
 struct kernel_siginfo;
+struct pid_namespace;
 struct seq_file;
 
 long bproc_ghost_rexec(const struct bproc_rexec *req);
@@ -20,6 +21,7 @@ void bproc_ghost_free(struct bproc_ghost *g);
 void bproc_ghost_proc_status(struct bproc_ghost *g, struct seq_file *m);
 void bproc_ghost_proc_stat(struct bproc_ghost *g, struct bproc_proc_stat *st);
 bool bproc_ghost_proc_status_mem(struct bproc_ghost *g, struct seq_file *m);
+int bproc_ghost_alloc_pid_nr(struct bproc_ghost *g, struct pid_namespace *ns);
 
 /* All nodes, for bproc_ghost_node_down(). */
 #define BPROC_GHOST_ALL_NODES	(-1)

@@ -13,7 +13,9 @@
 
 #include "ghost.h"
 #include "hooks.h"
+#include "lease.h"
 #include "masq.h"
+#include "slave.h"
 #include "task.h"
 
 static struct bproc_ghost *bproc_hooks_ghost(struct task_struct *t)
@@ -86,6 +88,36 @@ static bool bproc_hook_proc_status_mem(struct seq_file *m,
 	return g && bproc_ghost_proc_status_mem(g, m);
 }
 
+/*
+ * The pid hooks run for every task. current is a ghost forking the
+ * ghost of a child on the master (ghost.c); any task in a masquerade
+ * namespace on a node (slave.c).
+ */
+static int bproc_hook_alloc_pid_nr(struct pid_namespace *ns)
+{
+	struct bproc_task *bt = current->bproc;
+
+	if (bt && bt->kind == BPROC_TASK_GHOST)
+		return bproc_ghost_alloc_pid_nr((struct bproc_ghost *)bt, ns);
+	return bproc_slave_alloc_pid_nr(ns);
+}
+
+static bool bproc_hook_pid_free_nr(struct pid_namespace *ns, int nr,
+				   bool used)
+{
+	return bproc_lease_keep(ns, nr) || bproc_slave_pid_free(ns, nr, used);
+}
+
+static void bproc_hook_task_fork(struct task_struct *p)
+{
+	bproc_slave_task_fork(p);
+}
+
+static void bproc_hook_task_exit(struct task_struct *t, bool group_dead)
+{
+	bproc_slave_task_exit(t, group_dead);
+}
+
 static const struct bproc_hooks bproc_hooks_ops = {
 	.task_free	= bproc_hook_task_free,
 	.signal		= bproc_hook_signal,
@@ -93,6 +125,10 @@ static const struct bproc_hooks bproc_hooks_ops = {
 	.proc_status	= bproc_hook_proc_status,
 	.proc_stat	= bproc_hook_proc_stat,
 	.proc_status_mem = bproc_hook_proc_status_mem,
+	.alloc_pid_nr	= bproc_hook_alloc_pid_nr,
+	.pid_free_nr	= bproc_hook_pid_free_nr,
+	.task_fork	= bproc_hook_task_fork,
+	.task_exit	= bproc_hook_task_exit,
 };
 
 /* Return: 0, or -EBUSY when another module holds the hooks. */

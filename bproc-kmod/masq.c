@@ -102,7 +102,8 @@ out:
 /**
  * bproc_masq_signal - BPROC_IOC_SIGNAL on a node-side instance
  * @slave: the caller's instance
- * @req: pid of a process it registered, signal and the sender's siginfo
+ * @req: pid of a process it registered (or of a process in its
+ * masquerade namespace), signal and the sender's siginfo
  *
  * Return: 0; -EINVAL (signal number, padding, si_signo other than
  * signo); -ESRCH (no process of this instance, or it is exiting).
@@ -129,10 +130,13 @@ int bproc_masq_signal(struct bproc_slave *slave,
 		return -ESRCH;
 	bt = READ_ONCE(t->bproc);
 	mq = (struct bproc_masq_rec *)bt;
-	if (!bt || bt->kind != BPROC_TASK_MASQ || mq->instance != slave->id)
-		err = -ESRCH;
-	else
+	if (bt && bt->kind == BPROC_TASK_MASQ && mq->instance == slave->id)
 		err = bproc_send_sig_info(req->signo, &ksi, t);
+	else if (!bt && bproc_slave_in_ns(slave, t))
+		/* A child process a masqueraded one forked there. */
+		err = bproc_send_sig_info(req->signo, &ksi, t);
+	else
+		err = -ESRCH;
 	put_task_struct(t);
 	return err;
 }

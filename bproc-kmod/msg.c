@@ -22,6 +22,7 @@
 #include <linux/wait.h>
 
 #include "ghost.h"
+#include "lease.h"
 #include "msg.h"
 
 /*
@@ -209,6 +210,9 @@ union bproc_msg_in_payload {
 	s32 signo;
 	struct bproc_msg_pstatus pstatus;
 	struct bproc_msg_exit exit;
+	struct bproc_msg_fork fork;
+	u32 want;
+	struct bproc_msg_pids pids;
 };
 
 struct bproc_msg_in {
@@ -239,10 +243,27 @@ ssize_t bproc_msg_write(const char __user *buf, size_t len)
 		return -EFAULT;
 	if (in.hdr.size != len || in.hdr.flags)
 		return -EINVAL;
-	if (in.hdr.node < 0 || in.hdr.node >= BPROC_NODES_MAX ||
-	    in.hdr.pid <= 0)
+	if (in.hdr.node < 0 || in.hdr.node >= BPROC_NODES_MAX)
 		return -EINVAL;
 	plen = len - sizeof(in.hdr);
+
+	/* Leases are about numbers, not a process: pid 0. */
+	switch (in.hdr.type) {
+	case BPROC_MSG_PIDS_WANT:
+		if (plen != sizeof(in.p.want) || in.hdr.pid)
+			return -EINVAL;
+		err = bproc_lease_grant(in.hdr.node, in.p.want);
+		return err ? err : len;
+	case BPROC_MSG_PIDS_FREE:
+		if (plen != sizeof(in.p.pids) || in.hdr.pid ||
+		    in.p.pids.count < 1 || in.p.pids.count > BPROC_PIDS_MAX ||
+		    in.p.pids.__pad)
+			return -EINVAL;
+		bproc_lease_free(in.hdr.node, in.p.pids.pids, in.p.pids.count);
+		return len;
+	}
+	if (in.hdr.pid <= 0)
+		return -EINVAL;
 
 	switch (in.hdr.type) {
 	case BPROC_MSG_REXEC_RESULT:
@@ -263,6 +284,10 @@ ssize_t bproc_msg_write(const char __user *buf, size_t len)
 		break;
 	case BPROC_MSG_CONT:
 		if (plen)
+			return -EINVAL;
+		break;
+	case BPROC_MSG_FORK:
+		if (plen != sizeof(in.p.fork))
 			return -EINVAL;
 		break;
 	default:

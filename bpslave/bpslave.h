@@ -38,6 +38,7 @@ struct bps_proc {
 	pid_t outer;			/* pid in bpslave's own namespace */
 	int32_t pid;			/* the master's pid = pid in the masq ns */
 	char state;			/* state letter last reported */
+	bool child;			/* forked by one of ours (a FORK event) */
 };
 
 struct bps {
@@ -86,6 +87,8 @@ void bps_signal(struct bps *s, const struct bp_msg_proc *req);
 int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out);
 int bps_pstatus(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out);
 struct bps_proc *bps_proc_find(struct bps *s, int32_t pid);
+int bps_event(struct bps *s, struct bp_msg_proc *out);
+int bps_lease(struct bps *s, const struct bp_msg_proc *pids);
 
 /* session.c */
 enum bps_end bps_session(struct bps *s);

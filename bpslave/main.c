@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 	snprintf(s.master_str, sizeof(s.master_str), "%s:%u", addr,
 		 ntohs(s.master.sin_port));
 
-	s.bproc_fd = open("/dev/bproc", O_RDWR | O_CLOEXEC);
+	/* Non-blocking for read() of node events; ioctls do not care. */
+	s.bproc_fd = open("/dev/bproc", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (s.bproc_fd < 0) {
 		fprintf(stderr, "%s: /dev/bproc: %s%s\n", prog, strerror(errno),
 			errno == ENOENT ? " (is the bproc module loaded?)" : "");

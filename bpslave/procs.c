@@ -255,7 +255,7 @@ static int masq(struct bps *s, pid_t outer, int32_t ppid)
 	return ioctl(s->bproc_fd, BPROC_IOC_MASQ, &m) ? -errno : 0;
 }
 
-static int add_proc(struct bps *s, pid_t outer, int32_t pid)
+static int add_proc(struct bps *s, pid_t outer, int32_t pid, bool child)
 {
 	if (s->nprocs == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
@@ -266,7 +266,9 @@ static int add_proc(struct bps *s, pid_t outer, int32_t pid)
 		s->procs = p;
 		s->cap = cap;
 	}
-	s->procs[s->nprocs++] = (struct bps_proc){ .outer = outer, .pid = pid };
+	s->procs[s->nprocs++] = (struct bps_proc){
+		.outer = outer, .pid = pid, .child = child,
+	};
 	return 0;
 }
 
@@ -347,7 +349,7 @@ int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
 		reap_one(pid);
 		goto out;
 	}
-	if (add_proc(s, pid, req->hdr.pid)) {
+	if (add_proc(s, pid, req->hdr.pid, false)) {
 		kill(pid, SIGKILL);
 		reap_one(pid);
 		ret = ENOMEM;
@@ -362,6 +364,60 @@ out:
 	free(sp.argv);
 	free(sp.envp);
 	return ret;
+}
+
+/*
+ * Read one event of the module's instance (docs/ghosts.md, "Fork and
+ * threads on a node"): FORK and EXIT of child processes, which also keep
+ * the table of processes up to date, PIDS_WANT and PIDS_FREE. Returns 1
+ * with @out filled in, 0 when none is queued, or -errno.
+ */
+int bps_event(struct bps *s, struct bp_msg_proc *out)
+{
+	uint8_t buf[512];
+	struct bps_proc *p;
+	ssize_t n;
+	int ret;
+
+	n = read(s->bproc_fd, buf, sizeof(buf));
+	/* EPERM: not registered yet (no session), so no events. */
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR || errno == EPERM ?
+		       0 : -errno;
+	ret = bp_proc_parse(buf, (size_t)n, out);
+	if (ret)
+		return ret;
+	switch (out->hdr.type) {
+	case BPROC_MSG_FORK:
+		if (!bps_proc_find(s, out->hdr.pid) &&
+		    add_proc(s, out->fork.node_pid, out->hdr.pid, true))
+			return -ENOMEM;
+		break;
+	case BPROC_MSG_EXIT:
+		p = bps_proc_find(s, out->hdr.pid);
+		if (p && p->child)
+			proc_remove(s, p);
+		break;
+	case BPROC_MSG_PIDS_WANT:
+	case BPROC_MSG_PIDS_FREE:
+		break;
+	default:
+		return -EBADMSG;
+	}
+	return 1;
+}
+
+/* Hand the module the pid numbers the master leased us. */
+int bps_lease(struct bps *s, const struct bp_msg_proc *pids)
+{
+	uint8_t buf[512];
+	ssize_t n = bp_proc_build(pids, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	if (write(s->bproc_fd, buf, (size_t)n) != n)
+		return -errno;
+	return 0;
 }
 
 /* Deliver a signal the master's ghost received. */
@@ -427,7 +483,7 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 			continue;
 		}
 		p = proc_by_outer(s, pid);
-		if (!p)
+		if (!p || p->child)
 			continue;	/* not ours (cannot happen) */
 		if (WIFSTOPPED(st)) {
 			proc_hdr(out, BPROC_MSG_STOP, node, p->pid);

@@ -344,10 +344,43 @@ static int send_all_pstatus(struct sess *x)
 	return 0;
 }
 
+/*
+ * Forward the module's events: forks and exits of child processes and
+ * the pid lease. They go first, before our own children's exits: a
+ * child's FORK must reach the master before its parent's EXIT.
+ */
+static int report_events(struct sess *x)
+{
+	struct bp_msg m = { .type = BP_MSG_PROC };
+	int ret;
+
+	while ((ret = bps_event(x->s, &m.proc)) != 0) {
+		if (ret < 0) {
+			bps_log("/dev/bproc: reading node events: %s",
+				strerror(-ret));
+			if (ret == -EBADMSG)
+				continue;
+			return -1;
+		}
+		if (x->s->verbose && m.proc.hdr.pid)
+			bps_log("pid %d: %s", m.proc.hdr.pid,
+				bp_proc_type_name(m.proc.hdr.type));
+		if (!x->welcomed)
+			continue;	/* a past session's: void now */
+		if (send_msg(x, &m))
+			return BPS_END_LOST;
+	}
+	return -1;
+}
+
 /* Report exits, stops and continues of our processes. */
 static int report_children(struct sess *x)
 {
 	struct bp_msg m = { .type = BP_MSG_PROC };
+	int end = report_events(x);
+
+	if (end >= 0)
+		return end;
 
 	while (bps_reap(x->s, x->node, &m.proc) == 1) {
 		if (x->s->verbose)
@@ -420,6 +453,14 @@ static int handle_proc(struct sess *x, const struct bp_msg_proc *p)
 	case BPROC_MSG_SIGNAL:
 		bps_signal(x->s, p);
 		return -1;
+	case BPROC_MSG_PIDS: {
+		int ret = bps_lease(x->s, p);
+
+		if (ret)
+			bps_log("/dev/bproc: taking %u leased pids: %s",
+				p->pids.count, strerror(-ret));
+		return -1;
+	}
 	default:
 		bps_log("%s: protocol error: unexpected process message %s",
 			x->s->master_str, name);
@@ -522,7 +563,7 @@ static enum bps_end run(struct sess *x)
 	/* SIGCHLD read while disconnected: the namespace's init may be gone. */
 	report_children(x);
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		int timeout, end;
 
 		end = timers(x, &timeout);
@@ -533,7 +574,11 @@ static enum bps_end run(struct sess *x)
 			.events = POLLIN | (bp_tx_pending(&x->tx) ? POLLOUT : 0),
 		};
 		pfd[1] = (struct pollfd){ .fd = x->s->signal_fd, .events = POLLIN };
-		if (poll(pfd, 2, timeout) < 0) {
+		/* The instance reads events once registered (welcomed). */
+		pfd[2] = (struct pollfd){
+			.fd = x->welcomed ? x->s->bproc_fd : -1, .events = POLLIN,
+		};
+		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			bps_log("poll: %s", strerror(errno));
@@ -543,8 +588,8 @@ static enum bps_end run(struct sess *x)
 			send_bye(x, BP_REASON_SHUTDOWN, "bpslave exiting");
 			return BPS_END_QUIT;
 		}
-		/* SIGCHLD (read from the signalfd with the rest). */
-		if (pfd[1].revents) {
+		/* SIGCHLD (read from the signalfd with the rest), node events. */
+		if (pfd[1].revents || pfd[2].revents) {
 			end = report_children(x);
 			if (end >= 0)
 				return (enum bps_end)end;

@@ -162,6 +162,8 @@ struct bp_msg_request {
 #define BP_PROC_SIGNAL_LEN	144	/* struct bproc_signal */
 #define BP_PROC_PSTATUS_LEN	64	/* struct bproc_msg_pstatus */
 #define BP_PROC_EXIT_LEN	24	/* struct bproc_msg_exit */
+#define BP_PROC_PIDS_LEN	264	/* struct bproc_msg_pids */
+#define BP_PROC_FORK_LEN	8	/* struct bproc_msg_fork */
 
 struct bp_msg_proc {
 	struct bproc_msg_hdr hdr;
@@ -172,6 +174,9 @@ struct bp_msg_proc {
 		struct bproc_msg_pstatus pstatus; /* PSTATUS */
 		int32_t signo;			/* STOP */
 		struct bproc_msg_exit exit;	/* EXIT */
+		struct bproc_msg_pids pids;	/* PIDS, PIDS_FREE */
+		uint32_t want;			/* PIDS_WANT */
+		struct bproc_msg_fork fork;	/* FORK */
 	};
 	uint32_t gids[BPROC_NGROUPS_MAX];	/* REXEC */
 	const char *strs;			/* REXEC */

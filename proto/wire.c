@@ -241,6 +241,10 @@ static const char *const proc_type_names[] = {
 	[BPROC_MSG_STOP]		= "STOP",
 	[BPROC_MSG_CONT]		= "CONT",
 	[BPROC_MSG_EXIT]		= "EXIT",
+	[BPROC_MSG_PIDS]		= "PIDS",
+	[BPROC_MSG_PIDS_WANT]		= "PIDS_WANT",
+	[BPROC_MSG_PIDS_FREE]		= "PIDS_FREE",
+	[BPROC_MSG_FORK]		= "FORK",
 };
 
 const char *bp_proc_type_name(uint16_t type)
@@ -262,6 +266,8 @@ _Static_assert(sizeof(struct bproc_signal) == BP_PROC_SIGNAL_LEN, "signal");
 _Static_assert(sizeof(struct bproc_msg_pstatus) == BP_PROC_PSTATUS_LEN,
 	       "pstatus");
 _Static_assert(sizeof(struct bproc_msg_exit) == BP_PROC_EXIT_LEN, "exit");
+_Static_assert(sizeof(struct bproc_msg_pids) == BP_PROC_PIDS_LEN, "pids");
+_Static_assert(sizeof(struct bproc_msg_fork) == BP_PROC_FORK_LEN, "fork");
 
 /* Payload bytes of each type before REXEC's groups and strings. */
 static size_t proc_fixed_len(uint16_t type)
@@ -274,6 +280,10 @@ static size_t proc_fixed_len(uint16_t type)
 	case BPROC_MSG_STOP:		return 4;
 	case BPROC_MSG_CONT:		return 0;
 	case BPROC_MSG_EXIT:		return BP_PROC_EXIT_LEN;
+	case BPROC_MSG_PIDS:		return BP_PROC_PIDS_LEN;
+	case BPROC_MSG_PIDS_WANT:	return 4;
+	case BPROC_MSG_PIDS_FREE:	return BP_PROC_PIDS_LEN;
+	case BPROC_MSG_FORK:		return BP_PROC_FORK_LEN;
 	default:			return 0;
 	}
 }
@@ -319,12 +329,32 @@ static bool rexec_strs_ok(const struct bproc_msg_rexec *r, const char *s)
 	return nuls == 1ull + r->argc + r->envc;
 }
 
+/* Lease messages (no process: pid 0): @min..BPROC_PIDS_MAX numbers. */
+static bool pids_ok(const struct bproc_msg_pids *x, uint32_t min)
+{
+	if (x->count < min || x->count > BPROC_PIDS_MAX || x->__pad)
+		return false;
+	for (uint32_t i = 0; i < BPROC_PIDS_MAX; i++)
+		if (i < x->count ? x->pids[i] < 1 || x->pids[i] > PROC_PID_MAX :
+		    x->pids[i] != 0)
+			return false;
+	return true;
+}
+
+static bool proc_is_lease(uint16_t type)
+{
+	return type == BPROC_MSG_PIDS || type == BPROC_MSG_PIDS_WANT ||
+	       type == BPROC_MSG_PIDS_FREE;
+}
+
 static bool proc_fields_ok(const struct bp_msg_proc *p)
 {
 	const struct bproc_msg_hdr *h = &p->hdr;
 
 	if (h->flags || h->type == 0 || h->type >= BPROC_MSG_NTYPES ||
-	    h->node < 0 || h->node > BP_WIRE_NODE_MAX ||
+	    h->node < 0 || h->node > BP_WIRE_NODE_MAX)
+		return false;
+	if (proc_is_lease(h->type) ? h->pid != 0 :
 	    h->pid < 1 || h->pid > PROC_PID_MAX)
 		return false;
 	switch (h->type) {
@@ -358,6 +388,24 @@ static bool proc_fields_ok(const struct bp_msg_proc *p)
 		break;
 	case BPROC_MSG_EXIT:
 		if (p->exit.status & ~0xffff || p->exit.__pad)
+			return false;
+		break;
+	case BPROC_MSG_PIDS:
+		if (!pids_ok(&p->pids, 0))
+			return false;
+		break;
+	case BPROC_MSG_PIDS_FREE:
+		if (!pids_ok(&p->pids, 1))
+			return false;
+		break;
+	case BPROC_MSG_PIDS_WANT:
+		if (p->want < 1 || p->want > BPROC_PIDS_MAX)
+			return false;
+		break;
+	case BPROC_MSG_FORK:
+		if (p->fork.ppid < 1 || p->fork.ppid > PROC_PID_MAX ||
+		    p->fork.ppid == h->pid || p->fork.node_pid < 0 ||
+		    p->fork.node_pid > PROC_PID_MAX)
 			return false;
 		break;
 	}
@@ -446,6 +494,20 @@ static int decode_proc(struct rd *r, struct bp_msg_proc *p)
 		p->exit.utime_ns = rd_u64(r);
 		p->exit.stime_ns = rd_u64(r);
 		break;
+	case BPROC_MSG_PIDS:
+	case BPROC_MSG_PIDS_FREE:
+		p->pids.count = rd_u32(r);
+		p->pids.__pad = rd_u32(r);
+		for (int i = 0; i < BPROC_PIDS_MAX; i++)
+			p->pids.pids[i] = (int32_t)rd_u32(r);
+		break;
+	case BPROC_MSG_PIDS_WANT:
+		p->want = rd_u32(r);
+		break;
+	case BPROC_MSG_FORK:
+		p->fork.ppid = (int32_t)rd_u32(r);
+		p->fork.node_pid = (int32_t)rd_u32(r);
+		break;
 	default:
 		return -EBADMSG;
 	}
@@ -519,6 +581,20 @@ static int encode_proc(struct wr *w, const struct bp_msg_proc *p)
 		wr_u32(w, p->exit.__pad);
 		wr_u64(w, p->exit.utime_ns);
 		wr_u64(w, p->exit.stime_ns);
+		break;
+	case BPROC_MSG_PIDS:
+	case BPROC_MSG_PIDS_FREE:
+		wr_u32(w, p->pids.count);
+		wr_u32(w, p->pids.__pad);
+		for (int i = 0; i < BPROC_PIDS_MAX; i++)
+			wr_u32(w, (uint32_t)p->pids.pids[i]);
+		break;
+	case BPROC_MSG_PIDS_WANT:
+		wr_u32(w, p->want);
+		break;
+	case BPROC_MSG_FORK:
+		wr_u32(w, (uint32_t)p->fork.ppid);
+		wr_u32(w, (uint32_t)p->fork.node_pid);
 		break;
 	}
 	return 0;

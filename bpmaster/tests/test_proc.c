@@ -98,6 +98,14 @@ static struct bp_msg_proc sample(uint16_t type, int32_t node, int32_t pid)
 	case BPROC_MSG_EXIT:
 		p.exit.status = 0x0100;
 		break;
+	case BPROC_MSG_PIDS:
+		p.hdr.pid = 0;
+		p.pids.count = 1;
+		p.pids.pids[0] = pid;
+		break;
+	case BPROC_MSG_FORK:
+		p.fork.ppid = pid - 1;
+		break;
 	}
 	p.hdr.size = (uint32_t)bp_proc_size(&p);
 	return p;
@@ -180,6 +188,12 @@ static void test_to_nodes(struct env *e, struct tap *t)
 	       r.hdr.pid == 504 && r.error == EINVAL &&
 	       read(e->node[1], kbuf, 1) < 0,
 	       "malformed REXEC from the module: answered EINVAL, not sent");
+	p = sample(BPROC_MSG_PIDS, 1, 506);
+	kmod_send(e, &p, 0);
+	tap_ok(t, node_recv(e->node[1], &got) &&
+	       got.proc.hdr.type == BPROC_MSG_PIDS && got.proc.hdr.pid == 0 &&
+	       got.proc.pids.count == 1 && got.proc.pids.pids[0] == 506,
+	       "PIDS for node 1 goes to node 1");
 	p = sample(BPROC_MSG_PSTATUS, 1, 505);
 	kmod_send(e, &p, 0);
 	tap_ok(t, read(e->node[1], kbuf, 1) < 0 &&
@@ -200,11 +214,25 @@ static void test_from_nodes(struct env *e, struct tap *t)
 	       e->c[0]->state == BPM_CONN_ACTIVE,
 	       "EXIT from node 0 is written to the module as one message");
 
+	p = sample(BPROC_MSG_FORK, 0, 604);
+	bpm_proc_from_node(&e->m, e->c[0], &p);
+	n = read(e->kmod, kbuf, sizeof(kbuf));
+	tap_ok(t, n == (ssize_t)p.hdr.size &&
+	       bp_proc_parse(kbuf, (size_t)n, &r) == 0 &&
+	       r.hdr.type == BPROC_MSG_FORK && r.fork.ppid == 603,
+	       "FORK from node 0 is written to the module");
+
 	p = sample(BPROC_MSG_EXIT, 1, 601);
 	bpm_proc_from_node(&e->m, e->c[0], &p);
 	tap_ok(t, e->c[0]->state == BPM_CONN_DEAD && !e->m.node_conn[0] &&
 	       read(e->kmod, kbuf, sizeof(kbuf)) < 0,
 	       "EXIT from node 0 naming node 1: not written, node 0 closed");
+
+	p = sample(BPROC_MSG_PIDS, 1, 605);
+	bpm_proc_from_node(&e->m, e->c[1], &p);
+	tap_ok(t, e->c[1]->state == BPM_CONN_DEAD,
+	       "PIDS sent by a node closes it");
+	e->c[1] = add_conn(&e->m, 1, &e->node[1]);
 
 	p = sample(BPROC_MSG_REXEC, 1, 602);
 	bpm_proc_from_node(&e->m, e->c[1], &p);

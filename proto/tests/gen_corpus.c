@@ -31,9 +31,9 @@ static int write_file(const char *dir, const char *name, const void *buf,
 int main(int argc, char **argv)
 {
 	static const char strs[] = "/\0/bin/sh\0sh\0-c\0echo $$ $PPID\0PATH=/bin";
-	struct bp_msg m[12];
+	struct bp_msg m[14];
 	uint8_t stream[12 * BP_WIRE_ENC_MAX];
-	const char *names[12] = { NULL };
+	const char *names[14] = { NULL };
 	size_t slen = 0;
 	int ret;
 
@@ -104,10 +104,24 @@ int main(int argc, char **argv)
 	names[11] = "PROC-EXIT.bin";
 	m[11].proc.hdr.type = BPROC_MSG_EXIT;
 	m[11].proc.exit.status = 9;
-	for (int i = 8; i < 12; i++)
+	names[12] = "PROC-FORK.bin";
+	m[12].type = BP_MSG_PROC;
+	m[12].proc.hdr.type = BPROC_MSG_FORK;
+	m[12].proc.hdr.node = 1;
+	m[12].proc.hdr.pid = 301;
+	m[12].proc.fork.ppid = 300;
+	m[12].proc.fork.node_pid = 45;
+	names[13] = "PROC-PIDS.bin";
+	m[13].type = BP_MSG_PROC;
+	m[13].proc.hdr.type = BPROC_MSG_PIDS;
+	m[13].proc.hdr.node = 1;
+	m[13].proc.pids.count = 2;
+	m[13].proc.pids.pids[0] = 302;
+	m[13].proc.pids.pids[1] = 303;
+	for (int i = 8; i < 14; i++)
 		m[i].proc.hdr.size = (uint32_t)bp_proc_size(&m[i].proc);
 
-	for (int i = 0; i < 12; i++) {
+	for (int i = 0; i < 14; i++) {
 		uint8_t buf[BP_WIRE_ENC_MAX];
 		ssize_t n = bp_wire_encode(&m[i], buf, sizeof(buf));
 		char name[32];

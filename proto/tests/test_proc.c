@@ -81,6 +81,21 @@ static struct bp_msg sample(uint16_t ptype)
 		p->exit.utime_ns = 5;
 		p->exit.stime_ns = 6;
 		break;
+	case BPROC_MSG_PIDS:
+	case BPROC_MSG_PIDS_FREE:
+		p->hdr.pid = 0;
+		p->pids.count = 2;
+		p->pids.pids[0] = 300;
+		p->pids.pids[1] = 4194304;
+		break;
+	case BPROC_MSG_PIDS_WANT:
+		p->hdr.pid = 0;
+		p->want = BPROC_PIDS_MAX;
+		break;
+	case BPROC_MSG_FORK:
+		p->fork.ppid = 4000;
+		p->fork.node_pid = 77;
+		break;
 	}
 	p->hdr.size = (uint32_t)bp_proc_size(p);
 	return m;
@@ -197,7 +212,9 @@ static const struct mutation mutations[] = {
 	{ BPROC_MSG_REXEC_RESULT, "proc size one too large", H + 0, 29, 4 },
 	{ BPROC_MSG_REXEC_RESULT, "proc size one too small", H + 0, 27, 4 },
 	{ BPROC_MSG_REXEC_RESULT, "proc type 0", H + 4, 0, 1 },
-	{ BPROC_MSG_REXEC_RESULT, "proc type 8", H + 4, 8, 1 },
+	{ BPROC_MSG_REXEC_RESULT, "proc type 12", H + 4, 12, 1 },
+	{ BPROC_MSG_REXEC_RESULT, "proc type PIDS_WANT (size, pid)", H + 4,
+	  BPROC_MSG_PIDS_WANT, 1 },
 	{ BPROC_MSG_REXEC_RESULT, "proc flags", H + 6, 1, 1 },
 	{ BPROC_MSG_REXEC_RESULT, "node -1", H + 8, 0xffffffffu, 4 },
 	{ BPROC_MSG_REXEC_RESULT, "node 65536", H + 8, 65536, 4 },
@@ -217,6 +234,20 @@ static const struct mutation mutations[] = {
 	{ BPROC_MSG_EXIT, "exit status over 16 bits", P, 0x10000, 4 },
 	{ BPROC_MSG_EXIT, "exit padding", P + 4, 1, 4 },
 	{ BPROC_MSG_CONT, "cont with size 28", H + 0, 28, 4 },
+	{ BPROC_MSG_PIDS, "pids with a pid", H + 12, 5, 4 },
+	{ BPROC_MSG_PIDS, "pids count 65", P, 65, 4 },
+	{ BPROC_MSG_PIDS, "pids padding", P + 4, 1, 4 },
+	{ BPROC_MSG_PIDS, "pids number 0 within count", P + 8, 0, 4 },
+	{ BPROC_MSG_PIDS, "pids number over PID_MAX_LIMIT", P + 8, 4194305, 4 },
+	{ BPROC_MSG_PIDS, "pids number past count", P + 16, 7, 4 },
+	{ BPROC_MSG_PIDS_FREE, "pids_free count 0", P, 0, 4 },
+	{ BPROC_MSG_PIDS_WANT, "pids_want 0", P, 0, 4 },
+	{ BPROC_MSG_PIDS_WANT, "pids_want 65", P, 65, 4 },
+	{ BPROC_MSG_PIDS_WANT, "pids_want with a pid", H + 12, 1, 4 },
+	{ BPROC_MSG_FORK, "fork pid 0", H + 12, 0, 4 },
+	{ BPROC_MSG_FORK, "fork ppid 0", P, 0, 4 },
+	{ BPROC_MSG_FORK, "fork ppid is the child", P, 4242, 4 },
+	{ BPROC_MSG_FORK, "fork node_pid -1", P + 4, 0xffffffffu, 4 },
 	{ BPROC_MSG_REXEC, "rexec ppid -1", P + 0, 0xffffffffu, 4 },
 	{ BPROC_MSG_REXEC, "rexec uid -1", P + 12, 0xffffffffu, 4 },
 	{ BPROC_MSG_REXEC, "rexec egid -1", P + 24, 0xffffffffu, 4 },

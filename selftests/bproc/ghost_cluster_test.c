@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Ghost tests (issue 3, points 1-5, 7 and 8), run on the master VM of the
+ * Ghost tests (issue 3, points 1-8), run on the master VM of the
  * QEMU harness with at least 2 nodes up: bproc_rexec() and bproc_vrexec(),
  * same pid and parent pid on the node, ps on the master against /proc on
  * the node (and 1,000 ghosts whose /proc never waits), signals reaching
  * the real process with their siginfo, exact wait statuses (stops and
- * continues too), the caller's identity, environment and cwd on the
- * node, bpmaster restarted, and ghosts killed when their node is lost.
+ * continues too), forks and threads on the node (children's ghosts with
+ * the node's parent/child relations), the caller's identity, environment
+ * and cwd on the node, bpmaster restarted, and ghosts killed when their
+ * node is lost.
  *
  * The programs run on nodes are busybox and the static helpers the node
  * image carries in /usr/lib/bproc-test/ (selftests/bproc/helpers/). Their
@@ -21,13 +23,16 @@
  *                that says signals will find the handlers
  *   bptest-exit  exits with a code or dies by a signal, with a core
  *   bptest-ps    hold: uses CPU and memory, stops, sleeps; check: compares
- *                /proc of a process on its node with what ps showed here
+ *                /proc of a process on its node with what ps showed here;
+ *                children: compares a process's children there
+ *   bptest-threads  runs N threads and checks what each sees
  *
  * Every process started with bproc_rexec() here is a forked child of the
  * test; if bproc_rexec() returns, the child writes its errno into a pipe
  * and exits 127, so a failure to start is told apart from the remote
  * program's own status.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -57,6 +62,7 @@
 #define BPTEST_SIG	HELPERS "/bptest-sig"
 #define BPTEST_EXIT	HELPERS "/bptest-exit"
 #define BPTEST_PS	HELPERS "/bptest-ps"
+#define BPTEST_THREADS	HELPERS "/bptest-threads"
 #define REXEC_FAILED	127	/* the child's exit status when rexec returned */
 #define MAX_GHOSTS	64
 
@@ -897,6 +903,195 @@ TEST_F_TIMEOUT(ghost, ps_matches_node, 300)
 	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "SIGTERM");
 }
 
+/* --- 6: forks and threads on a node ------------------------------------ */
+
+/* /proc/@pid/@name here into @buf, NUL-terminated: its length or -1. */
+static ssize_t proc_text(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Does /proc/@pid/status here have @line? */
+static bool status_line(pid_t pid, const char *line)
+{
+	char buf[4096];
+
+	return proc_text(pid, "status", buf, sizeof(buf)) > 0 &&
+	       strstr(buf, line);
+}
+
+/* The children of @ppid here, from /proc/N/stat; how many (at most @max). */
+static int proc_children(pid_t ppid, pid_t *kids, int max)
+{
+	char buf[512], *p;
+	struct dirent *d;
+	int n = 0, pp;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    proc_text(atoi(d->d_name), "stat", buf, sizeof(buf)) < 0)
+			continue;
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 2, "%*c %d", &pp) == 1 && pp == ppid &&
+		    n < max)
+			kids[n++] = atoi(d->d_name);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Wait up to @limit s for @ppid to have @want children here. */
+static int wait_children(pid_t ppid, pid_t *kids, int want, int limit)
+{
+	int n = -1;
+
+	for (int i = 0; i < limit * 10; i++) {
+		n = proc_children(ppid, kids, want + 1);
+		if (n == want)
+			break;
+		usleep(100000);
+	}
+	return n;
+}
+
+/* Wait up to @limit s for @pid to be gone here. */
+static bool gone_within(pid_t pid, int limit)
+{
+	for (int i = 0; i < limit * 10 && kill(pid, 0) == 0; i++)
+		usleep(100000);
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* bptest-ps children @pid @kids... run on @node: its exit status. */
+static int node_children(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(ghost) *self, int node, pid_t pid,
+			 const pid_t *kids, int n)
+{
+	char a[3][16], *argv[6] = { "bptest-ps", "children", a[0] };
+	struct start st = { .node = node, .path = BPTEST_PS, .argv = argv,
+			    .ctty = -1 };
+	int i;
+
+	snprintf(a[0], sizeof(a[0]), "%d", pid);
+	for (i = 0; i < n && i < 2; i++) {
+		snprintf(a[i + 1], sizeof(a[i + 1]), "%d", kids[i]);
+		argv[3 + i] = a[i + 1];
+	}
+	argv[3 + i] = NULL;
+	return ghost_wait(ghost_start(_metadata, self, &st), 0);
+}
+
+/*
+ * A shell on a node starts two background jobs: each is a child process
+ * there with a pid the master leased, and a child ghost here with that
+ * pid under the shell's ghost, as ps --forest shows it. When the shell
+ * is killed, both sides reparent the jobs to their init; killing the
+ * jobs' ghosts here kills them there.
+ */
+TEST_F_TIMEOUT(ghost, fork_forest_matches_node, 300)
+{
+	char *sh[] = { "sh", "-c", "sleep 60 & sleep 60 & wait", NULL };
+	struct start st = { .node = 0, .path = "/bin/sh", .argv = sh,
+			    .ctty = -1 };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+	char line[64];
+	pid_t kids[3];
+	int i;
+
+	ASSERT_EQ(2, wait_children(g->pid, kids, 2, 30))
+		TH_LOG("the shell's ghost has no two child ghosts");
+	TH_LOG("ghost %d: children %d %d", g->pid, kids[0], kids[1]);
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(status_line(kids[i], "BProcNode:\t0\n"));
+		EXPECT_NE(g->pid, kids[i]);
+	}
+	EXPECT_EQ(ST_EXIT(0), node_children(_metadata, self, 0, g->pid, kids, 2))
+		TH_LOG("bptest-ps children on node 0: 3 no such process, 8 other children");
+
+	ASSERT_EQ(0, kill(g->pid, SIGTERM));
+	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "the shell, SIGTERM");
+	for (i = 0; i < 2; i++) {
+		snprintf(line, sizeof(line), "PPid:\t1\n");
+		EXPECT_TRUE(status_line(kids[i], line))
+			TH_LOG("%d: not reparented to init", kids[i]);
+	}
+	EXPECT_EQ(ST_EXIT(0), node_children(_metadata, self, 0, 1, kids, 2))
+		TH_LOG("orphans on node 0: 3 no such process, 8 other children");
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, kill(kids[i], SIGKILL));
+		EXPECT_TRUE(gone_within(kids[i], 30))
+			TH_LOG("%d still here", kids[i]);
+	}
+	EXPECT_EQ(ST_EXIT(3), node_children(_metadata, self, 0, kids[0], NULL, 0))
+		TH_LOG("%d still on node 0", kids[0]);
+}
+
+/* Threads on a node take leased tids; the program sees them right. */
+TEST_F_TIMEOUT(ghost, threads_run_on_node, 120)
+{
+	char *argv[] = { "bptest-threads", "16", NULL };
+	struct start st = { .node = 1, .path = BPTEST_THREADS, .argv = argv,
+			    .ctty = -1 };
+
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "bptest-threads 16: 3 a thread saw something wrong");
+}
+
+/* How many ghosts of @node are here. */
+static int node_ghosts(int node)
+{
+	char want[32];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -1;
+	snprintf(want, sizeof(want), "BProcNode:\t%d\n", node);
+	while ((d = readdir(dir)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
+		    status_line(atoi(d->d_name), want))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Many short-lived children, faster than one lease lasts: no fork fails,
+ * every child's ghost comes and goes, and none is left.
+ */
+TEST_F_TIMEOUT(ghost, many_forks_leave_no_ghost, 600)
+{
+	char *sh[] = { "sh", "-c",
+		       "i=0; while [ $i -lt 600 ]; do /bin/true & i=$((i+1)); done; wait",
+		       NULL };
+	struct start st = { .node = 1, .path = "/bin/sh", .argv = sh,
+			    .ctty = -1 };
+	int i, n = -1;
+
+	status_is(_metadata, ghost_start(_metadata, self, &st), 0, ST_EXIT(0),
+		  "600 forks on node 1");
+	for (i = 0; i < 300 && (n = node_ghosts(1)) != 0; i++)
+		usleep(100000);
+	EXPECT_EQ(0, n) TH_LOG("ghosts of node 1 left");
+}
+
 /* --- 1, 8: nodes that go down ----------------------------------------- */
 
 /* Poll @node's state until it is @want or @limit seconds passed. */
@@ -1075,29 +1270,18 @@ static double ps_ax(struct __test_metadata *_metadata, int *lines)
 static double read_all_proc(struct __test_metadata *_metadata,
 			    const int *pids, const int *nodes, int n)
 {
-	char path[64], buf[4096], want[32];
+	char buf[4096], want[32];
 	double t0 = now();
-	int i, fd, bad = 0;
-	ssize_t r;
+	int i, bad = 0;
 
 	for (i = 0; i < n; i++) {
 		if (pids[i] <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pids[i]);
-		fd = open(path, O_RDONLY);
-		r = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		snprintf(path, sizeof(path), "/proc/%d/status", pids[i]);
-		fd = open(path, O_RDONLY);
-		r = fd < 0 || r <= 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0) {
+		if (proc_text(pids[i], "stat", buf, sizeof(buf)) < 0 ||
+		    proc_text(pids[i], "status", buf, sizeof(buf)) < 0) {
 			bad++;
 			continue;
 		}
-		buf[r] = 0;
 		snprintf(want, sizeof(want), "BProcNode:\t%d\n", nodes[i]);
 		if (!strstr(buf, want))
 			bad++;

@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include <linux/bproc.h>
+#include <linux/sched.h>
 
 #include "kselftest_harness.h"
 
@@ -104,7 +107,7 @@ static ssize_t msg_read(int fd, void *buf)
 static int msg_write(int fd, __u16 type, int node, int pid, __u64 id,
 		     const void *payload, size_t plen)
 {
-	char buf[256];
+	char buf[512];
 	struct bproc_msg_hdr *h = (void *)buf;
 
 	memset(buf, 0, sizeof(buf));
@@ -850,6 +853,309 @@ TEST_F(ghost, bad_messages)
 	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 7 << 8));
 	EXPECT_EQ(7 << 8, wait_status(self->child));
 	self->child = 0;
+}
+
+/* --- pid leases and forks on a node (docs/ghosts.md) ------------------- */
+
+/*
+ * Is @nr free in our pid namespace? clone3(set_tid) tells: 0 when a child
+ * could take it (it is reaped at once), -EEXIST when some task has it or
+ * it is reserved.
+ */
+static int pid_probe(pid_t nr)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&nr,
+		.set_tid_size = 1,
+	};
+	pid_t pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid == nr ? 0 : -EINVAL;
+}
+
+static int send_want(int fd, int node, __u32 count)
+{
+	return msg_write(fd, BPROC_MSG_PIDS_WANT, node, 0, 0, &count,
+			 sizeof(count));
+}
+
+static int send_pids(int fd, __u16 type, int node, const int *nrs, int n)
+{
+	struct bproc_msg_pids p = { .count = n };
+
+	memcpy(p.pids, nrs, n * sizeof(int));
+	return msg_write(fd, type, node, 0, 0, &p, sizeof(p));
+}
+
+static int send_fork(int fd, int node, int pid, int ppid)
+{
+	struct bproc_msg_fork f = { .ppid = ppid };
+
+	return msg_write(fd, BPROC_MSG_FORK, node, pid, 0, &f, sizeof(f));
+}
+
+/* PIDS_WANT for @n numbers; the PIDS the module answers, copied to @nrs. */
+static int lease(struct __test_metadata *_metadata, FIXTURE_DATA(ghost) *self,
+		 int node, int *nrs, int n)
+{
+	struct bproc_msg_hdr *h = (void *)self->buf;
+	struct bproc_msg_pids *p = (void *)(self->buf + HDR);
+	ssize_t len;
+
+	EXPECT_EQ(0, send_want(self->fd, node, n));
+	len = msg_read(self->fd, self->buf);
+	EXPECT_EQ(HDR + sizeof(*p), len);
+	EXPECT_EQ(BPROC_MSG_PIDS, h->type);
+	EXPECT_EQ(node, h->node);
+	EXPECT_EQ(0, h->pid);
+	EXPECT_EQ(n, p->count);
+	if (len != HDR + sizeof(*p) || p->count != n)
+		return -1;
+	memcpy(nrs, p->pids, n * sizeof(int));
+	return 0;
+}
+
+/*
+ * Numbers leased to a node are the master's no more: no fork here takes
+ * them until the node hands them back, or is lost.
+ */
+TEST_F(ghost, lease_reserves_pids)
+{
+	int nrs[8], i;
+
+	ASSERT_EQ(0, lease(_metadata, self, 0, nrs, 8));
+	for (i = 0; i < 8; i++) {
+		EXPECT_LT(1, nrs[i]);
+		EXPECT_EQ(-1, kill(nrs[i], 0));
+		EXPECT_EQ(-EEXIST, pid_probe(nrs[i])) TH_LOG("pid %d", nrs[i]);
+	}
+	/* Handed back: free again. Foreign numbers are ignored. */
+	ASSERT_EQ(0, send_pids(self->fd, BPROC_MSG_PIDS_FREE, 0, nrs, 4));
+	EXPECT_EQ(0, send_pids(self->fd, BPROC_MSG_PIDS_FREE, 1, nrs + 4, 4));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(i < 4 ? 0 : -EEXIST, pid_probe(nrs[i]))
+			TH_LOG("pid %d", nrs[i]);
+	/* The node lost: everything it held is free. */
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
+	for (i = 4; i < 8; i++)
+		EXPECT_EQ(0, pid_probe(nrs[i])) TH_LOG("pid %d", nrs[i]);
+	/* Bad lease messages. */
+	EXPECT_EQ(-EINVAL, send_want(self->fd, 0, 0));
+	EXPECT_EQ(-EINVAL, send_want(self->fd, 0, BPROC_PIDS_MAX + 1));
+	EXPECT_EQ(-EINVAL, send_pids(self->fd, BPROC_MSG_PIDS_FREE, 0, nrs, 0));
+	EXPECT_EQ(-EINVAL, msg_write(self->fd, BPROC_MSG_PIDS_WANT, 0, 5, 0,
+				     &i, sizeof(i)));
+}
+
+/*
+ * A FORK from the node: the parent's ghost forks the child's ghost with
+ * the leased pid; it shows what the parent showed, forwards its signals,
+ * ends with the child's EXIT (reaped here: the node's parent waits for
+ * it), and its number stays reserved until the node frees it.
+ */
+TEST_F(ghost, fork_makes_child_ghost)
+{
+	char buf[512];
+	int nrs[2], i;
+	pid_t c;
+	ssize_t n;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, lease(_metadata, self, 0, nrs, 2));
+	c = nrs[0];
+	/* Not leased, not a ghost's child, unknown parent. */
+	EXPECT_EQ(-EINVAL, send_fork(self->fd, 0, getpid(), self->child));
+	EXPECT_EQ(-EINVAL, send_fork(self->fd, 0, c, c));
+	EXPECT_EQ(-EINVAL, send_fork(self->fd, 1, c, self->child));
+	EXPECT_EQ(-ESRCH, send_fork(self->fd, 0, nrs[1], getpid()));
+	/* ...whose process the node is told to kill. */
+	n = msg_read(self->fd, self->buf);
+	EXPECT_EQ(BPROC_MSG_SIGNAL, ((struct bproc_msg_hdr *)self->buf)->type);
+	EXPECT_EQ(nrs[1], ((struct bproc_msg_hdr *)self->buf)->pid);
+
+	ASSERT_EQ(0, send_fork(self->fd, 0, c, self->child));
+	EXPECT_EQ(-EINVAL, send_fork(self->fd, 0, c, self->child));
+	for (i = 0; i < 500 && !status_has(c, "BProcNode:\t0\n"); i++)
+		usleep(10000);
+	ASSERT_TRUE(status_has(c, "BProcNode:\t0\n"));
+	snprintf(buf, sizeof(buf), "PPid:\t%d\n", self->child);
+	EXPECT_TRUE(status_has(c, buf));
+	n = proc_read(c, "cmdline", buf, sizeof(buf));
+	EXPECT_EQ(sizeof("prog\0arg one"), n);
+	EXPECT_EQ(0, memcmp(buf, "prog\0arg one", sizeof("prog\0arg one")));
+
+	ASSERT_EQ(0, kill(c, SIGUSR1));
+	n = msg_read(self->fd, self->buf);
+	EXPECT_EQ(BPROC_MSG_SIGNAL, ((struct bproc_msg_hdr *)self->buf)->type);
+	EXPECT_EQ(c, ((struct bproc_msg_hdr *)self->buf)->pid);
+
+	ASSERT_EQ(0, send_exit(self->fd, 0, c, 3 << 8));
+	for (i = 0; i < 500 && kill(c, 0) == 0; i++)
+		usleep(10000);
+	EXPECT_EQ(-1, kill(c, 0)) TH_LOG("the child's ghost was not reaped");
+	/* Its parent lives on; nothing went to the node about it. */
+	EXPECT_EQ('S', proc_state(self->child));
+	EXPECT_EQ(-EAGAIN, read_nonblock(self->fd, self->buf));
+	/* The node has not freed the number yet: still reserved. */
+	EXPECT_EQ(-EEXIST, pid_probe(c));
+	ASSERT_EQ(0, send_pids(self->fd, BPROC_MSG_PIDS_FREE, 0, &c, 1));
+	EXPECT_EQ(0, pid_probe(c));
+
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
+/* A FORK whose child ends before its ghost could be forked, then the parent. */
+TEST_F(ghost, fork_then_exits_in_order)
+{
+	int nrs[2], i;
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, lease(_metadata, self, 0, nrs, 2));
+	ASSERT_EQ(0, send_fork(self->fd, 0, nrs[0], self->child));
+	ASSERT_EQ(0, send_fork(self->fd, 0, nrs[1], nrs[0]));
+	ASSERT_EQ(0, send_exit(self->fd, 0, nrs[1], 0));
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 9 << 8));
+	EXPECT_EQ(9 << 8, wait_status(self->child));
+	self->child = 0;
+	/* The grandchild's ghost got its pid and is gone; the child's lives. */
+	for (i = 0; i < 500 && kill(nrs[1], 0) == 0; i++)
+		usleep(10000);
+	EXPECT_EQ(-1, kill(nrs[1], 0));
+	EXPECT_TRUE(status_has(nrs[0], "PPid:\t1\n"));
+	ASSERT_EQ(0, send_exit(self->fd, 0, nrs[0], 0));
+	for (i = 0; i < 500 && kill(nrs[0], 0) == 0; i++)
+		usleep(10000);
+	EXPECT_EQ(-1, kill(nrs[0], 0));
+}
+
+/* --- the node side: a bpslave instance in its own pid namespace -------- */
+
+static void *thread_tid(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+/* pid 1 of the namespace: fork twice, start a thread, fork once more. */
+static int ns_init(int wfd)
+{
+	pid_t r[4], pid, tid = -1;
+	pthread_t t;
+	int i, st;
+
+	for (i = 0; i < 2; i++) {
+		pid = fork();
+		if (pid == 0)
+			_exit(5 + i);
+		r[i] = pid;
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+	}
+	if (!pthread_create(&t, NULL, thread_tid, &tid))
+		pthread_join(t, NULL);
+	r[2] = tid;
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	r[3] = pid < 0 ? -errno : pid;
+	if (write(wfd, r, sizeof(r)) != sizeof(r))
+		return 1;
+	return 0;
+}
+
+/* Read node events until one of @type; its size or -errno. */
+static ssize_t read_event(int fd, char *buf, __u16 type)
+{
+	ssize_t n;
+
+	for (int i = 0; i < 20; i++) {
+		n = msg_read(fd, buf);
+		if (n < 0 || ((struct bproc_msg_hdr *)buf)->type == type)
+			return n;
+	}
+	return -ENOMSG;
+}
+
+/*
+ * A node instance whose namespace has leased numbers: forks and threads
+ * there take them (the last leased first), an empty lease fails a fork
+ * with EAGAIN and asks for more, child processes are reported by FORK
+ * and EXIT events with their exact status, freed numbers by PIDS_FREE.
+ */
+TEST(slave_forks_take_leased_pids)
+{
+	struct bproc_slave_cfg cfg = {
+		.size = sizeof(cfg), .node = 2, .master_family = 2,
+		.master_port = 2223, .master_addr = { 10, 0, 0, 1 },
+	};
+	char *buf = malloc(MSG_BUF);
+	struct bproc_msg_hdr *h = (void *)buf;
+	struct bproc_msg_fork *fk = (void *)(buf + HDR);
+	struct bproc_msg_exit *ex = (void *)(buf + HDR);
+	struct bproc_msg_pids *pp = (void *)(buf + HDR);
+	int nrs[3] = { 4101, 4102, 4103 };
+	int p[2], fd, st;
+	pid_t init, r[4];
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(p));
+	init = fork();
+	ASSERT_LE(0, init);
+	if (init == 0) {
+		/* The test's own process stays where it is: a child is bpslave. */
+		if (unshare(CLONE_NEWPID))
+			_exit(10);
+		fd = open(DEV, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || ioc(fd, BPROC_IOC_SLAVE, &cfg))
+			_exit(11);
+		if (msg_read(fd, buf) != HDR + 4 || h->type != BPROC_MSG_PIDS_WANT ||
+		    h->node != 2 || h->pid != 0)
+			_exit(12);
+		/* Not for this node, then three numbers. */
+		if (send_pids(fd, BPROC_MSG_PIDS, 1, nrs, 3) != -EINVAL ||
+		    send_pids(fd, BPROC_MSG_PIDS, 2, nrs, 3))
+			_exit(13);
+		init = fork();
+		if (init == 0)
+			_exit(ns_init(p[1]));
+		if (init < 0 || waitpid(init, &st, 0) != init || st)
+			_exit(14);
+		/* Events: FORK, EXIT (5), FORK, EXIT (6), WANT, FREE. */
+		if (read_event(fd, buf, BPROC_MSG_FORK) < 0 ||
+		    h->pid != 4103 || fk->ppid != 1 || fk->node_pid <= 0)
+			_exit(15);
+		if (read_event(fd, buf, BPROC_MSG_EXIT) < 0 ||
+		    h->pid != 4103 || ex->status != 5 << 8)
+			_exit(16);
+		if (read_event(fd, buf, BPROC_MSG_FORK) < 0 || h->pid != 4102 ||
+		    read_event(fd, buf, BPROC_MSG_EXIT) < 0 ||
+		    ex->status != 6 << 8)
+			_exit(17);
+		if (read_event(fd, buf, BPROC_MSG_PIDS_WANT) < 0)
+			_exit(18);
+		if (read_event(fd, buf, BPROC_MSG_PIDS_FREE) < 0 ||
+		    pp->count < 3 || pp->pids[0] != 4103 ||
+		    pp->pids[1] != 4102 || pp->pids[2] != 4101)
+			_exit(19);
+		_exit(0);
+	}
+	close(p[1]);
+	EXPECT_EQ(sizeof(r), read(p[0], r, sizeof(r)));
+	EXPECT_EQ(0, wait_status(init));
+	EXPECT_EQ(4103, r[0]);
+	EXPECT_EQ(4102, r[1]);
+	EXPECT_EQ(4101, r[2]) TH_LOG("the thread's tid");
+	EXPECT_EQ(-EAGAIN, r[3]) TH_LOG("a fork with the lease used up");
+	close(p[0]);
+	free(buf);
 }
 
 TEST(rexec_without_master)

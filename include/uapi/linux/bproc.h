@@ -136,7 +136,9 @@ struct bproc_slave_cfg {
  * The master daemon's file carries messages both ways: read() returns one
  * whole struct bproc_msg_hdr + payload (-EINVAL if the buffer is too small
  * for it; poll() reports POLLIN), write() takes one whole message from the
- * node side. On a node, the slave instance's file takes:
+ * node side. On a node, the slave instance's file reads the node's own
+ * events the same way (FORK and EXIT of child processes, PIDS_WANT,
+ * PIDS_FREE), takes the master's PIDS by write(), and takes:
  *
  *   BPROC_IOC_MASQ        (W)  struct bproc_masq: mark a process started
  *                              for the master (getppid() -> ppid).
@@ -186,6 +188,10 @@ enum bproc_msg_type {
 	BPROC_MSG_STOP		= 5,	/* node -> master: __s32 signo */
 	BPROC_MSG_CONT		= 6,	/* node -> master: no payload */
 	BPROC_MSG_EXIT		= 7,	/* node -> master: bproc_msg_exit */
+	BPROC_MSG_PIDS		= 8,	/* master -> node: bproc_msg_pids */
+	BPROC_MSG_PIDS_WANT	= 9,	/* node -> master: __u32 count */
+	BPROC_MSG_PIDS_FREE	= 10,	/* node -> master: bproc_msg_pids */
+	BPROC_MSG_FORK		= 11,	/* node -> master: bproc_msg_fork */
 	BPROC_MSG_NTYPES
 };
 
@@ -234,6 +240,32 @@ struct bproc_msg_exit {
 	__u32 __pad;
 	__u64 utime_ns;
 	__u64 stime_ns;
+};
+
+/*
+ * Pid leases (docs/ghosts.md, "Fork and threads on a node"). Processes
+ * and threads created on a node by a process started for the master get
+ * pid numbers the master reserved for that node: PIDS grants up to
+ * BPROC_PIDS_MAX of them (count 0: none to spare now), PIDS_WANT asks
+ * for more, PIDS_FREE hands back numbers the node no longer uses. These
+ * carry no process: hdr.pid is 0.
+ */
+#define BPROC_PIDS_MAX		64
+
+struct bproc_msg_pids {
+	__u32 count;
+	__u32 __pad;
+	__s32 pids[BPROC_PIDS_MAX];	/* count of them, the rest 0 */
+};
+
+/*
+ * Payload of BPROC_MSG_FORK: hdr.pid (a leased number) is a new child
+ * process of @ppid on the node. @node_pid is its pid in the namespace of
+ * the bpslave that reads the event from the module; the master ignores it.
+ */
+struct bproc_msg_fork {
+	__s32 ppid;
+	__s32 node_pid;
 };
 
 #define BPROC_IOC_MAGIC		0xB7

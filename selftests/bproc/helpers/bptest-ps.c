@@ -12,11 +12,18 @@
  *	([[DD-]HH:]MM:SS, to the second), resident set RSS (kB, to 8 kB)
  *	and the arguments (exactly the ARGs).
  *
+ *   bptest-ps children PID [CHILD...]
+ *	compare the children of the process that is PID in the caller's pid
+ *	namespace, as /proc on this node shows them, with the CHILDs (pids
+ *	in that namespace, in any order): what ps --forest on the master
+ *	showed of its ghost.
+ *
  * The process is found by the last field of NSpid in /proc/N/status:
  * /proc on a node is the node's, where processes run for the master
  * have other pids. check exits 0 when all match, 3 when there is no such
  * process, 4 state, 5 time, 6 rss, 7 args differ (details to stderr or
- * /dev/kmsg); 1 and 2 as every helper.
+ * /dev/kmsg); children exits 0, 3 or 8 (the children differ); 1 and 2 as
+ * every helper.
  */
 #include <dirent.h>
 #include <time.h>
@@ -28,6 +35,8 @@
 #define EXIT_TIME	5
 #define EXIT_RSS	6
 #define EXIT_ARGS	7
+#define EXIT_CHILDREN	8
+#define MAX_PROCS	4096
 #define RSS_SLACK_KB	8
 
 static const char *prog = "bptest-ps";
@@ -38,12 +47,15 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: %s hold [--burn MS] [--touch KB] [ARG...]\n"
 "       %s check PID STAT TIME RSS [ARG...]\n"
+"       %s children PID [CHILD...]\n"
 "hold: use MS ms of CPU, touch KB of memory, stop, then sleep until a\n"
 "signal ends it. check: compare /proc of the process that is PID in this\n"
 "pid namespace with STAT (first letter), TIME ([[DD-]HH:]MM:SS, to the\n"
 "second), RSS (kB, to %d kB) and its ARGs. Exit 0: all match; 3: no such\n"
 "process; 4 state, 5 time, 6 rss, 7 args differ; 1: a system call\n"
-"failed; 2: usage.\n", prog, prog, RSS_SLACK_KB);
+"failed; 2: usage. children: compare the children of PID here with the\n"
+"CHILDs (any order); exit 0, 3, or 8 when they differ.\n",
+		prog, prog, prog, RSS_SLACK_KB);
 }
 
 static double cpu_seconds(void)
@@ -236,6 +248,97 @@ static int check(int argc, char *argv[])
 	return 0;
 }
 
+/* One process as /proc/N/status shows it. */
+struct proc_ent {
+	long outer, ppid;	/* in /proc's namespace */
+	long inner;		/* NSpid's last field */
+	int depth;		/* NSpid's fields */
+};
+
+/* NSpid of /proc/@name/status: depth and last field; ppid; -1 on error. */
+static int read_ent(const char *name, struct proc_ent *e)
+{
+	char dir[300], buf[4096], *p, *tok;
+
+	snprintf(dir, sizeof(dir), "/proc/%s", name);
+	if (read_file(dir, "status", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, "\nPPid:");
+	if (!p || sscanf(p + 6, "%ld", &e->ppid) != 1)
+		return -1;
+	p = strstr(buf, "\nNSpid:");
+	if (!p)
+		return -1;
+	p[strcspn(p + 1, "\n") + 1] = 0;
+	e->depth = 0;
+	for (tok = strtok(p + 7, " \t"); tok; tok = strtok(NULL, " \t")) {
+		e->inner = strtol(tok, NULL, 10);
+		e->depth++;
+	}
+	e->outer = strtol(name, NULL, 10);
+	return e->depth ? 0 : -1;
+}
+
+static int children(int argc, char *argv[])
+{
+	static struct proc_ent ents[MAX_PROCS];
+	struct proc_ent self, *parent = NULL;
+	long pid, want[64];
+	int n = 0, i, j, nwant = argc - 1, found = 0;
+	struct dirent *d;
+	DIR *p;
+
+	if (argc < 1 || argc > 65 || bpt_parse_long(argv[0], 1, 1 << 22, &pid)) {
+		usage(stderr);
+		return BPT_EXIT_USAGE;
+	}
+	for (i = 0; i < nwant; i++)
+		if (bpt_parse_long(argv[i + 1], 1, 1 << 22, &want[i])) {
+			usage(stderr);
+			return BPT_EXIT_USAGE;
+		}
+	/* Of "self" only depth and inner are used (its name is no pid). */
+	if (read_ent("self", &self))
+		return BPT_EXIT_ERROR;
+	p = opendir("/proc");
+	if (!p)
+		return BPT_EXIT_ERROR;
+	while ((d = readdir(p)) && n < MAX_PROCS) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		/* Only our namespace: inner pids of others may be the same. */
+		if (!read_ent(d->d_name, &ents[n]) &&
+		    ents[n].depth == self.depth)
+			n++;
+	}
+	closedir(p);
+	for (i = 0; i < n; i++)
+		if (ents[i].inner == pid)
+			parent = &ents[i];
+	if (!parent) {
+		bpt_log(prog, "no process is %ld here", pid);
+		return EXIT_NOPROC;
+	}
+	for (i = 0; i < n; i++) {
+		if (ents[i].ppid != parent->outer || ents[i].inner == self.inner)
+			continue;
+		for (j = 0; j < nwant && want[j] != ents[i].inner; j++)
+			;
+		if (j == nwant) {
+			bpt_log(prog, "%ld: child %ld here is not on the master",
+				pid, ents[i].inner);
+			return EXIT_CHILDREN;
+		}
+		found++;
+	}
+	if (found != nwant) {
+		bpt_log(prog, "%ld: %d children here, %d on the master", pid,
+			found, nwant);
+		return EXIT_CHILDREN;
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -246,6 +349,8 @@ int main(int argc, char *argv[])
 		return hold(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return check(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "children"))
+		return children(argc - 2, argv + 2);
 	usage(stderr);
 	return BPT_EXIT_USAGE;
 }
