@@ -10,6 +10,7 @@
 
 #include <linux/bproc_hooks.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #include "ghost.h"
 #include "hooks.h"
@@ -110,7 +111,18 @@ static bool bproc_hook_pid_free_nr(struct pid_namespace *ns, int nr,
 
 static void bproc_hook_task_fork(struct task_struct *p)
 {
-	bproc_slave_task_fork(p);
+	struct bproc_masq_rec *mq;
+
+	if (thread_group_leader(p)) {
+		bproc_slave_task_fork(p);
+		return;
+	}
+	/* A thread of a masqueraded process is masqueraded too. */
+	if (p->group_leader->bproc) {
+		mq = bproc_hooks_masq(p->group_leader);
+		if (mq)
+			bproc_masq_thread(mq, p);
+	}
 }
 
 static void bproc_hook_task_exit(struct task_struct *t, bool group_dead)

@@ -10,7 +10,9 @@
  * The record hangs off task_struct.bproc until free_task() (task_free
  * hook) and holds a reference on the module. It is set once, with
  * cmpxchg(), and never changed, so readers need no lock while they hold
- * a reference on the task.
+ * a reference on the task. Threads the process creates share it (the
+ * task_fork hook), so getppid() is the same in every thread; the last
+ * task to go frees it.
  */
 
 #include <linux/atomic.h>
@@ -18,6 +20,7 @@
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -32,6 +35,7 @@
 
 struct bproc_masq_rec {
 	struct bproc_task bt;	/* first: what task_struct.bproc points at */
+	refcount_t ref;		/* one per task that points at it */
 	pid_t ppid;		/* the master's parent pid */
 	u64 instance;		/* bproc_slave.id of the registering instance */
 };
@@ -86,6 +90,7 @@ int bproc_masq_register(struct bproc_slave *slave,
 		goto out;
 	}
 	mq->bt.kind = BPROC_TASK_MASQ;
+	refcount_set(&mq->ref, 1);
 	mq->ppid = req->ppid;
 	mq->instance = slave->id;
 	__module_get(THIS_MODULE);	/* dropped by bproc_masq_free() */
@@ -148,9 +153,22 @@ bool bproc_masq_getppid(struct bproc_masq_rec *mq, pid_t *ppid)
 	return true;
 }
 
+/*
+ * The task_fork hook for a new thread @p of a masqueraded process (its
+ * leader's record @mq): the thread shares the record. @p does not run
+ * yet.
+ */
+void bproc_masq_thread(struct bproc_masq_rec *mq, struct task_struct *p)
+{
+	refcount_inc(&mq->ref);
+	p->bproc = &mq->bt;
+}
+
 /* The task_free hook; any context. */
 void bproc_masq_free(struct bproc_masq_rec *mq)
 {
+	if (!refcount_dec_and_test(&mq->ref))
+		return;
 	kfree(mq);
 	module_put(THIS_MODULE);
 }

@@ -7,6 +7,7 @@
 
 struct bproc_masq_rec;
 struct bproc_slave;
+struct task_struct;
 
 int bproc_masq_register(struct bproc_slave *slave,
 			const struct bproc_masq *req);
@@ -14,5 +15,6 @@ int bproc_masq_signal(struct bproc_slave *slave,
 		      const struct bproc_signal *req);
 bool bproc_masq_getppid(struct bproc_masq_rec *mq, pid_t *ppid);
 void bproc_masq_free(struct bproc_masq_rec *mq);
+void bproc_masq_thread(struct bproc_masq_rec *mq, struct task_struct *p);
 
 #endif /* _BPROC_MASQ_H */

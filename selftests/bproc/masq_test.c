@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -87,6 +88,15 @@ FIXTURE_VARIANT_ADD(masq, own_pidns) {
 	.own_pidns = true,
 };
 
+static void *thread_ppid(void *arg)
+{
+	pid_t ppid = getppid();
+
+	if (write(report_fd, &ppid, sizeof(ppid)) != sizeof(ppid))
+		_exit(1);
+	return NULL;
+}
+
 FIXTURE_SETUP(masq)
 {
 	struct bproc_slave_cfg cfg = {
@@ -95,6 +105,7 @@ FIXTURE_SETUP(masq)
 	};
 	struct sigaction sa = { .sa_sigaction = handler,
 				.sa_flags = SA_SIGINFO };
+	pthread_t t;
 	pid_t ppid;
 	char c;
 
@@ -127,6 +138,9 @@ FIXTURE_SETUP(masq)
 			_exit(0);
 		}
 		wait(NULL);
+		/* ...and each of its threads the master's ppid. */
+		pthread_create(&t, NULL, thread_ppid, NULL);
+		pthread_join(t, NULL);
 		for (;;)
 			pause();
 	}
@@ -154,6 +168,8 @@ TEST_F(masq, getppid_and_signals)
 	EXPECT_EQ(MASTER_PPID, ppid);
 	ASSERT_EQ(sizeof(ppid), read(self->rep[0], &ppid, sizeof(ppid)));
 	EXPECT_EQ(variant->own_pidns ? 1 : self->child, ppid);
+	ASSERT_EQ(sizeof(ppid), read(self->rep[0], &ppid, sizeof(ppid)));
+	EXPECT_EQ(MASTER_PPID, ppid) TH_LOG("getppid() in a thread");
 
 	/* A signal as sent on the master by pid 777, uid 1000, sigqueue. */
 	memset(&si, 0, sizeof(si));
