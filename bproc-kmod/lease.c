@@ -55,6 +55,25 @@ static enum bproc_lease_state bproc_lease_state(void *entry)
 	return xa_to_value(entry) & 3;
 }
 
+/*
+ * If the master holds @nr for a node, it is ours again (KEPT) until that
+ * node frees it: return true. Any context.
+ */
+static bool bproc_lease_mark_kept(int nr)
+{
+	unsigned long flags;
+	void *entry;
+
+	xa_lock_irqsave(&bproc_leases, flags);
+	entry = xa_load(&bproc_leases, nr);
+	if (entry)
+		__xa_store(&bproc_leases, nr,
+			   bproc_lease_entry(bproc_lease_node(entry),
+					     BPROC_LEASE_KEPT), GFP_ATOMIC);
+	xa_unlock_irqrestore(&bproc_leases, flags);
+	return !!entry;
+}
+
 /* Drop our reservation of @nr unless a ghost still has the number. */
 static void bproc_lease_release(int nr, enum bproc_lease_state state)
 {
@@ -181,19 +200,7 @@ int bproc_lease_claim(s32 node, s32 nr)
  */
 void bproc_lease_unclaim(s32 nr)
 {
-	bool gone = true;
-	void *entry;
-
-	xa_lock_irq(&bproc_leases);
-	entry = xa_load(&bproc_leases, nr);
-	if (entry) {
-		__xa_store(&bproc_leases, nr,
-			   bproc_lease_entry(bproc_lease_node(entry),
-					     BPROC_LEASE_KEPT), GFP_ATOMIC);
-		gone = false;
-	}
-	xa_unlock_irq(&bproc_leases);
-	if (gone)
+	if (!bproc_lease_mark_kept(nr))
 		bproc_pid_unreserve(&init_pid_ns, nr);
 }
 
@@ -230,19 +237,5 @@ void bproc_lease_node_down(s32 node)
  */
 bool bproc_lease_keep(struct pid_namespace *ns, int nr)
 {
-	void *entry;
-	bool keep = false;
-
-	if (ns != &init_pid_ns)
-		return false;
-	xa_lock(&bproc_leases);
-	entry = xa_load(&bproc_leases, nr);
-	if (entry) {
-		__xa_store(&bproc_leases, nr,
-			   bproc_lease_entry(bproc_lease_node(entry),
-					     BPROC_LEASE_KEPT), GFP_ATOMIC);
-		keep = true;
-	}
-	xa_unlock(&bproc_leases);
-	return keep;
+	return ns == &init_pid_ns && bproc_lease_mark_kept(nr);
 }

@@ -161,7 +161,7 @@ void bproc_slave_configure(struct bproc_slave *slave,
 	slave->ev_head = 0;
 	slave->ev_len = 0;
 	slave->want_sent = false;
-	slave->want_due = ns != NULL;
+	slave->want_due = !!ns;
 	spin_unlock_irq(&bproc_slaves_lock);
 	if (old_ns) {
 		bproc_slave_unreserve(old_ns, old, old_n);
