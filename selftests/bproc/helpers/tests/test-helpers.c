@@ -377,6 +377,40 @@ static void test_ps(struct ctx *c)
 	tap_ok(t, wait_raw(pid, 0) == SIGTERM, "bptest-ps hold: ends by signal");
 }
 
+/* bptest-ps children: this process's children, as the node check sees them. */
+static void test_ps_children(struct ctx *c)
+{
+	struct tap *t = &c->t;
+	char *hold[] = { "bptest-ps", "hold", NULL };
+	char me[16], k[2][16], other[16];
+	pid_t kid[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		kid[i] = spawn(c, NULL, hold);
+		wait_raw(kid[i], WUNTRACED);
+		snprintf(k[i], sizeof(k[i]), "%d", (int)kid[i]);
+	}
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	snprintf(other, sizeof(other), "%d", (int)getppid());
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-ps", "children", me,
+		k[1], k[0], NULL }) == 0,
+	   "bptest-ps children: both children, in any order (the checker not counted)");
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-ps", "children", me,
+		k[0], NULL }) == 8 << 8,
+	   "bptest-ps children: one child missing from the list is 8");
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-ps", "children", me,
+		k[0], k[1], other, NULL }) == 8 << 8,
+	   "bptest-ps children: a listed pid that is no child is 8");
+	tap_ok(t, run_status(c, NULL, (char *[]){ "bptest-ps", "children",
+		"4194303", NULL }) == 3 << 8,
+	   "bptest-ps children: no such process is 3");
+	for (i = 0; i < 2; i++) {
+		kill(kid[i], SIGKILL);
+		wait_raw(kid[i], 0);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	struct ctx c = { .tmp = "/tmp/test-helpers.XXXXXX" };
@@ -397,6 +431,7 @@ int main(int argc, char *argv[])
 	test_sig(&c);
 	test_threads(&c);
 	test_ps(&c);
+	test_ps_children(&c);
 	ret = tap_done(&c.t);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c.tmp);
 	if (system(cmd))
