@@ -942,8 +942,7 @@ void bproc_ghost_node_down(s32 node, int error)
 		wake_up(&g->wait);
 	}
 	spin_unlock(&bproc_ghosts_lock);
-	bproc_lease_node_down(node == BPROC_GHOST_ALL_NODES ?
-			      BPROC_LEASE_ALL_NODES : node);
+	bproc_lease_node_down(node);
 }
 
 /* The task_free hook: the ghost's task is gone; any context. */

@@ -214,6 +214,9 @@ void bproc_lease_node_down(s32 node)
 	unsigned long nr = 0;
 	void *entry;
 
+	/* A lease still queued must not reach the node when it is back. */
+	bproc_msg_drop(BPROC_MSG_PIDS, node);
+
 	xa_lock_irq(&bproc_leases);
 	xa_for_each(&bproc_leases, nr, entry) {
 		if (node != BPROC_LEASE_ALL_NODES &&

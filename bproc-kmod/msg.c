@@ -107,6 +107,27 @@ int bproc_msg_send(struct bproc_qmsg *m)
 	return 0;
 }
 
+/*
+ * Drop the queued messages of @type for @node (BPROC_GHOST_ALL_NODES: any
+ * node): what the node must not get once it was lost, as a lease of
+ * numbers the master took back.
+ */
+void bproc_msg_drop(u16 type, s32 node)
+{
+	struct bproc_qmsg *m, *tmp;
+	LIST_HEAD(drop);
+
+	spin_lock_irq(&bproc_msgq_lock);
+	list_for_each_entry_safe(m, tmp, &bproc_msgq, list)
+		if (m->hdr.type == type &&
+		    (node == BPROC_GHOST_ALL_NODES || m->hdr.node == node))
+			list_move(&m->list, &drop);
+	spin_unlock_irq(&bproc_msgq_lock);
+
+	list_for_each_entry_safe(m, tmp, &drop, list)
+		bproc_msg_free(m);
+}
+
 /* A master registered: accept messages. */
 void bproc_msg_open(void)
 {

@@ -19,6 +19,7 @@ struct bproc_qmsg *bproc_msg_alloc(u16 type, s32 node, s32 pid, u64 id,
 				   size_t payload, gfp_t gfp);
 void bproc_msg_free(struct bproc_qmsg *m);
 int bproc_msg_send(struct bproc_qmsg *m);
+void bproc_msg_drop(u16 type, s32 node);
 u64 bproc_msg_new_id(void);
 
 void bproc_msg_open(void);

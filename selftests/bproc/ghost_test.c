@@ -945,6 +945,11 @@ TEST_F(ghost, lease_reserves_pids)
 	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
 	for (i = 4; i < 8; i++)
 		EXPECT_EQ(0, pid_probe(nrs[i])) TH_LOG("pid %d", nrs[i]);
+	/* A lease still queued when its node is lost never reaches it. */
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_UP, 0111));
+	ASSERT_EQ(0, send_want(self->fd, 0, 4));
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
+	EXPECT_EQ(-EAGAIN, read_nonblock(self->fd, self->buf));
 	/* Bad lease messages. */
 	EXPECT_EQ(-EINVAL, send_want(self->fd, 0, 0));
 	EXPECT_EQ(-EINVAL, send_want(self->fd, 0, BPROC_PIDS_MAX + 1));
