@@ -22,9 +22,15 @@ import time
 MAGIC = 0x43525042
 HELLO, WELCOME, REJECT, STATUS, PING, PONG, REQUEST, BYE, PROC = \
     1, 2, 3, 4, 5, 6, 7, 8, 0x10
-REXEC, RESULT, SIGNAL, PSTATUS, STOP, CONT, EXIT = range(1, 8)
+REXEC, RESULT, SIGNAL, PSTATUS, STOP, CONT, EXIT, PIDS, PIDS_WANT, \
+    PIDS_FREE, FORK = range(1, 12)
 PNAMES = {REXEC: "REXEC", RESULT: "REXEC_RESULT", SIGNAL: "SIGNAL",
-          PSTATUS: "PSTATUS", STOP: "STOP", CONT: "CONT", EXIT: "EXIT"}
+          PSTATUS: "PSTATUS", STOP: "STOP", CONT: "CONT", EXIT: "EXIT",
+          PIDS: "PIDS", PIDS_WANT: "PIDS_WANT", PIDS_FREE: "PIDS_FREE",
+          FORK: "FORK"}
+PIDS_MAX = 64
+# Numbers this master leases for forks on the node (docs/ghosts.md).
+LEASE_FIRST = 20000
 PORT = 2299
 NODE = 0
 
@@ -76,6 +82,8 @@ class Node:
         self.last_ping = 0
         self.closed = False
         self.welcomed = False
+        self.next_lease = LEASE_FIRST
+        self.leased = []    # every number leased so far
         t, _, _ = self.recv_msg(10)
         if t != HELLO:
             raise RuntimeError("expected HELLO, got %r" % t)
@@ -116,7 +124,7 @@ class Node:
         while time.monotonic() < end and not self.closed:
             t, mid, p = self.recv_msg(end - time.monotonic())
             if t == PROC:
-                self.procs.append(parse_proc(p))
+                self.on_proc(parse_proc(p))
             elif t == BYE:
                 self.closed = True
 
@@ -131,9 +139,21 @@ class Node:
                 return None
             t, mid, p = self.recv_msg(min(1, end - time.monotonic()))
             if t == PROC:
-                self.procs.append(parse_proc(p))
+                self.on_proc(parse_proc(p))
             elif t == BYE:
                 self.closed = True
+
+    def on_proc(self, m):
+        """Answer a lease request at once; keep every other message."""
+        if m[0] != PIDS_WANT:
+            self.procs.append(m)
+            return
+        nrs = list(range(self.next_lease, self.next_lease + m[3][0]))
+        self.next_lease += len(nrs)
+        self.leased += nrs
+        self.send(proc(PIDS, 0, struct.pack("<II", len(nrs), 0) +
+                       struct.pack("<%di" % PIDS_MAX,
+                                   *(nrs + [0] * (PIDS_MAX - len(nrs))))))
 
     def send(self, data):
         self.s.sendall(data)
@@ -154,6 +174,13 @@ def parse_proc(p):
         f = (chr(f[0]),) + f[1:]
     elif ptype == EXIT:
         f = struct.unpack("<iIQQ", body)
+    elif ptype == PIDS_WANT:
+        f = struct.unpack("<I", body)
+    elif ptype == PIDS_FREE:
+        n = struct.unpack("<I", body[:4])[0]
+        f = struct.unpack("<%di" % n, body[8:8 + 4 * n])
+    elif ptype == FORK:
+        f = struct.unpack("<ii", body)
     else:
         f = ()
     return (ptype, pid, mid, f)
@@ -352,6 +379,16 @@ def run(lsock, slave):
     zombies = by_comm("sleep", "Z") + procs_with(b"sleep\0" + b"1\0")
     ok(e and e[3][0] == 0 and not zombies,
        "an orphan is reaped inside the namespace (left: %r)" % zombies)
+    # The fork took a leased pid and was reported, then its end and the
+    # number handed back.
+    n.pump(1)
+    forks = [m for m in n.procs if m[0] == FORK and m[3][0] == 4500]
+    kid = forks[0][1] if forks else None
+    ok(kid in n.leased, "the shell's fork: FORK of leased pid %r, parent 4500" % kid)
+    e = n.want(EXIT, kid) if kid else None
+    ok(e and e[3][0] == 0, "the orphan's EXIT, status 0 (%r)" % (e,))
+    freed = [m for m in n.procs if m[0] == PIDS_FREE and kid in m[3]]
+    ok(freed, "its number handed back by PIDS_FREE")
 
     # Pid already in use.
     n.send(rexec(4600, "/bin/busybox", ["sleep", "301"]))
