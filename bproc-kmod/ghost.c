@@ -96,6 +96,16 @@ struct bproc_ghost {
 	struct list_head forks;		/* children's ghosts to fork */
 	struct list_head fork_entry;	/* in the parent's forks */
 	s32 claim;			/* pid for the ghost being forked */
+	struct bproc_ghost_exec *exec;	/* a program to show, from EXEC */
+	unsigned long args_map;		/* the ghost's mapping of the last */
+	unsigned long args_map_len;
+};
+
+/* What an EXEC says the process runs now (comm and cmdline). */
+struct bproc_ghost_exec {
+	char comm[TASK_COMM_LEN];
+	u32 len;
+	char args[];
 };
 
 static DEFINE_SPINLOCK(bproc_ghosts_lock);
@@ -124,6 +134,7 @@ static struct bproc_ghost *bproc_ghost_new(s32 node, s32 pid,
 static void bproc_ghost_discard(struct bproc_ghost *g)
 {
 	kfree(g->strings);
+	kfree(g->exec);
 	kfree(g);
 }
 
@@ -398,14 +409,59 @@ static void bproc_ghost_kill_remote(struct bproc_ghost *g)
 	bproc_ghost_kill_pid(g->node, g->pid);
 }
 
-static bool bproc_ghost_forks_pending(struct bproc_ghost *g)
+/* Children's ghosts to fork or a program to show: work for the loop. */
+static bool bproc_ghost_work_pending(struct bproc_ghost *g)
 {
 	bool pending;
 
 	spin_lock_irq(&g->lock);
-	pending = !list_empty(&g->forks);
+	pending = !list_empty(&g->forks) || g->exec;
 	spin_unlock_irq(&g->lock);
 	return pending;
+}
+
+/*
+ * The process runs another program (EXEC): like execve(), the ghost takes
+ * its name, and /proc/PID/cmdline shows its arguments from a fresh
+ * mapping (the environment stays). A ghost sharing its mm keeps it.
+ */
+static void bproc_ghost_do_exec(struct bproc_ghost *g)
+{
+	struct mm_struct *mm = current->mm;
+	struct bproc_ghost_exec *e;
+	unsigned long addr, len;
+
+	spin_lock_irq(&g->lock);
+	e = g->exec;
+	g->exec = NULL;
+	spin_unlock_irq(&g->lock);
+	if (!e)
+		return;
+	task_lock(current);
+	strscpy_pad(current->comm, e->comm, sizeof(current->comm));
+	task_unlock(current);
+	if (!mm || !e->len || current->vfork_done ||
+	    test_bit(MMF_MULTIPROCESS, &mm->flags))
+		goto out;
+	len = PAGE_ALIGN(e->len);
+	addr = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		goto out;
+	if (copy_to_user((void __user *)addr, e->args, e->len)) {
+		vm_munmap(addr, len);
+		goto out;
+	}
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = addr;
+	mm->arg_end = addr + e->len;
+	spin_unlock(&mm->arg_lock);
+	if (g->args_map)
+		vm_munmap(g->args_map, g->args_map_len);
+	g->args_map = addr;
+	g->args_map_len = len;
+out:
+	kfree(e);
 }
 
 static void __noreturn bproc_ghost_run(struct bproc_ghost *g);
@@ -478,7 +534,7 @@ static void bproc_ghost_fork_one(struct bproc_ghost *g, struct bproc_ghost *c)
 	if (running)
 		bproc_ghost_kill_remote(c);
 	bproc_lease_unclaim(c->pid);
-	kfree(c);
+	bproc_ghost_discard(c);
 }
 
 /* Fork the ghosts of every child the node reported for @g's process. */
@@ -516,9 +572,10 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 
 	for (;;) {
 		if (!wait_event_interruptible(g->wait, bproc_ghost_over(g) ||
-					      bproc_ghost_forks_pending(g))) {
+					      bproc_ghost_work_pending(g))) {
 			/* Children first: their FORKs came before the EXIT. */
 			bproc_ghost_do_forks(g);
+			bproc_ghost_do_exec(g);
 			if (bproc_ghost_over(g))
 				break;
 			continue;
@@ -802,6 +859,69 @@ out:
 	return err;
 }
 
+/*
+ * An EXEC payload: comm NUL-terminated and padded, @len bytes of args
+ * holding exactly @argc NUL-terminated strings, the rest zero.
+ */
+static bool bproc_ghost_exec_ok(const struct bproc_msg_exec *x)
+{
+	const char *nul = memchr(x->comm, '\0', sizeof(x->comm));
+	u32 i, nuls = 0;
+
+	if (!nul || memchr_inv(nul, 0, x->comm + sizeof(x->comm) - nul) ||
+	    x->len > BPROC_EXEC_ARGS_MAX || x->argc > x->len ||
+	    (x->len && x->args[x->len - 1]) ||
+	    memchr_inv(x->args + x->len, 0, BPROC_EXEC_ARGS_MAX - x->len))
+		return false;
+	for (i = 0; i < x->len; i++)
+		nuls += !x->args[i];
+	return nuls == x->argc;
+}
+
+/*
+ * EXEC: the process runs another program. The ghost takes it in its loop
+ * (its own mm); a newer EXEC replaces one it has not taken yet.
+ */
+static int bproc_ghost_exec_msg(const struct bproc_msg_hdr *hdr,
+				const struct bproc_msg_exec *x)
+{
+	struct bproc_ghost_exec *e, *old = NULL;
+	struct bproc_ghost *g;
+	int err = 0;
+
+	BUILD_BUG_ON(sizeof(x->comm) != TASK_COMM_LEN);
+	if (!bproc_ghost_exec_ok(x))
+		return -EINVAL;
+	e = kmalloc(struct_size(e, args, x->len), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	memcpy(e->comm, x->comm, sizeof(e->comm));
+	e->len = x->len;
+	memcpy(e->args, x->args, x->len);
+
+	spin_lock(&bproc_ghosts_lock);
+	g = bproc_ghost_find(hdr->pid);
+	if (!g || g->node != hdr->node) {
+		err = -ESRCH;
+	} else {
+		spin_lock_irq(&g->lock);
+		if (g->state == BPROC_GHOST_RUNNING) {
+			old = g->exec;
+			g->exec = e;
+			e = NULL;
+		} else {
+			err = -EINVAL;	/* before the process started */
+		}
+		spin_unlock_irq(&g->lock);
+		if (!err)
+			wake_up(&g->wait);
+	}
+	spin_unlock(&bproc_ghosts_lock);
+	kfree(old);
+	kfree(e);
+	return err;
+}
+
 /**
  * bproc_ghost_msg - a message from a node, written by the master daemon
  * @hdr: its header, with size, flags, node and pid checked
@@ -809,7 +929,7 @@ out:
  *
  * STOP and CONT make the ghost stop and continue locally, so that its
  * parent's wait reports them; EXIT ends the ghost; FORK makes it fork
- * the ghost of a child.
+ * the ghost of a child; EXEC makes it show another program.
  *
  * Return: 0; -EINVAL for a bad payload or one that does not fit the
  * ghost's state (a result that is not awaited or has another id; status,
@@ -848,6 +968,8 @@ int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload)
 		break;
 	case BPROC_MSG_FORK:
 		return bproc_ghost_fork_msg(hdr, payload);
+	case BPROC_MSG_EXEC:
+		return bproc_ghost_exec_msg(hdr, payload);
 	default:
 		return -EINVAL;
 	}
@@ -948,6 +1070,7 @@ void bproc_ghost_node_down(s32 node, int error)
 /* The task_free hook: the ghost's task is gone; any context. */
 void bproc_ghost_free(struct bproc_ghost *g)
 {
+	kfree(g->exec);
 	kfree(g);
 	module_put(THIS_MODULE);
 }

@@ -234,12 +234,80 @@ union bproc_msg_in_payload {
 	struct bproc_msg_fork fork;
 	u32 want;
 	struct bproc_msg_pids pids;
+	struct bproc_msg_exec exec;
 };
 
 struct bproc_msg_in {
 	struct bproc_msg_hdr hdr;
 	union bproc_msg_in_payload p;
 };
+
+/* A node's message, copied in: check it and hand it on. */
+static ssize_t bproc_msg_take(struct bproc_msg_in *in, size_t len)
+{
+	size_t plen;
+	int err;
+
+	if (in->hdr.size != len || in->hdr.flags)
+		return -EINVAL;
+	if (in->hdr.node < 0 || in->hdr.node >= BPROC_NODES_MAX)
+		return -EINVAL;
+	plen = len - sizeof(in->hdr);
+
+	/* Leases are about numbers, not a process: pid 0. */
+	switch (in->hdr.type) {
+	case BPROC_MSG_PIDS_WANT:
+		if (plen != sizeof(in->p.want) || in->hdr.pid)
+			return -EINVAL;
+		err = bproc_lease_grant(in->hdr.node, in->p.want);
+		return err ? err : len;
+	case BPROC_MSG_PIDS_FREE:
+		if (plen != sizeof(in->p.pids) || in->hdr.pid ||
+		    in->p.pids.count < 1 || in->p.pids.count > BPROC_PIDS_MAX ||
+		    in->p.pids.__pad)
+			return -EINVAL;
+		bproc_lease_free(in->hdr.node, in->p.pids.pids, in->p.pids.count);
+		return len;
+	}
+	if (in->hdr.pid <= 0)
+		return -EINVAL;
+
+	switch (in->hdr.type) {
+	case BPROC_MSG_REXEC_RESULT:
+		if (plen != sizeof(in->p.error))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_PSTATUS:
+		if (plen != sizeof(in->p.pstatus))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_EXIT:
+		if (plen != sizeof(in->p.exit))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_STOP:
+		if (plen != sizeof(in->p.signo))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_CONT:
+		if (plen)
+			return -EINVAL;
+		break;
+	case BPROC_MSG_FORK:
+		if (plen != sizeof(in->p.fork))
+			return -EINVAL;
+		break;
+	case BPROC_MSG_EXEC:
+		if (plen != sizeof(in->p.exec))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	err = bproc_ghost_msg(&in->hdr, &in->p);
+	return err ? err : len;
+}
 
 /**
  * bproc_msg_write - write() on the master's file: one message from a node
@@ -248,73 +316,23 @@ struct bproc_msg_in {
  *
  * Return: @len; -EINVAL for a malformed message (size, flags, type,
  * node, payload, or one that does not fit the ghost's state); -ESRCH
- * when no ghost of that pid runs on that node; -EFAULT. A rejected
- * message changes nothing.
+ * when no ghost of that pid runs on that node; -EFAULT; -ENOMEM. A
+ * rejected message changes nothing.
  */
 ssize_t bproc_msg_write(const char __user *buf, size_t len)
 {
-	struct bproc_msg_in in;
-	size_t plen;
-	int err;
+	struct bproc_msg_in *in;
+	ssize_t ret;
 
-	if (len < sizeof(in.hdr) || len > sizeof(in))
+	if (len < sizeof(in->hdr) || len > sizeof(*in))
 		return -EINVAL;
-	memset(&in, 0, sizeof(in));
-	if (copy_from_user(&in, buf, len))
-		return -EFAULT;
-	if (in.hdr.size != len || in.hdr.flags)
-		return -EINVAL;
-	if (in.hdr.node < 0 || in.hdr.node >= BPROC_NODES_MAX)
-		return -EINVAL;
-	plen = len - sizeof(in.hdr);
-
-	/* Leases are about numbers, not a process: pid 0. */
-	switch (in.hdr.type) {
-	case BPROC_MSG_PIDS_WANT:
-		if (plen != sizeof(in.p.want) || in.hdr.pid)
-			return -EINVAL;
-		err = bproc_lease_grant(in.hdr.node, in.p.want);
-		return err ? err : len;
-	case BPROC_MSG_PIDS_FREE:
-		if (plen != sizeof(in.p.pids) || in.hdr.pid ||
-		    in.p.pids.count < 1 || in.p.pids.count > BPROC_PIDS_MAX ||
-		    in.p.pids.__pad)
-			return -EINVAL;
-		bproc_lease_free(in.hdr.node, in.p.pids.pids, in.p.pids.count);
-		return len;
-	}
-	if (in.hdr.pid <= 0)
-		return -EINVAL;
-
-	switch (in.hdr.type) {
-	case BPROC_MSG_REXEC_RESULT:
-		if (plen != sizeof(in.p.error))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_PSTATUS:
-		if (plen != sizeof(in.p.pstatus))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_EXIT:
-		if (plen != sizeof(in.p.exit))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_STOP:
-		if (plen != sizeof(in.p.signo))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_CONT:
-		if (plen)
-			return -EINVAL;
-		break;
-	case BPROC_MSG_FORK:
-		if (plen != sizeof(in.p.fork))
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
-
-	err = bproc_ghost_msg(&in.hdr, &in.p);
-	return err ? err : len;
+	/* Zeroed: payload bytes a short message lacks read as 0. */
+	in = kzalloc(sizeof(*in), GFP_KERNEL);
+	if (!in)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (!copy_from_user(in, buf, len))
+		ret = bproc_msg_take(in, len);
+	kfree(in);
+	return ret;
 }

@@ -39,6 +39,7 @@ struct bps_proc {
 	int32_t pid;			/* the master's pid = pid in the masq ns */
 	char state;			/* state letter last reported */
 	bool child;			/* forked by one of ours (a FORK event) */
+	uint64_t image;			/* hash of comm and cmdline the master has */
 };
 
 struct bps {
@@ -88,6 +89,8 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out);
 int bps_pstatus(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out);
 struct bps_proc *bps_proc_find(struct bps *s, int32_t pid);
 int bps_event(struct bps *s, struct bp_msg_proc *out);
+int bps_exec(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out);
+uint64_t bps_image_hash(const char *comm, const char *args, size_t len);
 int bps_lease(struct bps *s, const struct bp_msg_proc *pids);
 
 /* session.c */

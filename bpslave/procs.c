@@ -255,7 +255,8 @@ static int masq(struct bps *s, pid_t outer, int32_t ppid)
 	return ioctl(s->bproc_fd, BPROC_IOC_MASQ, &m) ? -errno : 0;
 }
 
-static int add_proc(struct bps *s, pid_t outer, int32_t pid, bool child)
+static int add_proc(struct bps *s, pid_t outer, int32_t pid, bool child,
+		    uint64_t image)
 {
 	if (s->nprocs == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
@@ -267,7 +268,7 @@ static int add_proc(struct bps *s, pid_t outer, int32_t pid, bool child)
 		s->cap = cap;
 	}
 	s->procs[s->nprocs++] = (struct bps_proc){
-		.outer = outer, .pid = pid, .child = child,
+		.outer = outer, .pid = pid, .child = child, .image = image,
 	};
 	return 0;
 }
@@ -276,6 +277,24 @@ static void reap_one(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+/*
+ * What a process shows on the master as its program: comm and cmdline
+ * (FNV-1a). Only compared with itself, to tell when to send an EXEC.
+ */
+uint64_t bps_image_hash(const char *comm, const char *args, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t n = strnlen(comm, 15);
+
+	for (size_t i = 0; i < n + 1 + len; i++) {
+		uint8_t c = i < n ? (uint8_t)comm[i] : i == n ? 0 :
+			    (uint8_t)args[i - n - 1];
+
+		h = (h ^ c) * 0x100000001b3ull;
+	}
+	return h;
 }
 
 /*
@@ -288,7 +307,8 @@ int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
 	struct spawn sp = { .req = req };
 	int sync[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int32_t ret = 0;
-	const char *p;
+	const char *p, *args;
+	uint64_t image;
 	ssize_t n;
 	pid_t pid;
 	int e;
@@ -299,9 +319,14 @@ int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
 		return EAGAIN;	/* no namespace: bps_ns_start() failed */
 	sp.cwd = req->strs;
 	sp.path = req->strs + r->cwd_len;
-	p = sp.path + strlen(sp.path) + 1;
-	if (split_strings(p, r->argc, &sp.argv, &p) ||
-	    split_strings(p, r->envc, &sp.envp, &p)) {
+	args = p = sp.path + strlen(sp.path) + 1;
+	if (split_strings(p, r->argc, &sp.argv, &p)) {
+		ret = ENOMEM;
+		goto out;
+	}
+	/* The ghost shows the path's name and argv: what the node shows. */
+	image = bps_image_hash(basename(sp.path), args, (size_t)(p - args));
+	if (split_strings(p, r->envc, &sp.envp, &p)) {
 		ret = ENOMEM;
 		goto out;
 	}
@@ -349,7 +374,7 @@ int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
 		reap_one(pid);
 		goto out;
 	}
-	if (add_proc(s, pid, req->hdr.pid, false)) {
+	if (add_proc(s, pid, req->hdr.pid, false, image)) {
 		kill(pid, SIGKILL);
 		reap_one(pid);
 		ret = ENOMEM;
@@ -390,7 +415,7 @@ int bps_event(struct bps *s, struct bp_msg_proc *out)
 	switch (out->hdr.type) {
 	case BPROC_MSG_FORK:
 		if (!bps_proc_find(s, out->hdr.pid) &&
-		    add_proc(s, out->fork.node_pid, out->hdr.pid, true))
+		    add_proc(s, out->fork.node_pid, out->hdr.pid, true, 0))
 			return -ENOMEM;
 		break;
 	case BPROC_MSG_EXIT:
@@ -520,6 +545,51 @@ static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t len)
 	if (n >= 0)
 		buf[n] = '\0';
 	return n;
+}
+
+/*
+ * EXEC for the @i-th process when its comm or cmdline changed since the
+ * master last heard (it ran another program): 1 with @out filled in, 0
+ * when unchanged or unreadable (gone, or a zombie, whose cmdline is empty).
+ */
+int bps_exec(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out)
+{
+	struct bps_proc *p = &s->procs[i];
+	struct bproc_msg_exec *x = &out->exec;
+	char comm[32], *last;
+	uint64_t h;
+	ssize_t n;
+
+	n = read_proc(p->outer, "comm", comm, sizeof(comm));
+	if (n <= 0)
+		return 0;
+	comm[strcspn(comm, "\n")] = '\0';
+	proc_hdr(out, BPROC_MSG_EXEC, node, p->pid);
+	snprintf(x->comm, sizeof(x->comm), "%.15s", comm);
+	n = read_proc(p->outer, "cmdline", x->args, sizeof(x->args));
+	if (n <= 0)
+		return 0;
+	/* Whole strings only; a cmdline rewritten without its NUL gets one. */
+	if (x->args[n - 1] != '\0') {
+		if ((size_t)n < sizeof(x->args) - 1) {
+			x->args[n++] = '\0';
+		} else {
+			last = memrchr(x->args, '\0', (size_t)n);
+			if (!last)
+				return 0;
+			n = last - x->args + 1;
+		}
+	}
+	memset(x->args + n, 0, sizeof(x->args) - (size_t)n);
+	h = bps_image_hash(x->comm, x->args, (size_t)n);
+	if (h == p->image)
+		return 0;
+	x->len = (uint32_t)n;
+	for (ssize_t k = 0; k < n; k++)
+		x->argc += !x->args[k];
+	out->hdr.size = (uint32_t)bp_proc_size(out);
+	p->image = h;
+	return 1;
 }
 
 /*

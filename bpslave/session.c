@@ -315,32 +315,36 @@ static int handle_msg(struct sess *x, const struct bp_msg *m)
 	}
 }
 
+/*
+ * PSTATUS of the @i-th process, and EXEC first when it runs another
+ * program than the master shows. 0, or -1 when the connection failed.
+ */
+static int send_proc_state(struct sess *x, size_t i)
+{
+	static struct bp_msg m = { .type = BP_MSG_PROC };	/* EXEC is 4 kB */
+
+	if (bps_exec(x->s, i, x->node, &m.proc) && send_msg(x, &m))
+		return -1;
+	if (bps_pstatus(x->s, i, x->node, &m.proc))
+		return 0;	/* exiting: its EXIT follows */
+	return send_msg(x, &m) ? -1 : 0;
+}
+
 static int send_pstatus(struct sess *x, int32_t pid)
 {
 	struct bps *s = x->s;
-	struct bp_msg m = { .type = BP_MSG_PROC };
 
-	for (size_t i = 0; i < s->nprocs; i++) {
-		if (s->procs[i].pid != pid)
-			continue;
-		if (bps_pstatus(s, i, x->node, &m.proc))
-			return 0;	/* exiting: its EXIT follows */
-		return send_msg(x, &m);
-	}
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return send_proc_state(x, i);
 	return 0;
 }
 
 static int send_all_pstatus(struct sess *x)
 {
-	struct bps *s = x->s;
-	struct bp_msg m = { .type = BP_MSG_PROC };
-
-	for (size_t i = 0; i < s->nprocs; i++) {
-		if (bps_pstatus(s, i, x->node, &m.proc))
-			continue;
-		if (send_msg(x, &m))
+	for (size_t i = 0; i < x->s->nprocs; i++)
+		if (send_proc_state(x, i))
 			return -1;
-	}
 	return 0;
 }
 

@@ -164,6 +164,7 @@ struct bp_msg_request {
 #define BP_PROC_EXIT_LEN	24	/* struct bproc_msg_exit */
 #define BP_PROC_PIDS_LEN	264	/* struct bproc_msg_pids */
 #define BP_PROC_FORK_LEN	8	/* struct bproc_msg_fork */
+#define BP_PROC_EXEC_LEN	4120	/* struct bproc_msg_exec */
 
 struct bp_msg_proc {
 	struct bproc_msg_hdr hdr;
@@ -177,6 +178,7 @@ struct bp_msg_proc {
 		struct bproc_msg_pids pids;	/* PIDS, PIDS_FREE */
 		uint32_t want;			/* PIDS_WANT */
 		struct bproc_msg_fork fork;	/* FORK */
+		struct bproc_msg_exec exec;	/* EXEC */
 	};
 	uint32_t gids[BPROC_NGROUPS_MAX];	/* REXEC */
 	const char *strs;			/* REXEC */

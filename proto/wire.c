@@ -245,6 +245,7 @@ static const char *const proc_type_names[] = {
 	[BPROC_MSG_PIDS_WANT]		= "PIDS_WANT",
 	[BPROC_MSG_PIDS_FREE]		= "PIDS_FREE",
 	[BPROC_MSG_FORK]		= "FORK",
+	[BPROC_MSG_EXEC]		= "EXEC",
 };
 
 const char *bp_proc_type_name(uint16_t type)
@@ -268,6 +269,7 @@ _Static_assert(sizeof(struct bproc_msg_pstatus) == BP_PROC_PSTATUS_LEN,
 _Static_assert(sizeof(struct bproc_msg_exit) == BP_PROC_EXIT_LEN, "exit");
 _Static_assert(sizeof(struct bproc_msg_pids) == BP_PROC_PIDS_LEN, "pids");
 _Static_assert(sizeof(struct bproc_msg_fork) == BP_PROC_FORK_LEN, "fork");
+_Static_assert(sizeof(struct bproc_msg_exec) == BP_PROC_EXEC_LEN, "exec");
 
 /* Payload bytes of each type before REXEC's groups and strings. */
 static size_t proc_fixed_len(uint16_t type)
@@ -284,6 +286,7 @@ static size_t proc_fixed_len(uint16_t type)
 	case BPROC_MSG_PIDS_WANT:	return 4;
 	case BPROC_MSG_PIDS_FREE:	return BP_PROC_PIDS_LEN;
 	case BPROC_MSG_FORK:		return BP_PROC_FORK_LEN;
+	case BPROC_MSG_EXEC:		return BP_PROC_EXEC_LEN;
 	default:			return 0;
 	}
 }
@@ -339,6 +342,33 @@ static bool pids_ok(const struct bproc_msg_pids *x, uint32_t min)
 		    x->pids[i] != 0)
 			return false;
 	return true;
+}
+
+/*
+ * EXEC: comm NUL-terminated and padded with NULs; @len bytes of args
+ * holding exactly @argc NUL-terminated strings (none when both are 0);
+ * the rest zero.
+ */
+static bool exec_ok(const struct bproc_msg_exec *x)
+{
+	const char *end = memchr(x->comm, '\0', sizeof(x->comm));
+	size_t nuls = 0;
+
+	if (!end)
+		return false;
+	for (; end < x->comm + sizeof(x->comm); end++)
+		if (*end)
+			return false;
+	if (x->len > BPROC_EXEC_ARGS_MAX || x->argc > x->len ||
+	    (x->len && x->args[x->len - 1]))
+		return false;
+	for (uint32_t i = 0; i < BPROC_EXEC_ARGS_MAX; i++) {
+		if (i >= x->len && x->args[i])
+			return false;
+		if (i < x->len && !x->args[i])
+			nuls++;
+	}
+	return nuls == x->argc;
 }
 
 static bool proc_is_lease(uint16_t type)
@@ -400,6 +430,10 @@ static bool proc_fields_ok(const struct bp_msg_proc *p)
 		break;
 	case BPROC_MSG_PIDS_WANT:
 		if (p->want < 1 || p->want > BPROC_PIDS_MAX)
+			return false;
+		break;
+	case BPROC_MSG_EXEC:
+		if (!exec_ok(&p->exec))
 			return false;
 		break;
 	case BPROC_MSG_FORK:
@@ -508,6 +542,16 @@ static int decode_proc(struct rd *r, struct bp_msg_proc *p)
 		p->fork.ppid = (int32_t)rd_u32(r);
 		p->fork.node_pid = (int32_t)rd_u32(r);
 		break;
+	case BPROC_MSG_EXEC:
+		q = rd_take(r, sizeof(p->exec.comm));
+		if (q)
+			memcpy(p->exec.comm, q, sizeof(p->exec.comm));
+		p->exec.argc = rd_u32(r);
+		p->exec.len = rd_u32(r);
+		q = rd_take(r, BPROC_EXEC_ARGS_MAX);
+		if (q)
+			memcpy(p->exec.args, q, BPROC_EXEC_ARGS_MAX);
+		break;
 	default:
 		return -EBADMSG;
 	}
@@ -596,6 +640,12 @@ static int encode_proc(struct wr *w, const struct bp_msg_proc *p)
 		wr_u32(w, (uint32_t)p->fork.ppid);
 		wr_u32(w, (uint32_t)p->fork.node_pid);
 		break;
+	case BPROC_MSG_EXEC:
+		wr_bytes(w, p->exec.comm, sizeof(p->exec.comm));
+		wr_u32(w, p->exec.argc);
+		wr_u32(w, p->exec.len);
+		wr_bytes(w, p->exec.args, BPROC_EXEC_ARGS_MAX);
+		break;
 	}
 	return 0;
 }
@@ -659,6 +709,8 @@ size_t bp_wire_enc_bound(const struct bp_msg *msg)
 	if (msg->type == BP_MSG_PROC && msg->proc.hdr.type == BPROC_MSG_REXEC)
 		return BP_WIRE_ENC_MAX + (size_t)msg->proc.rexec.ngroups * 4 +
 		       msg->proc.rexec.cwd_len + msg->proc.rexec.buf_len;
+	if (msg->type == BP_MSG_PROC && msg->proc.hdr.type == BPROC_MSG_EXEC)
+		return BP_WIRE_ENC_MAX + BP_PROC_EXEC_LEN;
 	return BP_WIRE_ENC_MAX;
 }
 

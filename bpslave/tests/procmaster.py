@@ -23,11 +23,11 @@ MAGIC = 0x43525042
 HELLO, WELCOME, REJECT, STATUS, PING, PONG, REQUEST, BYE, PROC = \
     1, 2, 3, 4, 5, 6, 7, 8, 0x10
 REXEC, RESULT, SIGNAL, PSTATUS, STOP, CONT, EXIT, PIDS, PIDS_WANT, \
-    PIDS_FREE, FORK = range(1, 12)
+    PIDS_FREE, FORK, EXEC = range(1, 13)
 PNAMES = {REXEC: "REXEC", RESULT: "REXEC_RESULT", SIGNAL: "SIGNAL",
           PSTATUS: "PSTATUS", STOP: "STOP", CONT: "CONT", EXIT: "EXIT",
           PIDS: "PIDS", PIDS_WANT: "PIDS_WANT", PIDS_FREE: "PIDS_FREE",
-          FORK: "FORK"}
+          FORK: "FORK", EXEC: "EXEC"}
 PIDS_MAX = 64
 # Numbers this master leases for forks on the node (docs/ghosts.md).
 LEASE_FIRST = 20000
@@ -181,6 +181,9 @@ def parse_proc(p):
         f = struct.unpack("<%di" % n, body[8:8 + 4 * n])
     elif ptype == FORK:
         f = struct.unpack("<ii", body)
+    elif ptype == EXEC:
+        comm, argc, ln = struct.unpack("<16sII", body[:24])
+        f = (comm.rstrip(b"\0"), argc, body[24:24 + ln])
     else:
         f = ()
     return (ptype, pid, mid, f)
@@ -371,6 +374,13 @@ def run(lsock, slave):
     n.want(EXIT, 4402)
     ok(read_file("/tmp/cwd4402") == "/\n",
        "cwd the user may not enter -> / (checked as the user)")
+
+    # A process that runs another program: EXEC with its name and args.
+    n.send(rexec(4450, "/bin/busybox", ["sh", "-c", "exec sleep 3"]))
+    x = n.want(EXEC, 4450)
+    ok(x and x[3] == (b"sleep", 2, b"sleep\x003\x00"),
+       "exec sleep 3 -> EXEC sleep, args 'sleep 3' (%r)" % (x,))
+    n.want(EXIT, 4450)
 
     # Orphans are reaped by the namespace's init.
     n.send(rexec(4500, "/bin/busybox", ["sh", "-c", "sleep 1 & exit 0"]))

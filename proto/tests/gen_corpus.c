@@ -31,9 +31,9 @@ static int write_file(const char *dir, const char *name, const void *buf,
 int main(int argc, char **argv)
 {
 	static const char strs[] = "/\0/bin/sh\0sh\0-c\0echo $$ $PPID\0PATH=/bin";
-	struct bp_msg m[14];
-	uint8_t stream[12 * BP_WIRE_ENC_MAX];
-	const char *names[14] = { NULL };
+	static struct bp_msg m[15];
+	static uint8_t stream[16 * BP_WIRE_ENC_MAX + BP_PROC_EXEC_LEN];
+	const char *names[15] = { NULL };
 	size_t slen = 0;
 	int ret;
 
@@ -118,11 +118,20 @@ int main(int argc, char **argv)
 	m[13].proc.pids.count = 2;
 	m[13].proc.pids.pids[0] = 302;
 	m[13].proc.pids.pids[1] = 303;
-	for (int i = 8; i < 14; i++)
+	names[14] = "PROC-EXEC.bin";
+	m[14].type = BP_MSG_PROC;
+	m[14].proc.hdr.type = BPROC_MSG_EXEC;
+	m[14].proc.hdr.node = 1;
+	m[14].proc.hdr.pid = 301;
+	strcpy(m[14].proc.exec.comm, "sleep");
+	m[14].proc.exec.argc = 2;
+	m[14].proc.exec.len = sizeof("sleep\0" "60");
+	memcpy(m[14].proc.exec.args, "sleep\0" "60", sizeof("sleep\0" "60"));
+	for (int i = 8; i < 15; i++)
 		m[i].proc.hdr.size = (uint32_t)bp_proc_size(&m[i].proc);
 
-	for (int i = 0; i < 14; i++) {
-		uint8_t buf[BP_WIRE_ENC_MAX];
+	for (int i = 0; i < 15; i++) {
+		static uint8_t buf[BP_WIRE_ENC_MAX + BP_PROC_EXEC_LEN];
 		ssize_t n = bp_wire_encode(&m[i], buf, sizeof(buf));
 		char name[32];
 

@@ -96,6 +96,12 @@ static struct bp_msg sample(uint16_t ptype)
 		p->fork.ppid = 4000;
 		p->fork.node_pid = 77;
 		break;
+	case BPROC_MSG_EXEC:
+		strcpy(p->exec.comm, "sleep");
+		p->exec.argc = 2;
+		p->exec.len = sizeof("sleep\0" "60");
+		memcpy(p->exec.args, "sleep\0" "60", p->exec.len);
+		break;
 	}
 	p->hdr.size = (uint32_t)bp_proc_size(p);
 	return m;
@@ -122,7 +128,7 @@ static void test_round_trip(struct tap *t)
 {
 	for (uint16_t ty = 1; ty < BPROC_MSG_NTYPES; ty++) {
 		struct bp_msg in = sample(ty), out;
-		uint8_t native[512];
+		static uint8_t native[BPROC_MSG_MAX];
 		struct bp_msg_proc back;
 		ssize_t n = bp_wire_encode(&in, wbuf, sizeof(wbuf)), k;
 		int ret = n > 0 ? bp_wire_decode(wbuf, (size_t)n, &out) : -1;
@@ -244,6 +250,12 @@ static const struct mutation mutations[] = {
 	{ BPROC_MSG_PIDS_WANT, "pids_want 0", P, 0, 4 },
 	{ BPROC_MSG_PIDS_WANT, "pids_want 65", P, 65, 4 },
 	{ BPROC_MSG_PIDS_WANT, "pids_want with a pid", H + 12, 1, 4 },
+	{ BPROC_MSG_EXEC, "exec comm without a NUL", P + 15, 'x', 1 },
+	{ BPROC_MSG_EXEC, "exec argc one too many", P + 16, 3, 4 },
+	{ BPROC_MSG_EXEC, "exec argc one too few", P + 16, 1, 4 },
+	{ BPROC_MSG_EXEC, "exec len over 4096", P + 20, 4097, 4 },
+	{ BPROC_MSG_EXEC, "exec args not NUL-terminated", P + 20, 8, 4 },
+	{ BPROC_MSG_EXEC, "exec a byte past len", P + 24 + 9, 'x', 1 },
 	{ BPROC_MSG_FORK, "fork pid 0", H + 12, 0, 4 },
 	{ BPROC_MSG_FORK, "fork ppid 0", P, 0, 4 },
 	{ BPROC_MSG_FORK, "fork ppid is the child", P, 4242, 4 },

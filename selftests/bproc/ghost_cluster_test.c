@@ -970,6 +970,21 @@ static int wait_children(pid_t ppid, pid_t *kids, int want, int limit)
 	return n;
 }
 
+/* Wait up to @limit s for /proc/@pid/cmdline here to be @want. */
+static bool cmdline_within(pid_t pid, const char *want, size_t len, int limit)
+{
+	char buf[512];
+	ssize_t n = -1;
+
+	for (int i = 0; i < limit * 10; i++) {
+		n = proc_text(pid, "cmdline", buf, sizeof(buf));
+		if (n == (ssize_t)len && !memcmp(buf, want, len))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
 /* Wait up to @limit s for @pid to be gone here. */
 static bool gone_within(pid_t pid, int limit)
 {
@@ -1023,6 +1038,13 @@ TEST_F_TIMEOUT(ghost, fork_forest_matches_node, 300)
 	}
 	EXPECT_EQ(ST_EXIT(0), node_children(_metadata, self, 0, g->pid, kids, 2))
 		TH_LOG("bptest-ps children on node 0: 3 no such process, 8 other children");
+	/* The jobs ran sleep: their ghosts show it (EXEC, one status report). */
+	for (i = 0; i < 2; i++) {
+		EXPECT_TRUE(cmdline_within(kids[i], "sleep\0" "60",
+					   sizeof("sleep\0" "60"),
+					   3 * cluster_config_int("pinginterval", 5)))
+			TH_LOG("%d: args are not the node's 'sleep 60'", kids[i]);
+	}
 
 	ASSERT_EQ(0, kill(g->pid, SIGTERM));
 	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "the shell, SIGTERM");

@@ -107,7 +107,7 @@ static ssize_t msg_read(int fd, void *buf)
 static int msg_write(int fd, __u16 type, int node, int pid, __u64 id,
 		     const void *payload, size_t plen)
 {
-	char buf[512];
+	char buf[8192];
 	struct bproc_msg_hdr *h = (void *)buf;
 
 	memset(buf, 0, sizeof(buf));
@@ -1012,6 +1012,67 @@ TEST_F(ghost, fork_makes_child_ghost)
 	ASSERT_EQ(0, send_pids(self->fd, BPROC_MSG_PIDS_FREE, 0, &c, 1));
 	EXPECT_EQ(0, pid_probe(c));
 
+	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
+	EXPECT_EQ(0, wait_status(self->child));
+	self->child = 0;
+}
+
+static int send_exec(int fd, int node, int pid, const char *comm,
+		     const char *args, size_t len, int argc)
+{
+	static struct bproc_msg_exec x;
+
+	memset(&x, 0, sizeof(x));
+	strcpy(x.comm, comm);
+	x.argc = argc;
+	x.len = len;
+	memcpy(x.args, args, len);
+	return msg_write(fd, BPROC_MSG_EXEC, node, pid, 0, &x, sizeof(x));
+}
+
+/*
+ * EXEC: the process runs another program; its ghost shows that name and
+ * those arguments (ps), its environment stays.
+ */
+TEST_F(ghost, exec_shows_the_program)
+{
+	static const char args[] = "sleep\0" "60";
+	char buf[512];
+	ssize_t n = 0;
+	int i;
+
+	make_ghost(_metadata, self);
+	EXPECT_EQ(-EINVAL, send_exec(self->fd, 0, self->child, "sleep", args,
+				     sizeof(args), 1));
+	EXPECT_EQ(-EINVAL, send_exec(self->fd, 0, self->child, "sleep", args,
+				     sizeof(args) - 1, 2));
+	EXPECT_EQ(-ESRCH, send_exec(self->fd, 1, self->child, "sleep", args,
+				    sizeof(args), 2));
+	ASSERT_EQ(0, send_exec(self->fd, 0, self->child, "sleep", args,
+			       sizeof(args), 2));
+	for (i = 0; i < 500; i++) {
+		n = proc_read(self->child, "cmdline", buf, sizeof(buf));
+		if (n == sizeof(args) && !memcmp(buf, args, n))
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(sizeof(args), n);
+	EXPECT_EQ(0, memcmp(buf, args, sizeof(args)));
+	n = proc_read(self->child, "comm", buf, sizeof(buf));
+	EXPECT_EQ(6, n);
+	EXPECT_EQ(0, memcmp(buf, "sleep\n", 6));
+	n = proc_read(self->child, "environ", buf, sizeof(buf));
+	EXPECT_EQ(sizeof("GHOST=1\0PATH=/bin"), n);
+	EXPECT_EQ('S', proc_state(self->child));
+	/* Again (a mapping replaces the last one), then the end. */
+	ASSERT_EQ(0, send_exec(self->fd, 0, self->child, "true", "true", 5, 1));
+	for (i = 0; i < 500; i++) {
+		n = proc_read(self->child, "cmdline", buf, sizeof(buf));
+		if (n == 5 && !memcmp(buf, "true", 5))
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(5, n);
 	ASSERT_EQ(0, send_exit(self->fd, 0, self->child, 0));
 	EXPECT_EQ(0, wait_status(self->child));
 	self->child = 0;

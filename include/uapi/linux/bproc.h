@@ -192,6 +192,7 @@ enum bproc_msg_type {
 	BPROC_MSG_PIDS_WANT	= 9,	/* node -> master: __u32 count */
 	BPROC_MSG_PIDS_FREE	= 10,	/* node -> master: bproc_msg_pids */
 	BPROC_MSG_FORK		= 11,	/* node -> master: bproc_msg_fork */
+	BPROC_MSG_EXEC		= 12,	/* node -> master: bproc_msg_exec */
 	BPROC_MSG_NTYPES
 };
 
@@ -266,6 +267,21 @@ struct bproc_msg_pids {
 struct bproc_msg_fork {
 	__s32 ppid;
 	__s32 node_pid;
+};
+
+/*
+ * Payload of BPROC_MSG_EXEC: the process hdr.pid runs another program
+ * (or changed its name): the ghost shows it. @args holds @argc strings,
+ * each NUL-terminated, in @len bytes (its /proc/PID/cmdline, cut after
+ * the last whole string that fits); the rest of @args is 0.
+ */
+#define BPROC_EXEC_ARGS_MAX	4096
+
+struct bproc_msg_exec {
+	char  comm[16];			/* NUL-terminated */
+	__u32 argc;
+	__u32 len;
+	char  args[BPROC_EXEC_ARGS_MAX];
 };
 
 #define BPROC_IOC_MAGIC		0xB7
