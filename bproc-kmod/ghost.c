@@ -168,7 +168,7 @@ static enum bproc_ghost_state bproc_ghost_state(struct bproc_ghost *g)
 }
 
 /* Queue a signal for @g's process; any context with the right @gfp. */
-static int bproc_ghost_queue_signal(struct bproc_ghost *g, int sig,
+static int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
 				    const struct kernel_siginfo *ksi, gfp_t gfp)
 {
 	struct bproc_signal *s;
@@ -176,13 +176,12 @@ static int bproc_ghost_queue_signal(struct bproc_ghost *g, int sig,
 
 	BUILD_BUG_ON(sizeof(siginfo_t) != BPROC_SIGINFO_LEN);
 
-	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, g->node, g->pid, 0, sizeof(*s),
-			    gfp);
+	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s), gfp);
 	if (!m)
 		return -ENOMEM;
 	s = (struct bproc_signal *)m->payload;
 	s->size = sizeof(*s);
-	s->pid = g->pid;
+	s->pid = pid;
 	s->signo = sig;
 	memcpy(s->siginfo, ksi, sizeof(*ksi));	/* the rest stays zero */
 	return bproc_msg_send(m);
@@ -229,7 +228,7 @@ bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
 	} else {
 		ksi = *info;
 	}
-	if (bproc_ghost_queue_signal(g, sig, &ksi, GFP_ATOMIC))
+	if (bproc_ghost_queue_signal(g->node, g->pid, sig, &ksi, GFP_ATOMIC))
 		pr_warn_ratelimited("pid %d: signal %d for node %d lost\n",
 				    g->pid, sig, g->node);
 	return true;
@@ -387,20 +386,12 @@ static int bproc_ghost_end(struct bproc_ghost *g, int status)
 /* Ask @node to kill process @pid, from process context. */
 static void bproc_ghost_kill_pid(s32 node, s32 pid)
 {
-	struct bproc_signal *s;
-	struct bproc_qmsg *m;
+	struct kernel_siginfo ksi;
 
-	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s),
-			    GFP_KERNEL);
-	if (!m)
-		return;
-	s = (struct bproc_signal *)m->payload;
-	s->size = sizeof(*s);
-	s->pid = pid;
-	s->signo = SIGKILL;
-	((struct kernel_siginfo *)s->siginfo)->si_signo = SIGKILL;
-	((struct kernel_siginfo *)s->siginfo)->si_code = SI_KERNEL;
-	bproc_msg_send(m);
+	clear_siginfo(&ksi);
+	ksi.si_signo = SIGKILL;
+	ksi.si_code = SI_KERNEL;
+	bproc_ghost_queue_signal(node, pid, SIGKILL, &ksi, GFP_KERNEL);
 }
 
 /* Ask the node to kill @g's process, from process context. */
@@ -421,15 +412,59 @@ static bool bproc_ghost_work_pending(struct bproc_ghost *g)
 }
 
 /*
- * The process runs another program (EXEC): like execve(), the ghost takes
- * its name, and /proc/PID/cmdline shows its arguments from a fresh
- * mapping (the environment stays). A ghost sharing its mm keeps it.
+ * Like execve(), the ghost takes a program's name (@comm), and its
+ * /proc/PID/cmdline shows the first @args_len of the @len bytes at @strs,
+ * copied into a fresh anonymous mapping. @whole: the strings are the
+ * whole image (arguments, then the environment): the old address space,
+ * which a ghost never uses again, goes first. Else only the arguments
+ * change. A task whose mm is shared with another process (a vfork()
+ * child, CLONE_VM) keeps its mm as it is.
+ *
+ * Return: the mapping's address, or 0 when there is none.
+ */
+static unsigned long bproc_ghost_show(const char *comm, const char *strs,
+				      size_t args_len, size_t len, bool whole)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long addr;
+
+	task_lock(current);
+	strscpy_pad(current->comm, comm, sizeof(current->comm));
+	task_unlock(current);
+	if (!mm || current->vfork_done ||
+	    test_bit(MMF_MULTIPROCESS, &mm->flags))
+		return 0;
+	if (whole)
+		vm_munmap(0, TASK_SIZE);
+	if (!len)
+		return 0;
+	addr = vm_mmap(NULL, 0, PAGE_ALIGN(len), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return 0;
+	if (copy_to_user((void __user *)addr, strs, len)) {
+		vm_munmap(addr, PAGE_ALIGN(len));
+		return 0;
+	}
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = addr;
+	mm->arg_end = addr + args_len;
+	if (whole) {
+		mm->env_start = mm->arg_end;
+		mm->env_end = addr + len;
+	}
+	spin_unlock(&mm->arg_lock);
+	return addr;
+}
+
+/*
+ * The process runs another program (EXEC): the ghost shows its name and
+ * arguments; the environment stays. The mapping of an earlier EXEC goes.
  */
 static void bproc_ghost_do_exec(struct bproc_ghost *g)
 {
-	struct mm_struct *mm = current->mm;
 	struct bproc_ghost_exec *e;
-	unsigned long addr, len;
+	unsigned long addr;
 
 	spin_lock_irq(&g->lock);
 	e = g->exec;
@@ -437,30 +472,13 @@ static void bproc_ghost_do_exec(struct bproc_ghost *g)
 	spin_unlock_irq(&g->lock);
 	if (!e)
 		return;
-	task_lock(current);
-	strscpy_pad(current->comm, e->comm, sizeof(current->comm));
-	task_unlock(current);
-	if (!mm || !e->len || current->vfork_done ||
-	    test_bit(MMF_MULTIPROCESS, &mm->flags))
-		goto out;
-	len = PAGE_ALIGN(e->len);
-	addr = vm_mmap(NULL, 0, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(addr))
-		goto out;
-	if (copy_to_user((void __user *)addr, e->args, e->len)) {
-		vm_munmap(addr, len);
-		goto out;
+	addr = bproc_ghost_show(e->comm, e->args, e->len, e->len, false);
+	if (addr) {
+		if (g->args_map)
+			vm_munmap(g->args_map, g->args_map_len);
+		g->args_map = addr;
+		g->args_map_len = PAGE_ALIGN(e->len);
 	}
-	spin_lock(&mm->arg_lock);
-	mm->arg_start = addr;
-	mm->arg_end = addr + e->len;
-	spin_unlock(&mm->arg_lock);
-	if (g->args_map)
-		vm_munmap(g->args_map, g->args_map_len);
-	g->args_map = addr;
-	g->args_map_len = len;
-out:
 	kfree(e);
 }
 
@@ -600,44 +618,20 @@ static void __noreturn bproc_ghost_run(struct bproc_ghost *g)
 }
 
 /*
- * Like execve(), the ghost takes the program's name (comm) and its
- * /proc/PID/cmdline and environ show the program's argv and envp: the
- * old address space, which a ghost never uses again, is unmapped and one
- * anonymous mapping holds the strings. A task whose mm is shared with
- * another process (a vfork() child, CLONE_VM) keeps its mm as it is.
+ * The ghost takes the program of its REXEC: its name (the path's last
+ * component), argv and envp, as bproc_ghost_show() does.
  */
 static void bproc_ghost_image(struct bproc_ghost *g)
 {
-	struct mm_struct *mm = current->mm;
 	const char *path = g->strings, *args, *env;
-	unsigned long addr, len;
 	u32 i;
 
-	task_lock(current);
-	strscpy_pad(current->comm, kbasename(path), sizeof(current->comm));
-	task_unlock(current);
-	if (!mm || current->vfork_done ||
-	    test_bit(MMF_MULTIPROCESS, &mm->flags))
-		goto out;
-
 	args = path + strlen(path) + 1;
-	len = g->strings_len - (args - path);
 	env = args;
 	for (i = 0; i < g->argc; i++)
 		env += strlen(env) + 1;
-	vm_munmap(0, TASK_SIZE);
-	addr = vm_mmap(NULL, 0, PAGE_ALIGN(len), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(addr) ||
-	    copy_to_user((void __user *)addr, args, len))
-		goto out;
-	spin_lock(&mm->arg_lock);
-	mm->arg_start = addr;
-	mm->arg_end = addr + (env - args);
-	mm->env_start = mm->arg_end;
-	mm->env_end = addr + len;
-	spin_unlock(&mm->arg_lock);
-out:
+	bproc_ghost_show(kbasename(path), args, env - args,
+			 g->strings_len - (args - path), true);
 	kfree(g->strings);
 	g->strings = NULL;
 }

@@ -242,69 +242,51 @@ struct bproc_msg_in {
 	union bproc_msg_in_payload p;
 };
 
+/* The payload size of each message a node sends; -1 for the others. */
+static ssize_t bproc_msg_in_size(u16 type)
+{
+	switch (type) {
+	case BPROC_MSG_REXEC_RESULT:	return sizeof(s32);
+	case BPROC_MSG_PSTATUS:		return sizeof(struct bproc_msg_pstatus);
+	case BPROC_MSG_STOP:		return sizeof(s32);
+	case BPROC_MSG_CONT:		return 0;
+	case BPROC_MSG_EXIT:		return sizeof(struct bproc_msg_exit);
+	case BPROC_MSG_PIDS_WANT:	return sizeof(u32);
+	case BPROC_MSG_PIDS_FREE:	return sizeof(struct bproc_msg_pids);
+	case BPROC_MSG_FORK:		return sizeof(struct bproc_msg_fork);
+	case BPROC_MSG_EXEC:		return sizeof(struct bproc_msg_exec);
+	default:			return -1;
+	}
+}
+
 /* A node's message, copied in: check it and hand it on. */
 static ssize_t bproc_msg_take(struct bproc_msg_in *in, size_t len)
 {
-	size_t plen;
 	int err;
 
 	if (in->hdr.size != len || in->hdr.flags)
 		return -EINVAL;
 	if (in->hdr.node < 0 || in->hdr.node >= BPROC_NODES_MAX)
 		return -EINVAL;
-	plen = len - sizeof(in->hdr);
+	if ((ssize_t)(len - sizeof(in->hdr)) != bproc_msg_in_size(in->hdr.type))
+		return -EINVAL;
 
 	/* Leases are about numbers, not a process: pid 0. */
 	switch (in->hdr.type) {
 	case BPROC_MSG_PIDS_WANT:
-		if (plen != sizeof(in->p.want) || in->hdr.pid)
+		if (in->hdr.pid)
 			return -EINVAL;
 		err = bproc_lease_grant(in->hdr.node, in->p.want);
 		return err ? err : len;
 	case BPROC_MSG_PIDS_FREE:
-		if (plen != sizeof(in->p.pids) || in->hdr.pid ||
-		    in->p.pids.count < 1 || in->p.pids.count > BPROC_PIDS_MAX ||
-		    in->p.pids.__pad)
+		if (in->hdr.pid || in->p.pids.count < 1 ||
+		    in->p.pids.count > BPROC_PIDS_MAX || in->p.pids.__pad)
 			return -EINVAL;
 		bproc_lease_free(in->hdr.node, in->p.pids.pids, in->p.pids.count);
 		return len;
 	}
 	if (in->hdr.pid <= 0)
 		return -EINVAL;
-
-	switch (in->hdr.type) {
-	case BPROC_MSG_REXEC_RESULT:
-		if (plen != sizeof(in->p.error))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_PSTATUS:
-		if (plen != sizeof(in->p.pstatus))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_EXIT:
-		if (plen != sizeof(in->p.exit))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_STOP:
-		if (plen != sizeof(in->p.signo))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_CONT:
-		if (plen)
-			return -EINVAL;
-		break;
-	case BPROC_MSG_FORK:
-		if (plen != sizeof(in->p.fork))
-			return -EINVAL;
-		break;
-	case BPROC_MSG_EXEC:
-		if (plen != sizeof(in->p.exec))
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
-
 	err = bproc_ghost_msg(&in->hdr, &in->p);
 	return err ? err : len;
 }

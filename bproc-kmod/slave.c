@@ -41,14 +41,13 @@
 #define BPROC_SLAVE_FREED	(BPROC_LEASE_NODE_MAX + BPROC_SLAVE_POOL)
 #define BPROC_SLAVE_EVQ		4096
 
-/* A FORK or EXIT of a child process, waiting for bpslave's read(). */
+/* A FORK or EXIT of a child process, as bpslave will read it. */
 struct bproc_slave_ev {
-	u16 type;
-	s32 pid;
-	s32 ppid;		/* FORK */
-	s32 node_pid;		/* FORK */
-	s32 status;		/* EXIT */
-	u64 utime_ns, stime_ns;	/* EXIT */
+	struct bproc_msg_hdr hdr;
+	union {
+		struct bproc_msg_fork fork;
+		struct bproc_msg_exit exit;
+	} p;
 };
 
 /* One message for bpslave's read(), built from the instance's state. */
@@ -312,19 +311,26 @@ bool bproc_slave_pid_free(struct pid_namespace *ns, int nr, bool used)
 	return keep;
 }
 
-/* Queue @ev for bpslave; bproc_slaves_lock held. */
-static void bproc_slave_push(struct bproc_slave *slave,
-			     const struct bproc_slave_ev *ev)
+/* Queue message @type about @pid for bpslave; bproc_slaves_lock held. */
+static void bproc_slave_push(struct bproc_slave *slave, u16 type, s32 pid,
+			     const void *payload, size_t len)
 {
+	struct bproc_slave_ev *ev;
+
 	if (slave->ev_len == BPROC_SLAVE_EVQ) {
 		slave->ev_lost++;
 		pr_warn_ratelimited("node %d: %s of pid %d lost: bpslave does not read its events\n",
 				    slave->cfg.node,
-				    ev->type == BPROC_MSG_FORK ? "fork" : "exit",
-				    ev->pid);
+				    type == BPROC_MSG_FORK ? "fork" : "exit", pid);
 		return;
 	}
-	slave->evq[(slave->ev_head + slave->ev_len++) % BPROC_SLAVE_EVQ] = *ev;
+	ev = &slave->evq[(slave->ev_head + slave->ev_len++) % BPROC_SLAVE_EVQ];
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.size = sizeof(ev->hdr) + len;
+	ev->hdr.type = type;
+	ev->hdr.node = slave->cfg.node;
+	ev->hdr.pid = pid;
+	memcpy(&ev->p, payload, len);
 	wake_up_interruptible(&slave->wait);
 }
 
@@ -340,8 +346,8 @@ static s32 bproc_slave_ppid(struct task_struct *t, struct pid_namespace *ns)
 /* The task_fork hook on a node: a child process of a masqueraded one. */
 void bproc_slave_task_fork(struct task_struct *p)
 {
-	struct bproc_slave_ev ev = { .type = BPROC_MSG_FORK };
 	struct pid_namespace *ns = task_active_pid_ns(p);
+	struct bproc_msg_fork fk;
 	struct bproc_slave *slave;
 	unsigned long flags;
 
@@ -350,11 +356,11 @@ void bproc_slave_task_fork(struct task_struct *p)
 	spin_lock_irqsave(&bproc_slaves_lock, flags);
 	slave = bproc_slave_of_ns(ns);
 	if (slave) {
-		ev.pid = task_tgid_nr_ns(p, ns);
-		ev.ppid = bproc_slave_ppid(p, ns);
-		ev.node_pid = task_tgid_nr_ns(p, slave->own_ns);
-		if (ev.ppid > 0)
-			bproc_slave_push(slave, &ev);
+		fk.ppid = bproc_slave_ppid(p, ns);
+		fk.node_pid = task_tgid_nr_ns(p, slave->own_ns);
+		if (fk.ppid > 0)
+			bproc_slave_push(slave, BPROC_MSG_FORK,
+					 task_tgid_nr_ns(p, ns), &fk, sizeof(fk));
 	}
 	spin_unlock_irqrestore(&bproc_slaves_lock, flags);
 }
@@ -365,7 +371,7 @@ void bproc_slave_task_fork(struct task_struct *p)
  */
 void bproc_slave_task_exit(struct task_struct *t, bool group_dead)
 {
-	struct bproc_slave_ev ev = { .type = BPROC_MSG_EXIT };
+	struct bproc_msg_exit ex = { };
 	struct pid_namespace *ns;
 	struct bproc_slave *slave;
 	unsigned long flags;
@@ -379,14 +385,14 @@ void bproc_slave_task_exit(struct task_struct *t, bool group_dead)
 	slave = bproc_slave_of_ns(ns);
 	if (slave && bproc_slave_ppid(t->group_leader, ns) > 0 &&
 	    !is_child_reaper(task_tgid(t))) {
-		ev.pid = task_tgid_nr_ns(t, ns);
 		if (t->signal->flags & SIGNAL_GROUP_EXIT)
-			ev.status = t->signal->group_exit_code;
+			ex.status = t->signal->group_exit_code;
 		else
-			ev.status = t->group_leader->exit_code;
-		ev.utime_ns = t->utime;
-		ev.stime_ns = t->stime;
-		bproc_slave_push(slave, &ev);
+			ex.status = t->group_leader->exit_code;
+		ex.utime_ns = t->utime;
+		ex.stime_ns = t->stime;
+		bproc_slave_push(slave, BPROC_MSG_EXIT, task_tgid_nr_ns(t, ns),
+				 &ex, sizeof(ex));
 	}
 	spin_unlock_irqrestore(&bproc_slaves_lock, flags);
 }
@@ -404,18 +410,8 @@ static bool bproc_slave_peek(struct bproc_slave *slave,
 	if (slave->ev_len) {
 		const struct bproc_slave_ev *ev = &slave->evq[slave->ev_head];
 
-		h->type = ev->type;
-		h->pid = ev->pid;
-		if (ev->type == BPROC_MSG_FORK) {
-			out->p.fork.ppid = ev->ppid;
-			out->p.fork.node_pid = ev->node_pid;
-			h->size = sizeof(*h) + sizeof(out->p.fork);
-		} else {
-			out->p.exit.status = ev->status;
-			out->p.exit.utime_ns = ev->utime_ns;
-			out->p.exit.stime_ns = ev->stime_ns;
-			h->size = sizeof(*h) + sizeof(out->p.exit);
-		}
+		*h = ev->hdr;
+		memcpy(&out->p, &ev->p, sizeof(ev->p));
 		out->kind = BPROC_SLAVE_OUT_EVENT;
 	} else if (slave->want_due) {
 		h->type = BPROC_MSG_PIDS_WANT;
