@@ -18,9 +18,11 @@
  *	in that namespace, in any order): what ps --forest on the master
  *	showed of its ghost.
  *
- * The process is found by the last field of NSpid in /proc/N/status:
- * /proc on a node is the node's, where processes run for the master
- * have other pids. check exits 0 when all match, 3 when there is no such
+ * The process is found by the last field of NSpid in /proc/N/status,
+ * among the processes of the caller's pid namespace (as deep as its own
+ * NSpid): /proc on a node is the node's, where processes run for the
+ * master have other pids, and a node's own process may have the same
+ * number in the outer namespace. check exits 0 when all match, 3 when there is no such
  * process, 4 state, 5 time, 6 rss, 7 args differ (details to stderr or
  * /dev/kmsg); children exits 0, 3 or 8 (the children differ); 1 and 2 as
  * every helper.
@@ -95,41 +97,6 @@ static int hold(int argc, char *argv[])
 		pause();
 }
 
-/* The /proc/N directory of the process that is @pid in our namespace. */
-static int find_proc(long pid, char *dir, size_t len)
-{
-	char path[300], line[256], *last;
-	struct dirent *d;
-	DIR *p = opendir("/proc");
-	int found = 0;
-	FILE *f;
-
-	if (!p)
-		return -errno;
-	while (!found && (d = readdir(p))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/status", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			if (strncmp(line, "NSpid:", 6))
-				continue;
-			line[strcspn(line, "\n")] = 0;
-			last = strrchr(line, '\t');
-			if (last && strtol(last + 1, NULL, 10) == pid) {
-				snprintf(dir, len, "/proc/%s", d->d_name);
-				found = 1;
-			}
-			break;
-		}
-		fclose(f);
-	}
-	closedir(p);
-	return found ? 0 : -ESRCH;
-}
-
 static ssize_t read_file(const char *dir, const char *name, char *buf,
 			 size_t len)
 {
@@ -147,6 +114,90 @@ static ssize_t read_file(const char *dir, const char *name, char *buf,
 		return -errno;
 	buf[n] = 0;
 	return n;
+}
+
+/* One process as /proc/N/status shows it. */
+struct proc_ent {
+	long outer, ppid;	/* in /proc's namespace */
+	long inner;		/* NSpid's last field */
+	int depth;		/* NSpid's fields */
+};
+
+/* NSpid of /proc/@name/status: depth and last field; ppid; -1 on error. */
+static int read_ent(const char *name, struct proc_ent *e)
+{
+	char dir[300], buf[4096], *p, *tok;
+
+	snprintf(dir, sizeof(dir), "/proc/%s", name);
+	if (read_file(dir, "status", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, "\nPPid:");
+	if (!p || sscanf(p + 6, "%ld", &e->ppid) != 1)
+		return -1;
+	p = strstr(buf, "\nNSpid:");
+	if (!p)
+		return -1;
+	p[strcspn(p + 1, "\n") + 1] = 0;
+	e->depth = 0;
+	for (tok = strtok(p + 7, " \t"); tok; tok = strtok(NULL, " \t")) {
+		e->inner = strtol(tok, NULL, 10);
+		e->depth++;
+	}
+	e->outer = strtol(name, NULL, 10);
+	return e->depth ? 0 : -1;
+}
+
+/*
+ * The processes of our pid namespace (the same NSpid depth as ours: inner
+ * pids of other namespaces may be the same numbers), at most @max; -1 when
+ * /proc cannot be read. @self gets this process.
+ */
+static int scan_procs(struct proc_ent *ents, int max, struct proc_ent *self)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *p;
+
+	/* Of "self" only depth and inner are used (its name is no pid). */
+	if (read_ent("self", self))
+		return -1;
+	p = opendir("/proc");
+	if (!p)
+		return -1;
+	while ((d = readdir(p)) && n < max) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		if (!read_ent(d->d_name, &ents[n]) &&
+		    ents[n].depth == self->depth)
+			n++;
+	}
+	closedir(p);
+	return n;
+}
+
+/* The process that is @pid in our namespace, among @n of @ents; or NULL. */
+static struct proc_ent *find_ent(struct proc_ent *ents, int n, long pid)
+{
+	for (int i = 0; i < n; i++)
+		if (ents[i].inner == pid)
+			return &ents[i];
+	return NULL;
+}
+
+/* The /proc/N directory of the process that is @pid in our namespace. */
+static int find_proc(long pid, char *dir, size_t len)
+{
+	static struct proc_ent ents[MAX_PROCS];
+	struct proc_ent self, *e;
+	int n = scan_procs(ents, MAX_PROCS, &self);
+
+	if (n < 0)
+		return -errno;
+	e = find_ent(ents, n, pid);
+	if (!e)
+		return -ESRCH;
+	snprintf(dir, len, "/proc/%ld", e->outer);
+	return 0;
 }
 
 /* ps's TIME, "[[DD-]HH:]MM:SS", in seconds; -1 when malformed. */
@@ -248,45 +299,12 @@ static int check(int argc, char *argv[])
 	return 0;
 }
 
-/* One process as /proc/N/status shows it. */
-struct proc_ent {
-	long outer, ppid;	/* in /proc's namespace */
-	long inner;		/* NSpid's last field */
-	int depth;		/* NSpid's fields */
-};
-
-/* NSpid of /proc/@name/status: depth and last field; ppid; -1 on error. */
-static int read_ent(const char *name, struct proc_ent *e)
-{
-	char dir[300], buf[4096], *p, *tok;
-
-	snprintf(dir, sizeof(dir), "/proc/%s", name);
-	if (read_file(dir, "status", buf, sizeof(buf)) <= 0)
-		return -1;
-	p = strstr(buf, "\nPPid:");
-	if (!p || sscanf(p + 6, "%ld", &e->ppid) != 1)
-		return -1;
-	p = strstr(buf, "\nNSpid:");
-	if (!p)
-		return -1;
-	p[strcspn(p + 1, "\n") + 1] = 0;
-	e->depth = 0;
-	for (tok = strtok(p + 7, " \t"); tok; tok = strtok(NULL, " \t")) {
-		e->inner = strtol(tok, NULL, 10);
-		e->depth++;
-	}
-	e->outer = strtol(name, NULL, 10);
-	return e->depth ? 0 : -1;
-}
-
 static int children(int argc, char *argv[])
 {
 	static struct proc_ent ents[MAX_PROCS];
 	struct proc_ent self, *parent = NULL;
 	long pid, want[64];
-	int n = 0, i, j, nwant = argc - 1, found = 0;
-	struct dirent *d;
-	DIR *p;
+	int n, i, j, nwant = argc - 1, found = 0;
 
 	if (argc < 1 || argc > 65 || bpt_parse_long(argv[0], 1, 1 << 22, &pid)) {
 		usage(stderr);
@@ -297,24 +315,10 @@ static int children(int argc, char *argv[])
 			usage(stderr);
 			return BPT_EXIT_USAGE;
 		}
-	/* Of "self" only depth and inner are used (its name is no pid). */
-	if (read_ent("self", &self))
+	n = scan_procs(ents, MAX_PROCS, &self);
+	if (n < 0)
 		return BPT_EXIT_ERROR;
-	p = opendir("/proc");
-	if (!p)
-		return BPT_EXIT_ERROR;
-	while ((d = readdir(p)) && n < MAX_PROCS) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		/* Only our namespace: inner pids of others may be the same. */
-		if (!read_ent(d->d_name, &ents[n]) &&
-		    ents[n].depth == self.depth)
-			n++;
-	}
-	closedir(p);
-	for (i = 0; i < n; i++)
-		if (ents[i].inner == pid)
-			parent = &ents[i];
+	parent = find_ent(ents, n, pid);
 	if (!parent) {
 		bpt_log(prog, "no process is %ld here", pid);
 		return EXIT_NOPROC;
