@@ -11,6 +11,9 @@
 
 #include "bp_wire.h"
 
+/* Seeds: one of each node/master message (0-7), then process messages. */
+#define NSEEDS	15
+
 static int write_file(const char *dir, const char *name, const void *buf,
 		      size_t len)
 {
@@ -31,9 +34,9 @@ static int write_file(const char *dir, const char *name, const void *buf,
 int main(int argc, char **argv)
 {
 	static const char strs[] = "/\0/bin/sh\0sh\0-c\0echo $$ $PPID\0PATH=/bin";
-	static struct bp_msg m[15];
+	static struct bp_msg m[NSEEDS];
 	static uint8_t stream[16 * BP_WIRE_ENC_MAX + BP_PROC_EXEC_LEN];
-	const char *names[15] = { NULL };
+	const char *names[NSEEDS] = { NULL };
 	size_t slen = 0;
 	int ret;
 
@@ -72,7 +75,7 @@ int main(int argc, char **argv)
 	m[7].type = BP_MSG_BYE;
 	m[7].reason.code = BP_REASON_SHUTDOWN;
 	strcpy(m[7].reason.text, "master exiting");
-	for (int i = 8; i < 12; i++) {
+	for (int i = 8; i < NSEEDS; i++) {
 		m[i].type = BP_MSG_PROC;
 		m[i].proc.hdr.node = 1;
 		m[i].proc.hdr.pid = 300;
@@ -105,32 +108,26 @@ int main(int argc, char **argv)
 	m[11].proc.hdr.type = BPROC_MSG_EXIT;
 	m[11].proc.exit.status = 9;
 	names[12] = "PROC-FORK.bin";
-	m[12].type = BP_MSG_PROC;
 	m[12].proc.hdr.type = BPROC_MSG_FORK;
-	m[12].proc.hdr.node = 1;
 	m[12].proc.hdr.pid = 301;
 	m[12].proc.fork.ppid = 300;
 	m[12].proc.fork.node_pid = 45;
 	names[13] = "PROC-PIDS.bin";
-	m[13].type = BP_MSG_PROC;
 	m[13].proc.hdr.type = BPROC_MSG_PIDS;
-	m[13].proc.hdr.node = 1;
+	m[13].proc.hdr.pid = 0;		/* a lease is about no process */
 	m[13].proc.pids.count = 2;
 	m[13].proc.pids.pids[0] = 302;
 	m[13].proc.pids.pids[1] = 303;
 	names[14] = "PROC-EXEC.bin";
-	m[14].type = BP_MSG_PROC;
 	m[14].proc.hdr.type = BPROC_MSG_EXEC;
-	m[14].proc.hdr.node = 1;
-	m[14].proc.hdr.pid = 301;
 	strcpy(m[14].proc.exec.comm, "sleep");
 	m[14].proc.exec.argc = 2;
 	m[14].proc.exec.len = sizeof("sleep\0" "60");
 	memcpy(m[14].proc.exec.args, "sleep\0" "60", sizeof("sleep\0" "60"));
-	for (int i = 8; i < 15; i++)
+	for (int i = 8; i < NSEEDS; i++)
 		m[i].proc.hdr.size = (uint32_t)bp_proc_size(&m[i].proc);
 
-	for (int i = 0; i < 15; i++) {
+	for (int i = 0; i < NSEEDS; i++) {
 		static uint8_t buf[BP_WIRE_ENC_MAX + BP_PROC_EXEC_LEN];
 		ssize_t n = bp_wire_encode(&m[i], buf, sizeof(buf));
 		char name[32];
