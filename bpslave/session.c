@@ -321,7 +321,7 @@ static int handle_msg(struct sess *x, const struct bp_msg *m)
  */
 static int send_proc_state(struct sess *x, size_t i)
 {
-	static struct bp_msg m = { .type = BP_MSG_PROC };	/* EXEC is 4 kB */
+	struct bp_msg m = { .type = BP_MSG_PROC };
 
 	if (bps_exec(x->s, i, x->node, &m.proc) && send_msg(x, &m))
 		return -1;

@@ -1003,8 +1003,9 @@ static int node_children(struct __test_metadata *_metadata,
 			    .ctty = -1 };
 	int i;
 
+	ASSERT_GE(2, n);
 	snprintf(a[0], sizeof(a[0]), "%d", pid);
-	for (i = 0; i < n && i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(a[i + 1], sizeof(a[i + 1]), "%d", kids[i]);
 		argv[3 + i] = a[i + 1];
 	}
