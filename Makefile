@@ -20,8 +20,8 @@ KBUILD  ?= $(BPROC_CACHE)/kbuild-normal
 NODES   ?= 3
 export BUILD
 
-USER_DIRS := libbproc proto bpstat bpmaster bpslave nodeinit
-UNIT_DIRS := libbproc proto bpstat nodeinit bpmaster bpslave
+USER_DIRS := core libbproc proto bpstat bpmaster bpslave nodeinit
+UNIT_DIRS := core libbproc proto bpstat nodeinit bpmaster bpslave
 
 .PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
 	check check-debug style fuzz unit clean distclean $(USER_DIRS)
@@ -42,13 +42,13 @@ kmod: kernel
 	@mkdir -p $(BUILD)/kmod
 	@cp bproc-kmod/bproc.ko $(BUILD)/kmod/bproc.ko
 
-libbproc proto:
+core libbproc proto:
 	$(MAKE) -C $@
 bpstat: libbproc
 	$(MAKE) -C $@
-bpmaster bpslave: proto
+bpmaster bpslave: core proto
 	$(MAKE) -C $@
-nodeinit:
+nodeinit: core
 	$(MAKE) -C $@
 
 tools: $(USER_DIRS)

@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * bpmaster: the master daemon. One thread, one epoll loop: a listening
- * TCP socket, a signalfd, and one connection per node. The node table in
- * the module (/dev/bproc) is written only from here.
+ * bpmaster: the master daemon. One thread on the daemons' event loop
+ * (core/bp_loop.h): a listening TCP socket, a signalfd, the module's
+ * master file and one connection per node. The node table in the module
+ * (/dev/bproc) is written only from here.
+ *
+ * Files, each one concept; a file only calls the ones listed after it:
+ *
+ *   main.c     options, start-up, signals; wires the dispatch table
+ *   reload.c   SIGHUP: reread the configuration
+ *   session.c  the node session: HELLO/WELCOME, STATUS, pings, BYE, node_up
+ *   proc.c     process messages between the module and the nodes
+ *   conn.c     transport: accept, framing, send queues, silence timeout,
+ *              dispatch of received messages through m->handlers
+ *   nodes.c    the module's node table
+ *   boot.c     bpmaster -B: the boot service's files
  */
 #ifndef BPMASTER_H
 #define BPMASTER_H
@@ -11,28 +23,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
-#include <syslog.h>
 
 #include <linux/bproc.h>
 
 #include "bp_config.h"
+#include "bp_log.h"
+#include "bp_loop.h"
 #include "bp_stream.h"
+#include "bp_time.h"
 #include "bp_wire.h"
 
 #define BPM_VERSION	"0.1.0"
 #define BPM_LEASEDIR	"/var/lib/bproc"
 
-/* What an epoll event's data.ptr points at. */
-enum bpm_src_kind {
-	BPM_SRC_LISTEN,
-	BPM_SRC_SIGNAL,
-	BPM_SRC_CONN,
-	BPM_SRC_BPROC,		/* process messages on the master file */
-};
-
-struct bpm_src {
-	enum bpm_src_kind kind;
-};
+#define bpm_log(m, prio, ...)	bp_log(&(m)->log, (prio), __VA_ARGS__)
+#define bpm_debug(m, ...)	bp_debug(&(m)->log, __VA_ARGS__)
 
 enum bpm_conn_state {
 	BPM_CONN_HELLO,		/* accepted, waiting for HELLO */
@@ -40,58 +45,60 @@ enum bpm_conn_state {
 	BPM_CONN_DEAD,		/* closed, freed after the event batch */
 };
 
+struct bpm;
+
 struct bpm_conn {
-	struct bpm_src src;		/* first: epoll data.ptr */
-	int fd;
+	struct bp_io io;		/* first: the loop's source */
+	struct bpm *m;
 	enum bpm_conn_state state;
 	int node;			/* from the peer address */
 	struct sockaddr_in peer;
 	char peer_str[INET_ADDRSTRLEN + 8];	/* "ADDR:PORT" */
 	struct bp_rx rx;
 	struct bp_tx tx;
-	bool want_out;			/* EPOLLOUT registered */
-	uint64_t last_rx;		/* CLOCK_MONOTONIC ns */
-	uint64_t next_ping;		/* CLOCK_MONOTONIC ns */
+	uint64_t last_rx;		/* CLOCK_MONOTONIC ns of the last byte */
+	struct bp_timer silence;	/* last_rx + ping timeout: closed */
+	struct bp_timer ping;		/* ACTIVE: PING every interval */
 	uint32_t ping_id;
-	struct bpm_conn *next;		/* m->conns or m->dead */
+	struct bpm_conn *prev, *next;	/* m->conns, or m->dead (next only) */
 };
+
+/*
+ * What to do with a received message of one wire type. @states is a
+ * mask of (1 << enum bpm_conn_state) in which the message is expected;
+ * elsewhere the connection is closed as a protocol error.
+ */
+struct bpm_handler {
+	uint16_t type;
+	uint8_t states;
+	void (*fn)(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg);
+};
+
+#define BPM_IN(state)	(1u << (state))
 
 struct bpm {
 	const char *cfg_path;
 	struct bp_cfg cfg;
-	bool verbose;
-	bool use_syslog;
+	struct bp_log log;
+	struct bp_loop loop;
+	struct bp_sig sig;
 	int bproc_fd;
-	int epoll_fd;
-	int listen_fd;
-	int signal_fd;
-	struct bpm_src listen_src;
-	struct bpm_src signal_src;
-	struct bpm_src bproc_src;
+	struct bp_io listen_io;
+	struct bp_io bproc_io;		/* process messages on the master file */
 	uint8_t *kbuf;			/* BPROC_MSG_MAX: one process message */
 	bool procs;			/* the module queues process messages */
 	uint32_t unsupported;		/* 1 << type: module said EOPNOTSUPP */
+	/* Received messages, by wire type (main.c fills it in). */
+	const struct bpm_handler *handlers[BP_WIRE_TYPES];
+	/* An ACTIVE connection is closed: the node is lost (session.c). */
+	void (*node_lost)(struct bpm *m, struct bpm_conn *c, const char *why);
 	struct bpm_conn *conns;		/* every open connection */
 	struct bpm_conn *dead;		/* closed, to free */
+	struct bp_timer reap;		/* frees m->dead after the batch */
 	struct bpm_conn **node_conn;	/* [cfg.node_count]: ACTIVE conn or NULL */
 	struct bproc_node_info *info;	/* [cfg.node_count]: what we told the module */
 	bool defer_push;		/* reload: push the whole table at the end */
-	bool quit;
 };
-
-/* log.c */
-void bpm_log(const struct bpm *m, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void bpm_vlog(const struct bpm *m, int prio, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-#define bpm_debug(m, ...) do {					\
-		if ((m)->verbose)				\
-			bpm_log(m, LOG_DEBUG, __VA_ARGS__);	\
-	} while (0)
-
-/* time */
-uint64_t bpm_now_mono(void);
-uint64_t bpm_now_real(void);
 
 /* nodes.c: the module's node table */
 int bpm_nodes_init(struct bpm *m);
@@ -100,22 +107,30 @@ void bpm_nodes_fill_down(const struct bpm *m, struct bproc_node_info *ni,
 int bpm_node_push(struct bpm *m, int node);
 int bpm_node_set_state(struct bpm *m, int node, enum bproc_node_state state);
 
-/* conn.c */
+/* conn.c: transport */
+int bpm_conn_init(struct bpm *m);
 int bpm_listen(uint16_t port, int *fd);
-void bpm_accept(struct bpm *m);
-void bpm_conn_event(struct bpm *m, struct bpm_conn *c, uint32_t events);
+int bpm_listen_watch(struct bpm *m, int fd, int *old);
+struct bpm_conn *bpm_conn_new(struct bpm *m, int fd,
+			      const struct sockaddr_in *peer, int node);
 void bpm_conn_close(struct bpm *m, struct bpm_conn *c, uint32_t bye_code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int bpm_conn_send(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg);
-int bpm_send_welcome(struct bpm *m, struct bpm_conn *c);
-int bpm_timers(struct bpm *m);
+void bpm_send_reject(int fd, uint32_t code, const char *text);
+const char *bpm_conn_tag(const struct bpm_conn *c, char *buf, size_t len);
+int bpm_conn_silence_restart(struct bpm *m, struct bpm_conn *c);
 void bpm_reap(struct bpm *m);
+void bpm_copy_text(char *dst, size_t cap, const char *src);
+
+/* session.c: the node session */
+extern const struct bpm_handler bpm_session_handlers[];
+void bpm_session_lost(struct bpm *m, struct bpm_conn *c, const char *why);
+int bpm_send_welcome(struct bpm *m, struct bpm_conn *c);
+void bpm_session_timing_changed(struct bpm *m);
 
 /* proc.c: process messages between the module and the nodes */
+extern const struct bpm_handler bpm_proc_handlers[];
 int bpm_procs_init(struct bpm *m);
-void bpm_kmod_readable(struct bpm *m);
-void bpm_proc_from_node(struct bpm *m, struct bpm_conn *c,
-			const struct bp_msg_proc *p);
 
 /* reload.c */
 void bpm_reload(struct bpm *m);

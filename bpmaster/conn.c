@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Node connections: admission by address, the HELLO/WELCOME exchange,
- * node status, pings and timeouts. A connection that misbehaves is closed
- * with a log line naming it; nothing a node sends can stop the daemon.
+ * Transport of node connections: admission by address range, framing,
+ * send queues, the silence timeout, and dispatch of every received
+ * message through m->handlers (filled in by main.c from session.c and
+ * proc.c). A connection that misbehaves is closed with a log line naming
+ * it; nothing a node sends can stop the daemon.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,24 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "bpmaster.h"
 
-#define NS_PER_MS	1000000ull
 #define BPM_HELLO_MAX	4096	/* largest first message we buffer */
-#define NS_PER_S	1000000000ull
-
-static uint64_t ping_interval_ns(const struct bpm *m)
-{
-	return m->cfg.ping_interval * NS_PER_S;
-}
-
-static uint64_t ping_timeout_ns(const struct bpm *m)
-{
-	return m->cfg.ping_timeout * NS_PER_S;
-}
 
 int bpm_listen(uint16_t port, int *fd_out)
 {
@@ -55,7 +44,7 @@ int bpm_listen(uint16_t port, int *fd_out)
 }
 
 /* Copy a C string, truncating it to fit. */
-static void copy_text(char *dst, size_t cap, const char *src)
+void bpm_copy_text(char *dst, size_t cap, const char *src)
 {
 	size_t n = strnlen(src, cap - 1);
 
@@ -63,7 +52,7 @@ static void copy_text(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-static const char *node_tag(const struct bpm_conn *c, char *buf, size_t len)
+const char *bpm_conn_tag(const struct bpm_conn *c, char *buf, size_t len)
 {
 	if (c->state == BPM_CONN_ACTIVE)
 		snprintf(buf, len, "node %d (%s)", c->node, c->peer_str);
@@ -74,16 +63,9 @@ static const char *node_tag(const struct bpm_conn *c, char *buf, size_t len)
 
 static void conn_update_events(struct bpm *m, struct bpm_conn *c)
 {
-	bool want = bp_tx_pending(&c->tx) != 0;
-	struct epoll_event ev = {
-		.events = EPOLLIN | (want ? EPOLLOUT : 0),
-		.data.ptr = c,
-	};
+	uint32_t ev = EPOLLIN | (bp_tx_pending(&c->tx) ? EPOLLOUT : 0);
 
-	if (want == c->want_out)
-		return;
-	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-		c->want_out = want;
+	bp_io_mod(&m->loop, &c->io, ev);
 }
 
 /* Queue and try to send at once. Returns -errno when the peer is gone. */
@@ -97,17 +79,23 @@ int bpm_conn_send(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg)
 	ret = bp_tx_queue(&c->tx, msg);
 	if (ret)
 		return ret;
-	left = bp_tx_flush(&c->tx, c->fd);
+	left = bp_tx_flush(&c->tx, c->io.fd);
 	if (left < 0)
 		return (int)left;
 	conn_update_events(m, c);
 	return 0;
 }
 
+static void reap_due(struct bp_loop *l, struct bp_timer *t)
+{
+	bpm_reap(bp_container_of(t, struct bpm, reap));
+}
+
 /*
  * Close @c. For an active node this is the node going down: the reason
  * (printf-style) ends up in "bpmaster: node N down (REASON)". A BYE with
- * @bye_code is sent first when the code is not BP_REASON_NONE.
+ * @bye_code is sent first when the code is not BP_REASON_NONE. The struct
+ * is freed once the current batch of events is dispatched.
  */
 void bpm_conn_close(struct bpm *m, struct bpm_conn *c, uint32_t bye_code,
 		    const char *fmt, ...)
@@ -124,34 +112,32 @@ void bpm_conn_close(struct bpm *m, struct bpm_conn *c, uint32_t bye_code,
 		struct bp_msg bye = { .type = BP_MSG_BYE };
 
 		bye.reason.code = bye_code;
-		copy_text(bye.reason.text, sizeof(bye.reason.text), reason);
+		bpm_copy_text(bye.reason.text, sizeof(bye.reason.text), reason);
 		if (!bp_tx_queue(&c->tx, &bye))
-			bp_tx_flush(&c->tx, c->fd);
+			bp_tx_flush(&c->tx, c->io.fd);
 	}
-	if (c->state == BPM_CONN_ACTIVE && m->node_conn[c->node] == c) {
-		struct bproc_node_info *ni = &m->info[c->node];
-
-		m->node_conn[c->node] = NULL;
-		ni->load[0] = ni->load[1] = ni->load[2] = 0;
-		ni->mem_free = 0;
-		bpm_node_set_state(m, c->node, BPROC_NODE_DOWN);
-		bpm_log(m, LOG_NOTICE, "node %d down (%s)", c->node, reason);
-	} else {
+	if (c->state == BPM_CONN_ACTIVE && m->node_lost)
+		m->node_lost(m, c, reason);
+	else
 		bpm_log(m, LOG_INFO, "connection from %s closed: %s",
 			c->peer_str, reason);
-	}
-	epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	c->fd = -1;
+	bp_io_del(&m->loop, &c->io);
+	bp_timer_stop(&m->loop, &c->silence);
+	bp_timer_stop(&m->loop, &c->ping);
+	close(c->io.fd);
+	c->io.fd = -1;
 	c->state = BPM_CONN_DEAD;
-	for (struct bpm_conn **pp = &m->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		m->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = NULL;
 	c->next = m->dead;
 	m->dead = c;
+	if (!bp_timer_armed(&m->reap))
+		bp_timer_start(&m->loop, &m->reap, 0, 0);
 }
 
 /* Free connections closed during the last event batch. */
@@ -168,255 +154,17 @@ void bpm_reap(struct bpm *m)
 }
 
 /* Best-effort REJECT on a socket we are about to close. */
-static void send_reject(int fd, uint32_t code, const char *text)
+void bpm_send_reject(int fd, uint32_t code, const char *text)
 {
 	struct bp_msg msg = { .type = BP_MSG_REJECT };
 	uint8_t buf[BP_WIRE_ENC_MAX];
 	ssize_t n;
 
 	msg.reason.code = code;
-	copy_text(msg.reason.text, sizeof(msg.reason.text), text);
+	bpm_copy_text(msg.reason.text, sizeof(msg.reason.text), text);
 	n = bp_wire_encode(&msg, buf, sizeof(buf));
 	if (n > 0 && send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		/* The peer learns from the close instead. */
-	}
-}
-
-static void accept_one(struct bpm *m, int fd, const struct sockaddr_in *peer)
-{
-	char addr[INET_ADDRSTRLEN];
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct bpm_conn *c;
-	int node, one = 1;
-
-	inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
-	node = bp_cfg_node_of_addr(&m->cfg, ntohl(peer->sin_addr.s_addr));
-	if (node < 0) {
-		char text[128];
-
-		bpm_log(m, LOG_WARNING,
-			"refused connection from %s:%u: address not in any iprange",
-			addr, ntohs(peer->sin_port));
-		snprintf(text, sizeof(text), "%s is not in any iprange of the master",
-			 addr);
-		send_reject(fd, BP_REASON_RANGE, text);
-		close(fd);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		bpm_log(m, LOG_ERR, "connection from %s: %s", addr,
-			strerror(ENOMEM));
-		close(fd);
-		return;
-	}
-	c->src.kind = BPM_SRC_CONN;
-	c->fd = fd;
-	c->state = BPM_CONN_HELLO;
-	c->node = node;
-	c->peer = *peer;
-	snprintf(c->peer_str, sizeof(c->peer_str), "%s:%u", addr,
-		 ntohs(peer->sin_port));
-	bp_rx_init(&c->rx);
-	bp_tx_init(&c->tx);
-	c->last_rx = bpm_now_mono();
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ev.data.ptr = c;
-	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
-		bpm_log(m, LOG_ERR, "connection from %s: epoll: %s", c->peer_str,
-			strerror(errno));
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = m->conns;
-	m->conns = c;
-	bpm_debug(m, "connection from %s (node %d), waiting for HELLO",
-		  c->peer_str, node);
-}
-
-void bpm_accept(struct bpm *m)
-{
-	for (;;) {
-		struct sockaddr_in peer;
-		socklen_t len = sizeof(peer);
-		int fd;
-
-		fd = accept4(m->listen_fd, (struct sockaddr *)&peer, &len,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			/* EMFILE and friends: try again on the next event. */
-			bpm_log(m, LOG_ERR, "accept: %s", strerror(errno));
-			return;
-		}
-		if (len != sizeof(peer) || peer.sin_family != AF_INET) {
-			close(fd);
-			continue;
-		}
-		accept_one(m, fd, &peer);
-	}
-}
-
-int bpm_send_welcome(struct bpm *m, struct bpm_conn *c)
-{
-	struct bp_msg w = { .type = BP_MSG_WELCOME };
-
-	w.welcome.node = c->node;
-	w.welcome.ping_interval = m->cfg.ping_interval * 1000;
-	w.welcome.ping_timeout = m->cfg.ping_timeout * 1000;
-	w.welcome.master_time = bpm_now_real();
-	return bpm_conn_send(m, c, &w);
-}
-
-/*
- * The node_up step. It runs while the node is in state boot; today there
- * is nothing to run, so it finishes at once. When node_up hooks arrive,
- * this starts them and node_up_done() is called when they finish.
- */
-static void node_up_done(struct bpm *m, struct bpm_conn *c, int err,
-			 const char *why)
-{
-	struct bproc_node_info *ni = &m->info[c->node];
-	char addr[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &c->peer.sin_addr, addr, sizeof(addr));
-	if (err) {
-		copy_text(ni->error, sizeof(ni->error), why);
-		bpm_node_set_state(m, c->node, BPROC_NODE_ERROR);
-		bpm_log(m, LOG_ERR, "node %d error (%s)", c->node, why);
-		return;
-	}
-	bpm_node_set_state(m, c->node, BPROC_NODE_UP);
-	bpm_log(m, LOG_NOTICE, "node %d up (%s)", c->node, addr);
-}
-
-static void node_up_start(struct bpm *m, struct bpm_conn *c)
-{
-	node_up_done(m, c, 0, NULL);
-}
-
-static void handle_hello(struct bpm *m, struct bpm_conn *c,
-			 const struct bp_msg_hello *h)
-{
-	const struct bp_cfg_node *cn = bp_cfg_node_find(&m->cfg, (uint32_t)c->node);
-	struct bpm_conn *old = m->node_conn[c->node];
-	struct bproc_node_info *ni = &m->info[c->node];
-	uint64_t now = bpm_now_mono();
-
-	if (h->auth_method != BP_AUTH_NONE) {
-		send_reject(c->fd, BP_REASON_AUTH,
-			    "authentication method not supported");
-		bpm_conn_close(m, c, BP_REASON_NONE,
-			       "unsupported authentication method %u",
-			       h->auth_method);
-		return;
-	}
-	if (old)
-		bpm_conn_close(m, old, BP_REASON_REPLACED,
-			       "replaced by a new connection from %s",
-			       c->peer_str);
-	if (cn && h->hwaddr_len == 6 && memcmp(cn->hwaddr, h->hwaddr, 6))
-		bpm_log(m, LOG_WARNING,
-			"node %d: hardware address %02x:%02x:%02x:%02x:%02x:%02x differs from the config's (line %u)",
-			c->node, h->hwaddr[0], h->hwaddr[1], h->hwaddr[2],
-			h->hwaddr[3], h->hwaddr[4], h->hwaddr[5], cn->line);
-
-	c->state = BPM_CONN_ACTIVE;
-	m->node_conn[c->node] = c;
-	c->next_ping = now + ping_interval_ns(m);
-
-	bpm_nodes_fill_down(m, ni, (uint32_t)c->node);
-	ni->cpus = h->cpus;
-	ni->mem_total = h->mem_total;
-	ni->mem_free = h->mem_total;
-	ni->node_boottime = h->boot_time;
-	ni->uid = 0;
-	ni->gid = 0;
-	ni->mode = 0111;
-	if (h->hwaddr_len) {
-		ni->hwaddr_len = h->hwaddr_len;
-		memset(ni->hwaddr, 0, sizeof(ni->hwaddr));
-		memcpy(ni->hwaddr, h->hwaddr, h->hwaddr_len);
-	}
-	copy_text(ni->kernel, sizeof(ni->kernel), h->kernel);
-	copy_text(ni->modver, sizeof(ni->modver), h->modver);
-	bpm_node_set_state(m, c->node, BPROC_NODE_BOOT);
-	bpm_debug(m, "node %d boot (%s): kernel %s, bproc %s, %u cpus, %llu MiB",
-		  c->node, c->peer_str, h->kernel, h->modver, h->cpus,
-		  (unsigned long long)(h->mem_total >> 20));
-
-	if (bpm_send_welcome(m, c)) {
-		bpm_conn_close(m, c, BP_REASON_NONE, "cannot send WELCOME");
-		return;
-	}
-	node_up_start(m, c);
-}
-
-static void handle_status(struct bpm *m, struct bpm_conn *c,
-			  const struct bp_msg_status *s)
-{
-	struct bproc_node_info *ni = &m->info[c->node];
-
-	memcpy(ni->load, s->load, sizeof(ni->load));
-	ni->mem_free = s->mem_free;
-	bpm_node_push(m, c->node);
-}
-
-static void handle_msg(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg)
-{
-	const char *name = bp_wire_type_name(msg->type);
-	char tag[96];
-
-	if (c->state == BPM_CONN_HELLO) {
-		if (msg->type == BP_MSG_HELLO) {
-			handle_hello(m, c, &msg->hello);
-		} else if (msg->type == BP_MSG_BYE) {
-			bpm_conn_close(m, c, BP_REASON_NONE, "BYE before HELLO");
-		} else {
-			bpm_log(m, LOG_WARNING, "%s: protocol error: %s before HELLO",
-				node_tag(c, tag, sizeof(tag)), name);
-			send_reject(c->fd, BP_REASON_PROTOCOL, "expected HELLO");
-			bpm_conn_close(m, c, BP_REASON_NONE, "protocol error");
-		}
-		return;
-	}
-
-	switch (msg->type) {
-	case BP_MSG_STATUS:
-		handle_status(m, c, &msg->status);
-		break;
-	case BP_MSG_PING: {
-		struct bp_msg pong = { .type = BP_MSG_PONG, .id = msg->id };
-
-		pong.ping.time = msg->ping.time;
-		if (bpm_conn_send(m, c, &pong))
-			bpm_conn_close(m, c, BP_REASON_NONE,
-				       "cannot send to the node");
-		break;
-	}
-	case BP_MSG_PONG:
-		if (msg->id == c->ping_id)
-			bpm_debug(m, "node %d: ping round trip %llu us", c->node,
-				  (unsigned long long)(bpm_now_real() - msg->ping.time) / 1000);
-		break;
-	case BP_MSG_PROC:
-		bpm_proc_from_node(m, c, &msg->proc);
-		break;
-	case BP_MSG_BYE:
-		bpm_conn_close(m, c, BP_REASON_NONE, "bye from the node: %s",
-			       msg->reason.text[0] ? msg->reason.text :
-			       bp_reason_name(msg->reason.code));
-		break;
-	default:
-		bpm_log(m, LOG_WARNING, "%s: protocol error: unexpected %s",
-			node_tag(c, tag, sizeof(tag)), name);
-		bpm_conn_close(m, c, BP_REASON_PROTOCOL, "protocol error: unexpected %s",
-			       name);
-		break;
 	}
 }
 
@@ -427,7 +175,7 @@ static void rx_error(struct bpm *m, struct bpm_conn *c, int err,
 	char tag[96], what[160];
 	const char *name;
 
-	node_tag(c, tag, sizeof(tag));
+	bpm_conn_tag(c, tag, sizeof(tag));
 	switch (err) {
 	case -EPROTO:
 		snprintf(what, sizeof(what), "not a bproc protocol stream");
@@ -437,7 +185,7 @@ static void rx_error(struct bpm *m, struct bpm_conn *c, int err,
 			 "protocol version %u not supported (this master speaks %d)",
 			 hdr->version, BP_WIRE_VERSION);
 		if (c->state == BPM_CONN_HELLO)
-			send_reject(c->fd, BP_REASON_VERSION, what);
+			bpm_send_reject(c->io.fd, BP_REASON_VERSION, what);
 		break;
 	case -EMSGSIZE:
 		snprintf(what, sizeof(what),
@@ -464,6 +212,36 @@ static void rx_error(struct bpm *m, struct bpm_conn *c, int err,
 	bpm_conn_close(m, c, BP_REASON_NONE, "protocol error: %s", what);
 }
 
+/* A message with no handler in the connection's state. */
+static void unexpected(struct bpm *m, struct bpm_conn *c, const char *name)
+{
+	char tag[96];
+
+	bpm_conn_tag(c, tag, sizeof(tag));
+	if (c->state == BPM_CONN_HELLO) {
+		bpm_log(m, LOG_WARNING, "%s: protocol error: %s before HELLO",
+			tag, name);
+		bpm_send_reject(c->io.fd, BP_REASON_PROTOCOL, "expected HELLO");
+		bpm_conn_close(m, c, BP_REASON_NONE, "protocol error");
+		return;
+	}
+	bpm_log(m, LOG_WARNING, "%s: protocol error: unexpected %s", tag, name);
+	bpm_conn_close(m, c, BP_REASON_PROTOCOL, "protocol error: unexpected %s",
+		       name);
+}
+
+static void dispatch(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg)
+{
+	const struct bpm_handler *h = msg->type < BP_WIRE_TYPES ?
+				      m->handlers[msg->type] : NULL;
+
+	if (!h || !(h->states & BPM_IN(c->state))) {
+		unexpected(m, c, bp_wire_type_name(msg->type));
+		return;
+	}
+	h->fn(m, c, msg);
+}
+
 static void conn_readable(struct bpm *m, struct bpm_conn *c)
 {
 	for (;;) {
@@ -472,7 +250,7 @@ static void conn_readable(struct bpm *m, struct bpm_conn *c)
 		ssize_t n;
 		int ret;
 
-		n = bp_rx_read(&c->rx, c->fd);
+		n = bp_rx_read(&c->rx, c->io.fd);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
 		if (n < 0) {
@@ -487,7 +265,7 @@ static void conn_readable(struct bpm *m, struct bpm_conn *c)
 				       "connection closed by the node");
 			return;
 		}
-		c->last_rx = bpm_now_mono();
+		c->last_rx = bp_now_mono_ns();
 		/* Before HELLO, nobody gets to make us buffer a large message. */
 		if (c->state == BPM_CONN_HELLO &&
 		    bp_wire_peek(c->rx.buf + c->rx.off, bp_rx_pending(&c->rx),
@@ -508,19 +286,20 @@ static void conn_readable(struct bpm *m, struct bpm_conn *c)
 				rx_error(m, c, ret, &hdr);
 				return;
 			}
-			handle_msg(m, c, &msg);
+			dispatch(m, c, &msg);
 			if (c->state == BPM_CONN_DEAD)
 				return;
 		}
 	}
 }
 
-void bpm_conn_event(struct bpm *m, struct bpm_conn *c, uint32_t events)
+static void conn_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 {
-	if (c->state == BPM_CONN_DEAD)
-		return;
+	struct bpm_conn *c = (struct bpm_conn *)io;
+	struct bpm *m = c->m;
+
 	if (events & EPOLLOUT) {
-		ssize_t left = bp_tx_flush(&c->tx, c->fd);
+		ssize_t left = bp_tx_flush(&c->tx, c->io.fd);
 
 		if (left < 0) {
 			bpm_conn_close(m, c, BP_REASON_NONE, "send error: %s",
@@ -534,50 +313,166 @@ void bpm_conn_event(struct bpm *m, struct bpm_conn *c, uint32_t events)
 }
 
 /*
- * Pings and timeouts. Returns the epoll timeout in ms until the next
- * thing to do (-1: nothing pending).
+ * Silence: nothing received for the ping timeout. The timer is armed for
+ * the last byte seen when it was started; reading only moves last_rx,
+ * and the timer moves itself forward when it finds a later one.
  */
-int bpm_timers(struct bpm *m)
+static void silence_due(struct bp_loop *l, struct bp_timer *t)
 {
-	uint64_t now = bpm_now_mono(), next = UINT64_MAX;
-	struct bpm_conn *c, *n;
+	struct bpm_conn *c = bp_container_of(t, struct bpm_conn, silence);
+	struct bpm *m = c->m;
+	uint64_t limit = m->cfg.ping_timeout * BP_NS_PER_S;
 
-	for (c = m->conns; c; c = n) {
-		uint64_t deadline = c->last_rx + ping_timeout_ns(m);
-
-		n = c->next;
-		if (now >= deadline) {
-			if (c->state == BPM_CONN_HELLO)
-				bpm_conn_close(m, c, BP_REASON_NONE,
-					       "no HELLO within %u s",
-					       m->cfg.ping_timeout);
-			else
-				bpm_conn_close(m, c, BP_REASON_NONE,
-					       "ping timeout: silent for %u s",
-					       m->cfg.ping_timeout);
-			continue;
-		}
-		if (deadline < next)
-			next = deadline;
-		if (c->state != BPM_CONN_ACTIVE)
-			continue;
-		if (now >= c->next_ping) {
-			struct bp_msg ping = { .type = BP_MSG_PING };
-
-			ping.id = ++c->ping_id;
-			ping.ping.time = bpm_now_real();
-			if (bpm_conn_send(m, c, &ping)) {
-				bpm_conn_close(m, c, BP_REASON_NONE,
-					       "cannot send to the node");
-				continue;
-			}
-			c->next_ping = now + ping_interval_ns(m);
-		}
-		if (c->next_ping < next)
-			next = c->next_ping;
+	if (bp_now_mono_ns() < c->last_rx + limit) {
+		bp_timer_start_at(l, t, c->last_rx + limit, 0);
+		return;
 	}
-	if (next == UINT64_MAX)
-		return -1;
-	/* Round up so we wake after the deadline, not just before it. */
-	return (int)((next - now + NS_PER_MS - 1) / NS_PER_MS);
+	if (c->state == BPM_CONN_HELLO)
+		bpm_conn_close(m, c, BP_REASON_NONE, "no HELLO within %u s",
+			       m->cfg.ping_timeout);
+	else
+		bpm_conn_close(m, c, BP_REASON_NONE,
+			       "ping timeout: silent for %u s",
+			       m->cfg.ping_timeout);
+}
+
+/* Arm the silence timeout (and again when the ping timeout changed). */
+int bpm_conn_silence_restart(struct bpm *m, struct bpm_conn *c)
+{
+	return bp_timer_start_at(&m->loop, &c->silence,
+				 c->last_rx + m->cfg.ping_timeout * BP_NS_PER_S,
+				 0);
+}
+
+/*
+ * A connection on @fd (non-blocking) from @peer as @node, in state HELLO,
+ * watched for input. NULL when out of memory or epoll refuses; @fd is
+ * closed then.
+ */
+struct bpm_conn *bpm_conn_new(struct bpm *m, int fd,
+			      const struct sockaddr_in *peer, int node)
+{
+	char addr[INET_ADDRSTRLEN];
+	struct bpm_conn *c;
+	int ret;
+
+	inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		bpm_log(m, LOG_ERR, "connection from %s: %s", addr,
+			strerror(ENOMEM));
+		close(fd);
+		return NULL;
+	}
+	bp_io_init(&c->io, conn_event);
+	bp_timer_init(&c->silence, silence_due);
+	c->m = m;
+	c->state = BPM_CONN_HELLO;
+	c->node = node;
+	c->peer = *peer;
+	snprintf(c->peer_str, sizeof(c->peer_str), "%s:%u", addr,
+		 ntohs(peer->sin_port));
+	bp_rx_init(&c->rx);
+	bp_tx_init(&c->tx);
+	c->last_rx = bp_now_mono_ns();
+	ret = bp_io_add(&m->loop, &c->io, fd, EPOLLIN);
+	if (!ret)
+		ret = bpm_conn_silence_restart(m, c);
+	if (ret) {
+		bpm_log(m, LOG_ERR, "connection from %s: epoll: %s", c->peer_str,
+			strerror(-ret));
+		bp_io_del(&m->loop, &c->io);
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	c->next = m->conns;
+	if (m->conns)
+		m->conns->prev = c;
+	m->conns = c;
+	return c;
+}
+
+static void accept_one(struct bpm *m, int fd, const struct sockaddr_in *peer)
+{
+	char addr[INET_ADDRSTRLEN];
+	struct bpm_conn *c;
+	int node, one = 1;
+
+	inet_ntop(AF_INET, &peer->sin_addr, addr, sizeof(addr));
+	node = bp_cfg_node_of_addr(&m->cfg, ntohl(peer->sin_addr.s_addr));
+	if (node < 0) {
+		char text[128];
+
+		bpm_log(m, LOG_WARNING,
+			"refused connection from %s:%u: address not in any iprange",
+			addr, ntohs(peer->sin_port));
+		snprintf(text, sizeof(text), "%s is not in any iprange of the master",
+			 addr);
+		bpm_send_reject(fd, BP_REASON_RANGE, text);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = bpm_conn_new(m, fd, peer, node);
+	if (c)
+		bpm_debug(m, "connection from %s (node %d), waiting for HELLO",
+			  c->peer_str, node);
+}
+
+static void listen_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	struct bpm *m = bp_container_of(io, struct bpm, listen_io);
+
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int fd;
+
+		fd = accept4(io->fd, (struct sockaddr *)&peer, &len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			/* EMFILE and friends: try again on the next event. */
+			bpm_log(m, LOG_ERR, "accept: %s", strerror(errno));
+			return;
+		}
+		if (len != sizeof(peer) || peer.sin_family != AF_INET) {
+			close(fd);
+			continue;
+		}
+		accept_one(m, fd, &peer);
+	}
+}
+
+/*
+ * Accept nodes on @fd (from bpm_listen()) from now on, instead of on the
+ * socket watched so far, which is handed back in *@old (-1: none) for the
+ * caller to close. On failure nothing changes.
+ */
+int bpm_listen_watch(struct bpm *m, int fd, int *old)
+{
+	int prev = m->listen_io.added ? m->listen_io.fd : -1;
+	int ret;
+
+	bp_io_del(&m->loop, &m->listen_io);
+	ret = bp_io_add(&m->loop, &m->listen_io, fd, EPOLLIN);
+	if (ret) {
+		if (prev >= 0)
+			bp_io_add(&m->loop, &m->listen_io, prev, EPOLLIN);
+		return ret;
+	}
+	*old = prev;
+	return 0;
+}
+
+/* The transport's part of the context: before any connection. */
+int bpm_conn_init(struct bpm *m)
+{
+	bp_io_init(&m->listen_io, listen_ready);
+	bp_timer_init(&m->reap, reap_due);
+	return 0;
 }

@@ -10,10 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 
 #include "bpmaster.h"
 
@@ -36,6 +34,25 @@ static void usage(FILE *f)
 		prog, prog);
 }
 
+static void handle_signal(struct bp_loop *l, struct bp_sig *sig,
+			  const struct signalfd_siginfo *si)
+{
+	struct bpm *m = bp_container_of(l, struct bpm, loop);
+
+	switch (si->ssi_signo) {
+	case SIGHUP:
+		bpm_log(m, LOG_NOTICE, "SIGHUP: rereading %s", m->cfg_path);
+		bpm_reload(m);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		bpm_log(m, LOG_NOTICE, "%s: exiting",
+			si->ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		bp_loop_stop(l, 0);
+		break;
+	}
+}
+
 static int setup_signals(struct bpm *m)
 {
 	sigset_t set;
@@ -44,83 +61,32 @@ static int setup_signals(struct bpm *m)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	m->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (m->signal_fd < 0)
-		return -errno;
-	return 0;
+	return bp_sig_add(&m->loop, &m->sig, &set, handle_signal);
 }
 
-static void handle_signals(struct bpm *m)
+/* Received messages by wire type, from each part's rows. */
+static void setup_dispatch(struct bpm *m)
 {
-	struct signalfd_siginfo si;
+	static const struct bpm_handler *const parts[] = {
+		bpm_session_handlers, bpm_proc_handlers,
+	};
 
-	while (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGHUP:
-			bpm_log(m, LOG_NOTICE, "SIGHUP: rereading %s", m->cfg_path);
-			bpm_reload(m);
-			break;
-		case SIGTERM:
-		case SIGINT:
-			bpm_log(m, LOG_NOTICE, "%s: exiting",
-				si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-			m->quit = true;
-			break;
-		}
-	}
-}
-
-static int epoll_add(struct bpm *m, int fd, void *ptr)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ptr };
-
-	return epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (const struct bpm_handler *h = parts[i]; h->fn; h++)
+			m->handlers[h->type] = h;
+	m->node_lost = bpm_session_lost;
 }
 
 static int run(struct bpm *m)
 {
-	struct epoll_event evs[64];
+	int ret = bp_loop_run(&m->loop);
 
-	while (!m->quit) {
-		int timeout = bpm_timers(m);
-		int n;
-
-		bpm_reap(m);
-		n = epoll_wait(m->epoll_fd, evs, 64, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			struct bpm_src *src = evs[i].data.ptr;
-
-			switch (src->kind) {
-			case BPM_SRC_LISTEN:
-				bpm_accept(m);
-				break;
-			case BPM_SRC_SIGNAL:
-				handle_signals(m);
-				break;
-			case BPM_SRC_CONN:
-				bpm_conn_event(m, (struct bpm_conn *)src,
-					       evs[i].events);
-				break;
-			case BPM_SRC_BPROC:
-				bpm_kmod_readable(m);
-				break;
-			}
-		}
-		bpm_reap(m);
-	}
 	while (m->conns)
 		bpm_conn_close(m, m->conns, BP_REASON_SHUTDOWN,
 			       "master shutting down");
 	bpm_reap(m);
-	return 0;
+	return ret;
 }
 
 static int boot_config(const char *cfg_path)
@@ -165,19 +131,14 @@ int main(int argc, char **argv)
 	struct bpm m = {
 		.cfg_path = BP_CFG_PATH,
 		.bproc_fd = -1,
-		.epoll_fd = -1,
-		.listen_fd = -1,
-		.signal_fd = -1,
-		.listen_src = { BPM_SRC_LISTEN },
-		.signal_src = { BPM_SRC_SIGNAL },
-		.bproc_src = { BPM_SRC_BPROC },
 	};
 	bool foreground = false, boot = false;
 	struct bproc_master_cfg mc;
 	struct rlimit rl;
 	char err[768];
-	int c, ret;
+	int c, ret, listen_fd;
 
+	bp_log_init(&m.log, prog, 2, BP_LOG_STAMP_UTC);
 	while ((c = getopt_long(argc, argv, "c:fvBhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -187,7 +148,7 @@ int main(int argc, char **argv)
 			foreground = true;
 			break;
 		case 'v':
-			m.verbose = true;
+			m.log.verbose = true;
 			break;
 		case 'B':
 			boot = true;
@@ -241,7 +202,7 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	ret = bpm_listen(m.cfg.port, &m.listen_fd);
+	ret = bpm_listen(m.cfg.port, &listen_fd);
 	if (ret) {
 		fprintf(stderr, "%s: TCP port %u: %s\n", prog, m.cfg.port,
 			strerror(-ret));
@@ -256,20 +217,23 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: daemon: %s\n", prog, strerror(errno));
 			return 1;
 		}
-		openlog(prog, LOG_PID, LOG_DAEMON);
-		m.use_syslog = true;
+		bp_log_to_syslog(&m.log);
+	}
+	ret = bp_loop_init(&m.loop);
+	if (ret) {
+		bpm_log(&m, LOG_ERR, "epoll: %s", strerror(-ret));
+		return 1;
 	}
 	ret = setup_signals(&m);
 	if (ret) {
 		bpm_log(&m, LOG_ERR, "signals: %s", strerror(-ret));
 		return 1;
 	}
-	m.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (m.epoll_fd < 0 ||
-	    (ret = epoll_add(&m, m.listen_fd, &m.listen_src)) ||
-	    (ret = epoll_add(&m, m.signal_fd, &m.signal_src))) {
-		bpm_log(&m, LOG_ERR, "epoll: %s",
-			strerror(m.epoll_fd < 0 ? errno : -ret));
+	setup_dispatch(&m);
+	bpm_conn_init(&m);
+	ret = bpm_listen_watch(&m, listen_fd, &c);
+	if (ret) {
+		bpm_log(&m, LOG_ERR, "epoll: %s", strerror(-ret));
 		return 1;
 	}
 	ret = bpm_procs_init(&m);
@@ -284,9 +248,9 @@ int main(int argc, char **argv)
 	ret = run(&m);
 	if (ret)
 		bpm_log(&m, LOG_ERR, "epoll_wait: %s", strerror(-ret));
-	close(m.listen_fd);
-	close(m.epoll_fd);
-	close(m.signal_fd);
+	close(m.listen_io.fd);
+	bp_sig_del(&m.loop, &m.sig);
+	bp_loop_fini(&m.loop);
 	close(m.bproc_fd);	/* the module marks every node down */
 	free(m.kbuf);
 	free(m.info);

@@ -58,7 +58,7 @@ int bpm_node_push(struct bpm *m, int node)
 int bpm_node_set_state(struct bpm *m, int node, enum bproc_node_state state)
 {
 	m->info[node].state = state;
-	m->info[node].state_since = bpm_now_real();
+	m->info[node].state_since = bp_now_real_ns();
 	return bpm_node_push(m, node);
 }
 
@@ -74,7 +74,7 @@ int bpm_nodes_init(struct bpm *m)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		bpm_nodes_fill_down(m, &m->info[i], i);
-		m->info[i].state_since = bpm_now_real();
+		m->info[i].state_since = bp_now_real_ns();
 		if (!ret)
 			ret = bpm_node_push(m, (int)i);
 	}

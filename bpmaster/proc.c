@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 
 #include "bpmaster.h"
+
+static void kmod_readable(struct bp_loop *l, struct bp_io *io, uint32_t events);
 
 /*
  * Watch the master file for process messages. A module without them (no
@@ -24,9 +25,7 @@
  */
 int bpm_procs_init(struct bpm *m)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &m->bproc_src };
-
-	int fl;
+	int fl, ret;
 
 	m->kbuf = malloc(BPROC_MSG_MAX);
 	if (!m->kbuf)
@@ -35,9 +34,11 @@ int bpm_procs_init(struct bpm *m)
 	fl = fcntl(m->bproc_fd, F_GETFL);
 	if (fl < 0 || fcntl(m->bproc_fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
-	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, m->bproc_fd, &ev)) {
-		if (errno != EPERM)
-			return -errno;
+	bp_io_init(&m->bproc_io, kmod_readable);
+	ret = bp_io_add(&m->loop, &m->bproc_io, m->bproc_fd, EPOLLIN);
+	if (ret) {
+		if (ret != -EPERM)
+			return ret;
 		bpm_log(m, LOG_WARNING,
 			"/dev/bproc: this bproc module does not queue process messages (no poll): remote processes are disabled");
 		return 0;
@@ -46,11 +47,10 @@ int bpm_procs_init(struct bpm *m)
 	return 0;
 }
 
-/* Messages that only go from the master to a node. */
+/* Messages that go from the master to a node (the uapi table says). */
 static bool bpm_proc_to_node(uint16_t type)
 {
-	return type == BPROC_MSG_REXEC || type == BPROC_MSG_SIGNAL ||
-	       type == BPROC_MSG_PIDS;
+	return bp_proc_type_dir(type) == BP_DIR_TO_NODE;
 }
 
 /* Tell the module a REXEC failed before reaching a node. */
@@ -80,8 +80,9 @@ static void kmod_rexec_fail(struct bpm *m, const struct bproc_msg_hdr *req,
 			strerror(errno));
 }
 
-void bpm_kmod_readable(struct bpm *m)
+static void kmod_readable(struct bp_loop *l, struct bp_io *io, uint32_t events)
 {
+	struct bpm *m = bp_container_of(io, struct bpm, bproc_io);
 	struct bp_msg msg = { .type = BP_MSG_PROC };
 	struct bp_msg_proc *p = &msg.proc;
 	struct bproc_msg_hdr hdr;
@@ -98,7 +99,7 @@ void bpm_kmod_readable(struct bpm *m)
 		bpm_log(m, LOG_ERR,
 			"/dev/bproc: reading process messages: %s; remote processes are disabled",
 			strerror(errno));
-		epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->bproc_fd, NULL);
+		bp_io_del(&m->loop, &m->bproc_io);
 		m->procs = false;
 		return;
 	}
@@ -139,9 +140,10 @@ void bpm_kmod_readable(struct bpm *m)
 	}
 }
 
-void bpm_proc_from_node(struct bpm *m, struct bpm_conn *c,
-			const struct bp_msg_proc *p)
+static void proc_from_node(struct bpm *m, struct bpm_conn *c,
+			   const struct bp_msg *msg)
 {
+	const struct bp_msg_proc *p = &msg->proc;
 	const char *name = bp_proc_type_name(p->hdr.type);
 	ssize_t n;
 
@@ -188,3 +190,8 @@ void bpm_proc_from_node(struct bpm *m, struct bpm_conn *c,
 		       "protocol error: %s for pid %d refused by the module",
 		       name, p->hdr.pid);
 }
+
+const struct bpm_handler bpm_proc_handlers[] = {
+	{ BP_MSG_PROC, BPM_IN(BPM_CONN_ACTIVE), proc_from_node },
+	{ 0 }
+};

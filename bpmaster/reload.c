@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 
 #include "bpmaster.h"
@@ -32,10 +31,10 @@ void bpm_reload(struct bpm *m)
 {
 	struct bproc_node_info *info = NULL;
 	struct bpm_conn **node_conn = NULL;
-	bool timing_changed, listen_added = false;
+	bool timing_changed;
 	struct bp_cfg nc, old;
 	struct bpm_conn *c, *next;
-	int listen_fd = -1, ret;
+	int listen_fd = -1, old_fd = -1, ret;
 	char err[512];
 
 	ret = bp_cfg_load(&nc, m->cfg_path, err, sizeof(err));
@@ -61,17 +60,13 @@ void bpm_reload(struct bpm *m)
 		goto fail;
 	}
 	if (listen_fd >= 0) {
-		struct epoll_event ev = {
-			.events = EPOLLIN, .data.ptr = &m->listen_src,
-		};
-
-		if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev)) {
+		ret = bpm_listen_watch(m, listen_fd, &old_fd);
+		if (ret) {
 			bpm_log(m, LOG_ERR,
 				"reload: epoll: %s; keeping the running configuration",
-				strerror(errno));
+				strerror(-ret));
 			goto fail;
 		}
-		listen_added = true;
 	}
 	if (nc.node_count != m->cfg.node_count) {
 		ret = resize_table(m, nc.node_count);
@@ -79,16 +74,16 @@ void bpm_reload(struct bpm *m)
 			bpm_log(m, LOG_ERR,
 				"reload: /dev/bproc: BPROC_IOC_MASTER with %u nodes: %s; keeping the running configuration",
 				nc.node_count, strerror(-ret));
+			if (old_fd >= 0 && !bpm_listen_watch(m, old_fd, &listen_fd))
+				old_fd = -1;
 			goto fail;
 		}
 	}
+	if (old_fd >= 0)
+		close(old_fd);
+	listen_fd = -1;		/* watched now */
 
 	/* Committed: from here on the new configuration applies. */
-	if (listen_fd >= 0) {
-		epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, m->listen_fd, NULL);
-		close(m->listen_fd);
-		m->listen_fd = listen_fd;
-	}
 	m->defer_push = true;
 	for (c = m->conns; c; c = next) {
 		int node = bp_cfg_node_of_addr(&nc, ntohl(c->peer.sin_addr.s_addr));
@@ -112,7 +107,7 @@ void bpm_reload(struct bpm *m)
 	m->cfg = nc;
 	for (uint32_t i = 0; i < nc.node_count; i++) {
 		bpm_nodes_fill_down(m, &info[i], i);
-		info[i].state_since = bpm_now_real();
+		info[i].state_since = bp_now_real_ns();
 	}
 	for (c = m->conns; c; c = c->next) {
 		if (c->state != BPM_CONN_ACTIVE)
@@ -128,22 +123,14 @@ void bpm_reload(struct bpm *m)
 	m->defer_push = false;
 	for (uint32_t i = 0; i < nc.node_count; i++)
 		bpm_node_push(m, (int)i);
-	if (timing_changed) {
-		for (c = m->conns; c; c = next) {
-			next = c->next;
-			if (c->state == BPM_CONN_ACTIVE && bpm_send_welcome(m, c))
-				bpm_conn_close(m, c, BP_REASON_NONE,
-					       "cannot send to the node");
-		}
-	}
+	if (timing_changed)
+		bpm_session_timing_changed(m);
 	bpm_log(m, LOG_NOTICE, "reloaded %s: %u nodes, port %u, ping %u/%u s",
 		m->cfg_path, m->cfg.node_count, m->cfg.port,
 		m->cfg.ping_interval, m->cfg.ping_timeout);
 	return;
 
 fail:
-	if (listen_added)
-		epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
 	if (listen_fd >= 0)
 		close(listen_fd);
 	free(info);

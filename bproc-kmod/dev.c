@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "dev.h"
+#include "down.h"
 #include "ghost.h"
 #include "masq.h"
 #include "msg.h"
@@ -136,13 +137,14 @@ static long bproc_dev_master(struct file *file, void __user *ubuf)
 	mutex_unlock(&bf->lock);
 	/* A fresh table has every node down: so are their processes. */
 	if (!err)
-		bproc_ghost_node_down(BPROC_GHOST_ALL_NODES, EHOSTDOWN);
+		bproc_down(BPROC_NODES_ALL, EHOSTDOWN);
 	return err;
 }
 
 static long bproc_dev_node_set(struct file *file, void __user *ubuf)
 {
 	struct bproc_node_info info;
+	bool down;
 	u32 usize;
 	int err;
 
@@ -150,7 +152,11 @@ static long bproc_dev_node_set(struct file *file, void __user *ubuf)
 				ubuf, &usize);
 	if (err)
 		return err;
-	return bproc_nodes_set(file, &info);
+	err = bproc_nodes_set(file, &info, &down);
+	/* After the state change: a REXEC checking later sees it. */
+	if (down)
+		bproc_down(info.node, EHOSTDOWN);
+	return err;
 }
 
 static long bproc_dev_node_get(void __user *ubuf)
@@ -173,6 +179,26 @@ static long bproc_dev_node_get(void __user *ubuf)
 static long bproc_dev_node_count(u32 __user *ubuf)
 {
 	return put_user(bproc_nodes_count(), ubuf);
+}
+
+/*
+ * The node the caller runs on: its instance's, when the caller is one of
+ * an instance's processes; the master's on a kernel with a node table or
+ * without instances; else the only instance's, or none of several.
+ */
+static long bproc_dev_currnode(s32 __user *ubuf)
+{
+	s32 node, only;
+	u32 n;
+
+	node = bproc_slave_node_of(current, &n, &only);
+	if (node < 0) {
+		if (bproc_nodes_count() || n == 0)
+			node = BPROC_NODE_MASTER;
+		else
+			node = n == 1 ? only : BPROC_NODE_NONE;
+	}
+	return put_user(node, ubuf);
 }
 
 static long bproc_dev_slave(struct file *file, void __user *ubuf)
@@ -303,9 +329,11 @@ static long bproc_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *ubuf = (void __user *)arg;
 
-	/* The only command without a size-versioned struct: exact match. */
+	/* The commands without a size-versioned struct: exact match. */
 	if (cmd == BPROC_IOC_NODE_COUNT)
 		return bproc_dev_node_count(ubuf);
+	if (cmd == BPROC_IOC_CURRNODE)
+		return bproc_dev_currnode(ubuf);
 
 	switch (BPROC_IOC_ANYSIZE(cmd)) {
 	case BPROC_IOC_ANYSIZE(BPROC_IOC_VERSION):
@@ -410,7 +438,7 @@ static int bproc_dev_release(struct inode *inode, struct file *file)
 		bproc_nodes_master_detach(file);
 		bproc_msg_close();
 		/* bpmaster is gone: every ghost exits as killed by SIGKILL. */
-		bproc_ghost_node_down(BPROC_GHOST_ALL_NODES, ENOTCONN);
+		bproc_down(BPROC_NODES_ALL, ENOTCONN);
 	}
 	bproc_slave_destroy(bf->slave);
 	mutex_destroy(&bf->lock);
@@ -444,7 +472,7 @@ int bproc_dev_init(void)
 	return misc_register(&bproc_dev_misc);
 }
 
-void bproc_dev_exit(void)
+void bproc_dev_uninit(void)
 {
 	misc_deregister(&bproc_dev_misc);
 }

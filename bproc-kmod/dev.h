@@ -3,6 +3,6 @@
 #define _BPROC_DEV_H
 
 int bproc_dev_init(void);
-void bproc_dev_exit(void);
+void bproc_dev_uninit(void);
 
 #endif /* _BPROC_DEV_H */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Ghosts on the master (docs/ghosts.md): what the rest of the module uses. */
 #ifndef _BPROC_GHOST_H
 #define _BPROC_GHOST_H
 
@@ -11,19 +12,28 @@ struct kernel_siginfo;
 struct pid_namespace;
 struct seq_file;
 
+/* ghost_rexec.c */
 long bproc_ghost_rexec(const struct bproc_rexec *req);
-int bproc_ghost_msg(const struct bproc_msg_hdr *hdr, const void *payload);
-void bproc_ghost_node_down(s32 node, int error);
 
+/* ghost.c */
+void bproc_ghost_node_down(s32 node, int error);
 bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
 			struct kernel_siginfo *info);
 void bproc_ghost_free(struct bproc_ghost *g);
+
+/* ghost_msg.c, ghost_fork.c: messages from a node (msg_in.c) */
+int bproc_ghost_result_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+int bproc_ghost_pstatus_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+int bproc_ghost_stop_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+int bproc_ghost_cont_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+int bproc_ghost_exit_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+int bproc_ghost_fork_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+int bproc_ghost_exec_msg(const struct bproc_msg_hdr *hdr, const void *payload);
+
+/* ghost_proc.c: hooks */
 void bproc_ghost_proc_status(struct bproc_ghost *g, struct seq_file *m);
 void bproc_ghost_proc_stat(struct bproc_ghost *g, struct bproc_proc_stat *st);
 bool bproc_ghost_proc_status_mem(struct bproc_ghost *g, struct seq_file *m);
 int bproc_ghost_alloc_pid_nr(struct bproc_ghost *g, struct pid_namespace *ns);
-
-/* All nodes, for bproc_ghost_node_down(). */
-#define BPROC_GHOST_ALL_NODES	(-1)
 
 #endif /* _BPROC_GHOST_H */

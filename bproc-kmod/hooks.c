@@ -150,7 +150,7 @@ int bproc_hooks_init(void)
 }
 
 /* Waits until no hook runs; every record is gone (each holds the module). */
-void bproc_hooks_exit(void)
+void bproc_hooks_uninit(void)
 {
 	bproc_hooks_unregister(&bproc_hooks_ops);
 }

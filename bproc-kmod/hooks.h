@@ -3,6 +3,6 @@
 #define _BPROC_HOOKS_H
 
 int bproc_hooks_init(void);
-void bproc_hooks_exit(void);
+void bproc_hooks_uninit(void);
 
 #endif /* _BPROC_HOOKS_H */

@@ -206,7 +206,7 @@ void bproc_lease_unclaim(s32 nr)
 
 /**
  * bproc_lease_node_down - @node is lost: it uses none of its numbers now
- * @node: the node, or BPROC_LEASE_ALL_NODES
+ * @node: the node, or BPROC_NODES_ALL
  */
 void bproc_lease_node_down(s32 node)
 {
@@ -219,7 +219,7 @@ void bproc_lease_node_down(s32 node)
 
 	xa_lock_irq(&bproc_leases);
 	xa_for_each(&bproc_leases, nr, entry) {
-		if (node != BPROC_LEASE_ALL_NODES &&
+		if (node != BPROC_NODES_ALL &&
 		    bproc_lease_node(entry) != node)
 			continue;
 		state = bproc_lease_state(entry);

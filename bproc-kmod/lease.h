@@ -5,13 +5,12 @@
 #include <linux/types.h>
 #include <linux/bproc.h>
 
-#include "ghost.h"
+#include "nodes.h"
 
 struct pid_namespace;
 
 /* Most numbers the master holds for one node (leased and in use). */
 #define BPROC_LEASE_NODE_MAX	2048
-#define BPROC_LEASE_ALL_NODES	BPROC_GHOST_ALL_NODES
 
 int bproc_lease_grant(s32 node, u32 want);
 void bproc_lease_free(s32 node, const s32 *pids, u32 count);

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bproc: Beowulf Distributed Process Space for Linux -- module entry.
+ *
+ * Each part that needs it has a paired init and uninit; bproc_mod_init()
+ * runs the inits in order and, when one fails, the uninits of those done
+ * in reverse order; bproc_mod_exit() runs every uninit in reverse order.
  */
 
 #include <linux/init.h>
@@ -11,33 +15,42 @@
 #include "nodes.h"
 #include "version.h"
 
-static int __init bproc_init(void)
+static int __init bproc_mod_init(void)
 {
-	int err;
+	int ret;
 
-	err = bproc_hooks_init();
-	if (err)
-		return err;
-	err = bproc_dev_init();
-	if (err) {
-		bproc_hooks_exit();
-		return err;
-	}
+	ret = bproc_nodes_init();
+	if (ret < 0)
+		goto err_nodes;
+	ret = bproc_hooks_init();
+	if (ret < 0)
+		goto err_hooks;
+	ret = bproc_dev_init();
+	if (ret < 0)
+		goto err_dev;
+
 	pr_info("version %s loaded (ABI %d)\n", BPROC_MODULE_VERSION,
 		BPROC_ABI_VERSION);
 	return 0;
+
+err_dev:
+	bproc_hooks_uninit();
+err_hooks:
+	bproc_nodes_uninit();
+err_nodes:
+	return ret;
 }
 
-static void __exit bproc_exit(void)
+static void __exit bproc_mod_exit(void)
 {
-	bproc_dev_exit();
-	bproc_hooks_exit();
-	bproc_nodes_cleanup();
+	bproc_dev_uninit();
+	bproc_hooks_uninit();
+	bproc_nodes_uninit();
 	pr_info("unloaded\n");
 }
 
-module_init(bproc_init);
-module_exit(bproc_exit);
+module_init(bproc_mod_init);
+module_exit(bproc_mod_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("bproc: Beowulf Distributed Process Space");
 MODULE_AUTHOR("bproc developers <bproc-devel@lists.bproc.dev>");

@@ -172,3 +172,13 @@ void bproc_masq_free(struct bproc_masq_rec *mq)
 	kfree(mq);
 	module_put(THIS_MODULE);
 }
+
+/* The instance (bproc_slave.id) that masqueraded @t, or 0. */
+u64 bproc_masq_instance_of(struct task_struct *t)
+{
+	struct bproc_task *bt = READ_ONCE(t->bproc);
+
+	if (!bt || bt->kind != BPROC_TASK_MASQ)
+		return 0;
+	return ((struct bproc_masq_rec *)bt)->instance;
+}

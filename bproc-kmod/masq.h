@@ -16,5 +16,6 @@ int bproc_masq_signal(struct bproc_slave *slave,
 bool bproc_masq_getppid(struct bproc_masq_rec *mq, pid_t *ppid);
 void bproc_masq_free(struct bproc_masq_rec *mq);
 void bproc_masq_thread(struct bproc_masq_rec *mq, struct task_struct *p);
+u64 bproc_masq_instance_of(struct task_struct *t);
 
 #endif /* _BPROC_MASQ_H */

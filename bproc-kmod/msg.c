@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The master daemon's message queue: messages from the module to the
- * nodes (REXEC, SIGNAL) wait here until bpmaster reads them from its
- * /dev/bproc file, one whole message per read(); messages from the nodes
- * (REXEC_RESULT, PSTATUS, EXIT, ...) come in by write(), one whole
- * message per call, and are handed to the ghosts (ghost.c).
+ * The master daemon's outgoing message queue: messages from the module
+ * to the nodes (REXEC, SIGNAL, PIDS) wait here until bpmaster reads them
+ * from its /dev/bproc file, one whole message per read(). Messages from
+ * the nodes come in by write() and are routed by msg_in.c.
  *
  * The queue exists while a master holds its role: bproc_msg_open() when
  * it registers, bproc_msg_close() when its file is closed, which drops
@@ -21,9 +20,8 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
-#include "ghost.h"
-#include "lease.h"
 #include "msg.h"
+#include "nodes.h"
 
 /*
  * bproc_msgq_lock protects bproc_msgq and bproc_msgq_open. It is taken
@@ -108,7 +106,7 @@ int bproc_msg_send(struct bproc_qmsg *m)
 }
 
 /*
- * Drop the queued messages of @type for @node (BPROC_GHOST_ALL_NODES: any
+ * Drop the queued messages of @type for @node (BPROC_NODES_ALL: any
  * node): what the node must not get once it was lost, as a lease of
  * numbers the master took back.
  */
@@ -120,7 +118,7 @@ void bproc_msg_drop(u16 type, s32 node)
 	spin_lock_irq(&bproc_msgq_lock);
 	list_for_each_entry_safe(m, tmp, &bproc_msgq, list)
 		if (m->hdr.type == type &&
-		    (node == BPROC_GHOST_ALL_NODES || m->hdr.node == node))
+		    (node == BPROC_NODES_ALL || m->hdr.node == node))
 			list_move(&m->list, &drop);
 	spin_unlock_irq(&bproc_msgq_lock);
 
@@ -223,98 +221,4 @@ __poll_t bproc_msg_poll(struct file *file, poll_table *pt)
 	if (bproc_msg_pending())
 		mask |= EPOLLIN | EPOLLRDNORM;
 	return mask;
-}
-
-/* The largest message a node sends: header + the largest payload. */
-union bproc_msg_in_payload {
-	s32 error;
-	s32 signo;
-	struct bproc_msg_pstatus pstatus;
-	struct bproc_msg_exit exit;
-	struct bproc_msg_fork fork;
-	u32 want;
-	struct bproc_msg_pids pids;
-	struct bproc_msg_exec exec;
-};
-
-struct bproc_msg_in {
-	struct bproc_msg_hdr hdr;
-	union bproc_msg_in_payload p;
-};
-
-/* The payload size of each message a node sends; -1 for the others. */
-static ssize_t bproc_msg_in_size(u16 type)
-{
-	switch (type) {
-	case BPROC_MSG_REXEC_RESULT:	return sizeof(s32);
-	case BPROC_MSG_PSTATUS:		return sizeof(struct bproc_msg_pstatus);
-	case BPROC_MSG_STOP:		return sizeof(s32);
-	case BPROC_MSG_CONT:		return 0;
-	case BPROC_MSG_EXIT:		return sizeof(struct bproc_msg_exit);
-	case BPROC_MSG_PIDS_WANT:	return sizeof(u32);
-	case BPROC_MSG_PIDS_FREE:	return sizeof(struct bproc_msg_pids);
-	case BPROC_MSG_FORK:		return sizeof(struct bproc_msg_fork);
-	case BPROC_MSG_EXEC:		return sizeof(struct bproc_msg_exec);
-	default:			return -1;
-	}
-}
-
-/* A node's message, copied in: check it and hand it on. */
-static ssize_t bproc_msg_take(struct bproc_msg_in *in, size_t len)
-{
-	int err;
-
-	if (in->hdr.size != len || in->hdr.flags)
-		return -EINVAL;
-	if (in->hdr.node < 0 || in->hdr.node >= BPROC_NODES_MAX)
-		return -EINVAL;
-	if ((ssize_t)(len - sizeof(in->hdr)) != bproc_msg_in_size(in->hdr.type))
-		return -EINVAL;
-
-	/* Leases are about numbers, not a process: pid 0. */
-	switch (in->hdr.type) {
-	case BPROC_MSG_PIDS_WANT:
-		if (in->hdr.pid)
-			return -EINVAL;
-		err = bproc_lease_grant(in->hdr.node, in->p.want);
-		return err ? err : len;
-	case BPROC_MSG_PIDS_FREE:
-		if (in->hdr.pid || in->p.pids.count < 1 ||
-		    in->p.pids.count > BPROC_PIDS_MAX || in->p.pids.__pad)
-			return -EINVAL;
-		bproc_lease_free(in->hdr.node, in->p.pids.pids, in->p.pids.count);
-		return len;
-	}
-	if (in->hdr.pid <= 0)
-		return -EINVAL;
-	err = bproc_ghost_msg(&in->hdr, &in->p);
-	return err ? err : len;
-}
-
-/**
- * bproc_msg_write - write() on the master's file: one message from a node
- * @buf: the message, header first
- * @len: its size, which must equal hdr.size
- *
- * Return: @len; -EINVAL for a malformed message (size, flags, type,
- * node, payload, or one that does not fit the ghost's state); -ESRCH
- * when no ghost of that pid runs on that node; -EFAULT; -ENOMEM. A
- * rejected message changes nothing.
- */
-ssize_t bproc_msg_write(const char __user *buf, size_t len)
-{
-	struct bproc_msg_in *in;
-	ssize_t ret;
-
-	if (len < sizeof(in->hdr) || len > sizeof(*in))
-		return -EINVAL;
-	/* Zeroed: payload bytes a short message lacks read as 0. */
-	in = kzalloc(sizeof(*in), GFP_KERNEL);
-	if (!in)
-		return -ENOMEM;
-	ret = -EFAULT;
-	if (!copy_from_user(in, buf, len))
-		ret = bproc_msg_take(in, len);
-	kfree(in);
-	return ret;
 }

@@ -26,6 +26,8 @@ void bproc_msg_open(void);
 void bproc_msg_close(void);
 ssize_t bproc_msg_read(struct file *file, char __user *buf, size_t len);
 __poll_t bproc_msg_poll(struct file *file, poll_table *pt);
+
+/* msg_in.c */
 ssize_t bproc_msg_write(const char __user *buf, size_t len);
 
 #endif /* _BPROC_MSG_H */

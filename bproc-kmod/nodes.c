@@ -24,7 +24,6 @@
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
-#include "ghost.h"
 #include "nodes.h"
 
 /* Processes run on a node in these states; leaving them ends them. */
@@ -179,6 +178,8 @@ static int bproc_nodes_check(struct bproc_node_info *ni)
  * bproc_nodes_set - replace one entry of the table
  * @owner: the caller's open /dev/bproc file
  * @info: the new entry; @info->node selects it, @info->size is ignored
+ * @down: set when the node left the states processes run in (up,
+ * unavailable): the caller ends what runs there (down.c)
  *
  * Return: 0; -EPERM unless @owner is the master's file; -ENODEV for a
  * node outside the table; -EINVAL for an invalid entry (state, mode, uid,
@@ -186,13 +187,13 @@ static int bproc_nodes_check(struct bproc_node_info *ni)
  * bytes past it, mem_free above mem_total, a string without its NUL).
  */
 int bproc_nodes_set(const struct file *owner,
-		    const struct bproc_node_info *info)
+		    const struct bproc_node_info *info, bool *down)
 {
 	struct bproc_node_info ni = *info;
 	struct bproc_node_info *e;
-	bool down = false;
 	int err;
 
+	*down = false;
 	err = bproc_nodes_check(&ni);
 
 	mutex_lock(&bproc_nodes_lock);
@@ -208,16 +209,13 @@ int bproc_nodes_set(const struct file *owner,
 		goto out;
 
 	e = &bproc_nodes[ni.node];
-	down = bproc_nodes_runs(e->state) && !bproc_nodes_runs(ni.state);
+	*down = bproc_nodes_runs(e->state) && !bproc_nodes_runs(ni.state);
 	ni.size = sizeof(ni);
 	ni.state_since = ni.state == e->state ? e->state_since :
 						 ktime_get_real_ns();
 	*e = ni;
 out:
 	mutex_unlock(&bproc_nodes_lock);
-	/* After the state change: a REXEC checking later sees it. */
-	if (down)
-		bproc_ghost_node_down(ni.node, EHOSTDOWN);
 	return err;
 }
 
@@ -303,8 +301,17 @@ out:
 	return err;
 }
 
+/* Module init: no table until a master registers. */
+int bproc_nodes_init(void)
+{
+	bproc_nodes = NULL;
+	bproc_nodes_len = 0;
+	bproc_nodes_master = NULL;
+	return 0;
+}
+
 /* Module exit: every file is closed, so nobody holds the master role. */
-void bproc_nodes_cleanup(void)
+void bproc_nodes_uninit(void)
 {
 	WARN_ON(bproc_nodes_master);
 	kvfree(bproc_nodes);

@@ -7,13 +7,17 @@
 
 struct file;
 
+/* Every node, where a node number is asked for (a master is gone, ...). */
+#define BPROC_NODES_ALL		(-1)
+
 int bproc_nodes_master_attach(const struct file *owner, u32 nodes);
 void bproc_nodes_master_detach(const struct file *owner);
 int bproc_nodes_set(const struct file *owner,
-		    const struct bproc_node_info *info);
+		    const struct bproc_node_info *info, bool *down);
 int bproc_nodes_get(s32 node, struct bproc_node_info *info);
 u32 bproc_nodes_count(void);
 int bproc_nodes_may_rexec(s32 node);
-void bproc_nodes_cleanup(void);
+int bproc_nodes_init(void);
+void bproc_nodes_uninit(void);
 
 #endif /* _BPROC_NODES_H */

@@ -32,6 +32,7 @@
 #include <linux/uaccess.h>
 
 #include "lease.h"
+#include "masq.h"
 #include "slave.h"
 #include "task.h"
 
@@ -138,8 +139,6 @@ void bproc_slave_configure(struct bproc_slave *slave,
 	u32 old_n = 0;
 	int *old;
 
-	slave->cfg = *cfg;
-	slave->cfg.size = sizeof(slave->cfg);
 	if (ns == own || ns->parent != own)
 		ns = NULL;
 	else
@@ -148,6 +147,8 @@ void bproc_slave_configure(struct bproc_slave *slave,
 	old = kmalloc_array(BPROC_SLAVE_POOL, sizeof(int), GFP_KERNEL);
 
 	spin_lock_irq(&bproc_slaves_lock);
+	slave->cfg = *cfg;
+	slave->cfg.size = sizeof(slave->cfg);
 	old_ns = slave->ns;
 	if (old) {
 		old_n = slave->npool;
@@ -247,6 +248,43 @@ bool bproc_slave_in_ns(struct bproc_slave *slave, struct task_struct *t)
 	     !is_child_reaper(pid);
 	spin_unlock_irq(&bproc_slaves_lock);
 	return in;
+}
+
+/**
+ * bproc_slave_node_of - the node @t runs on as one of an instance's processes
+ * @t: a task
+ * @ninstances: set to the number of instances this kernel hosts
+ * @only: set to the node of the only instance, when there is one
+ *
+ * A process belongs to an instance when it is masqueraded by it (or is a
+ * thread of one, masq.c) or lives in its masquerade namespace (forked
+ * there by one).
+ *
+ * Return: the instance's node number, or -1 when @t is no instance's.
+ */
+s32 bproc_slave_node_of(struct task_struct *t, u32 *ninstances, s32 *only)
+{
+	struct pid_namespace *ns = task_active_pid_ns(t);
+	u64 id = bproc_masq_instance_of(t);
+	struct bproc_slave *slave;
+	unsigned long flags;
+	s32 node = -1;
+	u32 n = 0;
+
+	*only = -1;
+	spin_lock_irqsave(&bproc_slaves_lock, flags);
+	list_for_each_entry(slave, &bproc_slaves, list) {
+		n++;
+		*only = slave->cfg.node;
+		if (node < 0 && ((id && slave->id == id) ||
+				 (slave->ns && ns == slave->ns)))
+			node = slave->cfg.node;
+	}
+	spin_unlock_irqrestore(&bproc_slaves_lock, flags);
+	if (n != 1)
+		*only = -1;
+	*ninstances = n;
+	return node;
 }
 
 /* Ask for more numbers when the pool is low; bproc_slaves_lock held. */

@@ -19,9 +19,11 @@ struct poll_table_struct;
  * that bpslave registered with BPROC_IOC_SLAVE. A node kernel can host
  * several (virtual nodes); nothing about an instance is global.
  *
- * The owning file's lock (struct bproc_file.lock) protects cfg. The
- * lease and event fields are also used by the pid hooks, from any task:
- * bproc_slaves_lock (slave.c) protects them and the list of instances.
+ * The owning file's lock (struct bproc_file.lock) serialises changes of
+ * cfg, which are also made under bproc_slaves_lock, so readers may hold
+ * either. The lease and event fields are also used by the pid hooks,
+ * from any task: bproc_slaves_lock (slave.c) protects them and the list
+ * of instances.
  */
 struct bproc_slave {
 	struct bproc_slave_cfg cfg;	/* as last set by BPROC_IOC_SLAVE */
@@ -55,6 +57,7 @@ ssize_t bproc_slave_write(struct bproc_slave *slave, const char __user *buf,
 __poll_t bproc_slave_poll(struct bproc_slave *slave, struct file *file,
 			  struct poll_table_struct *pt);
 bool bproc_slave_in_ns(struct bproc_slave *slave, struct task_struct *t);
+s32 bproc_slave_node_of(struct task_struct *t, u32 *ninstances, s32 *only);
 
 /* pid hooks */
 int bproc_slave_alloc_pid_nr(struct pid_namespace *ns);

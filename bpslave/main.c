@@ -6,16 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 
 #include <linux/bproc.h>
 
+#include "bp_backoff.h"
 #include "bpslave.h"
 
 static const char *prog = "bpslave";
@@ -34,27 +33,93 @@ static void usage(FILE *f)
 		prog, BPROC_DEFAULT_PORT);
 }
 
-/* Sleep @ms unless SIGTERM/SIGINT arrives; false when asked to quit. */
-static bool wait_ms(struct bps *s, uint64_t ms)
+/* Reconnects: 1 s doubling to 10 s; a welcomed session resets it. */
+static const struct bp_backoff bps_backoff = {
+	.min_ms = 1000, .max_ms = 10000, .reset_ms = UINT64_MAX,
+};
+
+static void retry_due(struct bp_loop *l, struct bp_timer *t)
 {
-	uint64_t end = bps_now_mono_ms() + ms;
+	struct bps *s = bp_container_of(t, struct bps, retry);
+	int ret;
 
-	for (;;) {
-		struct pollfd pfd = { .fd = s->signal_fd, .events = POLLIN };
-		struct signalfd_siginfo si;
-		uint64_t now = bps_now_mono_ms();
+	if (s->request_pending)
+		bps_log(s, "still running %d s after the request; reconnecting",
+			BPS_REQUEST_GRACE_MS / 1000);
+	s->request_pending = false;
+	ret = bps_session_start(s);
 
-		if (now >= end)
-			return true;
-		if (poll(&pfd, 1, (int)(end - now)) <= 0)
-			continue;
-		while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-				bps_log("%s: exiting", si.ssi_signo == SIGTERM ?
-					"SIGTERM" : "SIGINT");
-				return false;
-			}
+	if (ret) {
+		bps_log(s, "connect to %s: %s", s->master_str, strerror(-ret));
+		s->ended(s, BPS_END_RETRY);
+	}
+}
+
+static void retry_in(struct bps *s, uint64_t ms)
+{
+	if (bp_timer_start(&s->loop, &s->retry, ms * BP_NS_PER_MS, 0)) {
+		bps_log(s, "cannot arm a timer: %s", strerror(ENOMEM));
+		bp_loop_stop(&s->loop, 1);
+	}
+}
+
+/* A session is over: clean up after it and decide when to try again. */
+static void session_ended(struct bps *s, enum bps_end end)
+{
+	int ret;
+
+	/* The master declares them dead: make it so (docs/ghosts.md). */
+	if (s->nprocs || end == BPS_END_QUIT) {
+		bps_relay_stop(s);
+		if (end != BPS_END_QUIT && (ret = bps_ns_start(s))) {
+			bps_log(s, "masquerade pid namespace: %s", strerror(-ret));
+			end = BPS_END_FATAL;
 		}
+	}
+	switch (end) {
+	case BPS_END_QUIT:
+		bp_loop_stop(&s->loop, 0);
+		return;
+	case BPS_END_FATAL:
+		bp_loop_stop(&s->loop, 1);
+		return;
+	case BPS_END_REQUEST:
+		/* PID 1 is taking the node down; it will stop us. */
+		s->backoff_ms = 0;
+		s->request_pending = true;
+		retry_in(s, BPS_REQUEST_GRACE_MS);
+		return;
+	case BPS_END_LOST:
+		s->backoff_ms = 0;
+		break;
+	case BPS_END_RETRY:
+		break;
+	}
+	s->backoff_ms = bp_backoff_next(&bps_backoff, s->backoff_ms, 0);
+	bps_log(s, "reconnecting in %u s", s->backoff_ms / 1000);
+	retry_in(s, s->backoff_ms);
+}
+
+static void handle_signal(struct bp_loop *l, struct bp_sig *sig,
+			  const struct signalfd_siginfo *si)
+{
+	struct bps *s = bp_container_of(l, struct bps, loop);
+
+	switch (si->ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		bps_log(s, "%s: exiting", si->ssi_signo == SIGTERM ?
+			"SIGTERM" : "SIGINT");
+		bp_timer_stop(l, &s->retry);
+		if (s->sess)
+			bps_sess_end(s->sess, BPS_END_QUIT, BP_REASON_SHUTDOWN,
+				     "bpslave exiting");
+		else
+			s->ended(s, BPS_END_QUIT);
+		break;
+	case SIGCHLD:
+		bps_relay_children(s);
+		break;
 	}
 }
 
@@ -68,13 +133,15 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bps s = {
-		.bproc_fd = -1, .signal_fd = -1, .own_ns_fd = -1, .reaper_fd = -1,
+		.bproc_fd = -1, .own_ns_fd = -1, .reaper_fd = -1,
+		.relay = &bps_relay_ops, .ended = session_ended,
 	};
 	unsigned long port = BPROC_DEFAULT_PORT;
-	uint64_t backoff = BPS_BACKOFF_MIN_MS;
 	char addr[INET_ADDRSTRLEN], *end;
 	sigset_t set;
 	int c, ret;
+
+	bp_log_init(&s.log, prog, 2, BP_LOG_STAMP_MONO);
 
 	while ((c = getopt_long(argc, argv, "p:vhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -89,7 +156,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'v':
-			s.verbose = true;
+			s.log.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -130,13 +197,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: node facts: %s\n", prog, strerror(-ret));
 		return 1;
 	}
+	ret = bp_loop_init(&s.loop);
+	if (ret) {
+		fprintf(stderr, "%s: epoll: %s\n", prog, strerror(-ret));
+		return 1;
+	}
+	bp_timer_init(&s.retry, retry_due);
+	bps_relay_init(&s);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) ||
-	    (s.signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		fprintf(stderr, "%s: signals: %s\n", prog, strerror(errno));
+	ret = bp_sig_add(&s.loop, &s.sig, &set, handle_signal);
+	if (ret) {
+		fprintf(stderr, "%s: signals: %s\n", prog, strerror(-ret));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -146,40 +220,9 @@ int main(int argc, char **argv)
 			strerror(-ret));
 		return 1;
 	}
-	if (s.verbose)
-		bps_log("kernel %s, bproc %s, %u cpus, %llu MiB; master %s",
-			s.facts.kernel, s.facts.modver, s.facts.cpus,
-			(unsigned long long)(s.facts.mem_total >> 20),
-			s.master_str);
-
-	for (;;) {
-		enum bps_end e = bps_session(&s);
-		uint64_t delay;
-
-		switch (e) {
-		case BPS_END_QUIT:
-			return 0;
-		case BPS_END_FATAL:
-			return 1;
-		case BPS_END_REQUEST:
-			/* PID 1 is taking the node down; it will stop us. */
-			if (!wait_ms(&s, BPS_REQUEST_GRACE_MS))
-				return 0;
-			bps_log("still running %d s after the request; reconnecting",
-				BPS_REQUEST_GRACE_MS / 1000);
-			backoff = BPS_BACKOFF_MIN_MS;
-			continue;
-		case BPS_END_LOST:
-			backoff = BPS_BACKOFF_MIN_MS;
-			break;
-		case BPS_END_RETRY:
-			break;
-		}
-		delay = backoff;
-		backoff = backoff * 2 > BPS_BACKOFF_MAX_MS ? BPS_BACKOFF_MAX_MS :
-							      backoff * 2;
-		bps_log("reconnecting in %llu s", (unsigned long long)(delay / 1000));
-		if (!wait_ms(&s, delay))
-			return 0;
-	}
+	bps_debug(&s, "kernel %s, bproc %s, %u cpus, %llu MiB; master %s",
+		  s.facts.kernel, s.facts.modver, s.facts.cpus,
+		  (unsigned long long)(s.facts.mem_total >> 20), s.master_str);
+	retry_in(&s, 0);
+	return bp_loop_run(&s.loop) ? 1 : 0;
 }

@@ -38,11 +38,12 @@ extern "C" {
 int bproc_numnodes(void);
 
 /*
- * The node the caller runs on. Never fails. BPROC_NODE_MASTER on the
- * master; the module does not yet tell a process which node-side
- * instance it belongs to, so for now this is BPROC_NODE_MASTER
- * everywhere (processes started on nodes will get their node number
- * once the module tracks them).
+ * The node the caller runs on. Never fails. On a node, a process started
+ * through bproc (or forked by one) gets its node's number, as does any
+ * process of a node that is one node-side instance; a process of a
+ * machine that hosts several virtual nodes but belongs to none of them
+ * gets BPROC_NODE_NONE. BPROC_NODE_MASTER on the master, and on any
+ * machine without bproc (module not loaded).
  */
 int bproc_currnode(void);
 

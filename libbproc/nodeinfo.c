@@ -61,9 +61,23 @@ int bproc_numnodes(void)
 	return n < 0 ? bproc_fail(n) : n;
 }
 
+/*
+ * The module says which node the caller is on (BPROC_IOC_CURRNODE). A
+ * machine without bproc, or with a module that predates the ioctl, is
+ * the master as far as its processes can tell.
+ */
 int bproc_currnode(void)
 {
-	return BPROC_NODE_MASTER;
+	__s32 node;
+	int fd;
+
+	fd = bproc_dev_open();
+	if (fd < 0)
+		return BPROC_NODE_MASTER;
+	if (ioctl(fd, BPROC_IOC_CURRNODE, &node) < 0)
+		node = BPROC_NODE_MASTER;
+	close(fd);
+	return node;
 }
 
 int bproc_nodestatus(int node)

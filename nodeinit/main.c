@@ -8,14 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/reboot.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -58,6 +56,13 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
+static int console_open(void)
+{
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 static void do_mounts(struct ni_ctx *ctx)
 {
 	struct ni_mount_error errs[8];
@@ -74,10 +79,11 @@ static void do_mounts(struct ni_ctx *ctx)
 		ni_log(ctx, "mounted /proc /sys /dev /dev/pts /dev/shm /run /tmp");
 
 	/* The devtmpfs console, in case the image had none. */
-	fd = ni_console_open();
+	fd = console_open();
 	if (fd >= 0) {
 		close(ctx->console);
 		ctx->console = fd;
+		ctx->log.fd = fd;
 	}
 }
 
@@ -96,6 +102,7 @@ static void read_cmdline(struct ni_ctx *ctx)
 	}
 	ni_cmdline_parse(buf, &ctx->cl);
 	ctx->debug = ctx->cl.debug;
+	ctx->log.verbose = ctx->debug;
 	while (len && buf[len - 1] == '\n')
 		buf[--len] = '\0';
 	ni_debug(ctx, "kernel command line: %s", buf);
@@ -252,8 +259,10 @@ static void lease_changed(struct ni_ctx *ctx)
 	}
 }
 
-static void handle_inotify(struct ni_ctx *ctx, int fd)
+static void handle_inotify(struct bp_loop *l, struct bp_io *io, uint32_t events)
 {
+	struct ni_ctx *ctx = bp_container_of(l, struct ni_ctx, loop);
+	int fd = io->fd;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool changed = false;
 	ssize_t n;
@@ -275,70 +284,45 @@ static void handle_inotify(struct ni_ctx *ctx, int fd)
 		lease_changed(ctx);
 }
 
-static void handle_signals(struct ni_ctx *ctx, int fd)
+static void handle_signal(struct bp_loop *l, struct bp_sig *sig,
+			  const struct signalfd_siginfo *si)
 {
-	struct signalfd_siginfo si;
+	struct ni_ctx *ctx = bp_container_of(l, struct ni_ctx, loop);
+	enum ni_power_cmd cmd = NI_POWER_NONE;
 	char why[64];
 
-	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		enum ni_power_cmd cmd = NI_POWER_NONE;
-
-		switch (si.ssi_signo) {
-		case SIGTERM:
-			cmd = NI_POWER_REBOOT;
-			break;
-		case SIGINT:
-			cmd = NI_POWER_REBOOT;	/* Ctrl-Alt-Del */
-			break;
-		case SIGUSR1:
-			cmd = NI_POWER_HALT;
-			break;
-		case SIGUSR2:
-			cmd = NI_POWER_OFF;
-			break;
-		case SIGCHLD:
-			break;
-		default:
-			ni_debug(ctx, "ignoring %s from pid %u",
-				 strsignal((int)si.ssi_signo), si.ssi_pid);
-			break;
-		}
-		if (cmd != NI_POWER_NONE) {
-			snprintf(why, sizeof(why), "SIG%s from pid %u",
-				 sigabbrev_np((int)si.ssi_signo), si.ssi_pid);
-			ni_power(ctx, cmd, why);
-		}
+	switch (si->ssi_signo) {
+	case SIGTERM:
+		cmd = NI_POWER_REBOOT;
+		break;
+	case SIGINT:
+		cmd = NI_POWER_REBOOT;	/* Ctrl-Alt-Del */
+		break;
+	case SIGUSR1:
+		cmd = NI_POWER_HALT;
+		break;
+	case SIGUSR2:
+		cmd = NI_POWER_OFF;
+		break;
+	case SIGCHLD:
+		ni_reap(ctx);
+		break;
+	default:
+		ni_debug(ctx, "ignoring %s from pid %u",
+			 strsignal((int)si->ssi_signo), si->ssi_pid);
+		break;
 	}
-	ni_reap(ctx);
-}
-
-static void __attribute__((noreturn)) event_loop(struct ni_ctx *ctx, int sfd, int ifd)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = ifd, .events = POLLIN },
-		};
-
-		if (poll(pfd, ifd >= 0 ? 2 : 1, ni_svc_poll_timeout(ctx)) < 0 &&
-		    errno != EINTR) {
-			ni_log(ctx, "poll: %s", strerror(errno));
-			sleep(1);
-			continue;
-		}
-		if (pfd[0].revents)
-			handle_signals(ctx, sfd);
-		if (ifd >= 0 && pfd[1].revents)
-			handle_inotify(ctx, ifd);
-		ni_svc_run_due(ctx);
+	if (cmd != NI_POWER_NONE) {
+		snprintf(why, sizeof(why), "SIG%s from pid %u",
+			 sigabbrev_np((int)si->ssi_signo), si->ssi_pid);
+		ni_power(ctx, cmd, why);
 	}
 }
 
-/* Block the signals we handle; they arrive through the returned fd. */
-static int signal_fd(void)
+/* The signals we handle, blocked: they arrive through the loop. */
+static int watch_signals(struct ni_ctx *ctx, struct bp_sig *sig)
 {
 	sigset_t set;
-	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -348,20 +332,20 @@ static int signal_fd(void)
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGPIPE);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return fd < 0 ? -errno : fd;
+	return bp_sig_add(&ctx->loop, sig, &set, handle_signal);
 }
 
 static void __attribute__((noreturn)) run_init(void)
 {
 	struct ni_ctx ctx = { 0 };
+	struct bp_io inotify;
+	struct bp_sig sig;
 	struct utsname uts;
-	int sfd, ifd, ret;
+	int ifd, ret;
 
 	ensure_std_fds();
 	ctx.console = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	bp_log_init(&ctx.log, NI_NAME, ctx.console, BP_LOG_STAMP_MONO);
 	umask(022);
 	if (chdir("/"))
 		ni_log(&ctx, "chdir /: %s", strerror(errno));
@@ -369,10 +353,12 @@ static void __attribute__((noreturn)) run_init(void)
 	ni_log(&ctx, "starting (bproc ABI %d, Linux %s)", BPROC_ABI_VERSION,
 	       uts.release);
 
-	sfd = signal_fd();
-	if (sfd < 0) {
+	ret = bp_loop_init(&ctx.loop);
+	if (!ret)
+		ret = watch_signals(&ctx, &sig);
+	if (ret) {
 		/* Nothing works without it; a fresh boot is the best bet. */
-		ni_log(&ctx, "signalfd: %s: rebooting in 10 s", strerror(-sfd));
+		ni_log(&ctx, "event loop: %s: rebooting in 10 s", strerror(-ret));
 		sleep(10);
 		ni_power_now(&ctx, NI_POWER_REBOOT);
 	}
@@ -386,9 +372,9 @@ static void __attribute__((noreturn)) run_init(void)
 		ni_power_now(&ctx, NI_POWER_OFF);
 	}
 	set_environment();
-	ni_svc_init(&ctx.svc[NI_SVC_UDHCPC], "udhcpc", false);
-	ni_svc_init(&ctx.svc[NI_SVC_BPSLAVE], "bpslave", false);
-	ni_svc_init(&ctx.svc[NI_SVC_SHELL], "shell", true);
+	ni_svc_init(&ctx, &ctx.svc[NI_SVC_UDHCPC], "udhcpc", false);
+	ni_svc_init(&ctx, &ctx.svc[NI_SVC_BPSLAVE], "bpslave", false);
+	ni_svc_init(&ctx, &ctx.svc[NI_SVC_SHELL], "shell", true);
 
 	if (ctx.cl.shell) {
 		ctx.svc[NI_SVC_SHELL].argv[0] = NI_SHELL;
@@ -404,21 +390,28 @@ static void __attribute__((noreturn)) run_init(void)
 	}
 
 	/* Watch for leases before the DHCP client can write one. */
+	bp_io_init(&inotify, handle_inotify);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ifd >= 0 && inotify_add_watch(ifd, NI_RUN_DIR, IN_CLOSE_WRITE |
-					  IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0) {
-		ret = errno;
-		close(ifd);
-		ifd = -1;
-		errno = ret;
-	}
-	if (ifd < 0)
+	ret = ifd < 0 ? -errno : 0;
+	if (!ret && inotify_add_watch(ifd, NI_RUN_DIR, IN_CLOSE_WRITE |
+				      IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = bp_io_add(&ctx.loop, &inotify, ifd, EPOLLIN);
+	if (ret) {
+		if (ifd >= 0)
+			close(ifd);
 		ni_log(&ctx, "cannot watch %s: %s: leases will go unnoticed",
-		       NI_RUN_DIR, strerror(errno));
+		       NI_RUN_DIR, strerror(-ret));
+	}
 	setup_network(&ctx);
 	load_module(&ctx);
 	lease_changed(&ctx);
-	event_loop(&ctx, sfd, ifd);
+	for (;;) {
+		ret = bp_loop_run(&ctx.loop);
+		ni_log(&ctx, "event loop: %s", strerror(-ret));
+		sleep(1);
+	}
 }
 
 /* ---- not PID 1 -------------------------------------------------------- */

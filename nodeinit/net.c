@@ -91,11 +91,11 @@ int ni_find_iface(char *name, size_t size)
 int ni_wait_iface(char *name, size_t size, unsigned int timeout_ms)
 {
 	const struct timespec step = { .tv_nsec = 100 * 1000 * 1000 };
-	uint64_t deadline = ni_now_ms() + timeout_ms;
+	uint64_t deadline = bp_now_mono_ms() + timeout_ms;
 	int ret;
 
 	while ((ret = ni_find_iface(name, size)) == -ENODEV &&
-	       ni_now_ms() < deadline)
+	       bp_now_mono_ms() < deadline)
 		nanosleep(&step, NULL);
 	return ret;
 }

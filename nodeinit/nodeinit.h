@@ -3,7 +3,6 @@
  * nodeinit: PID 1 of a bproc node. One context struct is passed to
  * every part; each part lives in its own file:
  *
- *   log.c        console log lines "[ time] nodeinit: ..."
  *   mounts.c     proc, sysfs, devtmpfs, devpts, tmpfs mounts
  *   cmdline.c    bproc.* kernel command line options (pure)
  *   net.c        loopback, picking the interface, the DHCP client
@@ -12,10 +11,12 @@
  *   file.c       reading and writing small files
  *   sysctl.c     /proc/sys writes (the kernel.pid_max hook)
  *   supervise.c  starting, reaping and restarting programs
- *   backoff.c    restart delays (pure)
  *   wstatus.c    wait statuses in words (pure)
  *   power.c      reboot, halt, power off
  *   main.c       the boot sequence and the event loop
+ *
+ * Logging, the clock, restart backoff and the event loop are the
+ * daemons' own (core/): console lines "[ time] nodeinit: ...".
  *
  * Helpers return 0 or -errno and do not log; main.c and the event
  * handlers it calls write the log lines.
@@ -27,6 +28,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bp_log.h"
+#include "bp_loop.h"
+#include "bp_time.h"
 #include "cmdline.h"
 #include "dhcpenv.h"
 
@@ -55,15 +59,18 @@ enum ni_svc_id {
 	NI_SVC_COUNT
 };
 
+struct ni_ctx;
+
 /* A supervised program. */
 struct ni_service {
+	struct bp_timer restart;	/* first: the next start is due */
+	struct ni_ctx *ctx;
 	const char *name;		/* in log lines */
 	const char *argv[16];		/* argv[0] is the program; NULL-terminated */
 	bool on_tty;			/* console as controlling tty and stdin */
 	bool wanted;			/* restart it when it exits */
 	pid_t pid;			/* 0 while not running */
 	uint64_t started_ms;		/* monotonic, last start */
-	uint64_t restart_at_ms;		/* monotonic, 0 if no start pending */
 	unsigned int delay_ms;		/* delay before the last restart */
 };
 
@@ -76,6 +83,8 @@ enum ni_power_cmd {
 
 struct ni_ctx {
 	int console;			/* log fd, close-on-exec */
+	struct bp_log log;		/* on the console */
+	struct bp_loop loop;
 	bool debug;
 	struct ni_cmdline cl;
 	char iface[NI_IFNAME_LEN];	/* "" if none was found */
@@ -87,13 +96,9 @@ struct ni_ctx {
 	struct ni_service svc[NI_SVC_COUNT];
 };
 
-/* log.c */
-uint64_t ni_now_ms(void);
-void ni_log(const struct ni_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void ni_debug(const struct ni_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int ni_console_open(void);
+/* Console log lines, through the daemons' logger. */
+#define ni_log(ctx, ...)	bp_log(&(ctx)->log, LOG_INFO, __VA_ARGS__)
+#define ni_debug(ctx, ...)	bp_debug(&(ctx)->log, __VA_ARGS__)
 
 /* mounts.c */
 struct ni_mount_error {
@@ -121,10 +126,9 @@ int ni_sysctl_write(const char *name, const char *value);
 int ni_set_pid_max(unsigned int pid_max);
 
 /* supervise.c */
-void ni_svc_init(struct ni_service *s, const char *name, bool on_tty);
+void ni_svc_init(struct ni_ctx *ctx, struct ni_service *s, const char *name,
+		 bool on_tty);
 void ni_svc_enable(struct ni_ctx *ctx, struct ni_service *s);
-void ni_svc_run_due(struct ni_ctx *ctx);
-int ni_svc_poll_timeout(const struct ni_ctx *ctx);
 void ni_reap(struct ni_ctx *ctx);
 
 /* power.c */

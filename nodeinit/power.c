@@ -34,7 +34,7 @@ const char *ni_power_name(enum ni_power_cmd cmd)
 static bool wait_all_gone(unsigned int ms)
 {
 	const struct timespec step = { .tv_nsec = 20 * 1000 * 1000 };
-	uint64_t deadline = ni_now_ms() + ms;
+	uint64_t deadline = bp_now_mono_ms() + ms;
 
 	for (;;) {
 		pid_t pid = waitpid(-1, NULL, WNOHANG);
@@ -43,7 +43,7 @@ static bool wait_all_gone(unsigned int ms)
 			return true;
 		if (pid > 0)
 			continue;
-		if (ni_now_ms() >= deadline)
+		if (bp_now_mono_ms() >= deadline)
 			return false;
 		nanosleep(&step, NULL);
 	}

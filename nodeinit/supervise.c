@@ -13,15 +13,49 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backoff.h"
+#include "bp_backoff.h"
 #include "nodeinit.h"
 #include "wstatus.h"
 
-void ni_svc_init(struct ni_service *s, const char *name, bool on_tty)
+/*
+ * Restart policy: the first restart waits 1 s, each further one twice as
+ * long, at most 10 s; a program that ran for 30 s or longer before it
+ * exited counts as healthy, so its next restart waits 1 s again.
+ */
+static const struct bp_backoff ni_backoff = {
+	.min_ms = 1000, .max_ms = 10000, .reset_ms = 30000,
+};
+
+static void svc_start(struct ni_ctx *ctx, struct ni_service *s);
+
+static void svc_due(struct bp_loop *l, struct bp_timer *t)
+{
+	struct ni_service *s = (struct ni_service *)t;
+
+	if (s->wanted && !s->pid)
+		svc_start(s->ctx, s);
+}
+
+void ni_svc_init(struct ni_ctx *ctx, struct ni_service *s, const char *name,
+		 bool on_tty)
 {
 	memset(s, 0, sizeof(*s));
+	bp_timer_init(&s->restart, svc_due);
+	s->ctx = ctx;
 	s->name = name;
 	s->on_tty = on_tty;
+}
+
+/* Start @s again in @delay_ms; without a timer, a start is lost: say so. */
+static void svc_restart_in(struct ni_ctx *ctx, struct ni_service *s,
+			   unsigned int delay_ms)
+{
+	int ret = bp_timer_start(&ctx->loop, &s->restart,
+				 (uint64_t)delay_ms * BP_NS_PER_MS, 0);
+
+	if (ret)
+		ni_log(ctx, "cannot schedule a restart of %s: %s", s->name,
+		       strerror(-ret));
 }
 
 /*
@@ -97,22 +131,22 @@ static void log_start(const struct ni_ctx *ctx, const struct ni_service *s)
 	ni_log(ctx, "started %s (pid %d): %s", s->name, (int)s->pid, line);
 }
 
-static void svc_start(struct ni_ctx *ctx, struct ni_service *s, uint64_t now)
+static void svc_start(struct ni_ctx *ctx, struct ni_service *s)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
 		child_exec(ctx, s);
 	if (pid < 0) {
-		s->delay_ms = ni_backoff_next(s->delay_ms, 0);
-		s->restart_at_ms = now + s->delay_ms;
+		s->delay_ms = bp_backoff_next(&ni_backoff, s->delay_ms, 0);
 		ni_log(ctx, "cannot start %s: fork: %s, retrying in %us",
 		       s->name, strerror(errno), s->delay_ms / 1000);
+		svc_restart_in(ctx, s, s->delay_ms);
 		return;
 	}
 	s->pid = pid;
-	s->started_ms = now;
-	s->restart_at_ms = 0;
+	s->started_ms = bp_now_mono_ms();
+	bp_timer_stop(&ctx->loop, &s->restart);
 	log_start(ctx, s);
 }
 
@@ -120,47 +154,13 @@ static void svc_start(struct ni_ctx *ctx, struct ni_service *s, uint64_t now)
 void ni_svc_enable(struct ni_ctx *ctx, struct ni_service *s)
 {
 	s->wanted = true;
-	if (!s->pid && !s->restart_at_ms)
-		s->restart_at_ms = ni_now_ms();
-	ni_svc_run_due(ctx);
-}
-
-/* Start every wanted program whose restart time has come. */
-void ni_svc_run_due(struct ni_ctx *ctx)
-{
-	uint64_t now = ni_now_ms();
-	int i;
-
-	for (i = 0; i < NI_SVC_COUNT; i++) {
-		struct ni_service *s = &ctx->svc[i];
-
-		if (s->wanted && !s->pid && s->restart_at_ms &&
-		    s->restart_at_ms <= now)
-			svc_start(ctx, s, now);
-	}
-}
-
-/* Milliseconds until the next pending restart, or -1 (for poll()). */
-int ni_svc_poll_timeout(const struct ni_ctx *ctx)
-{
-	uint64_t now = ni_now_ms(), next = UINT64_MAX;
-	int i;
-
-	for (i = 0; i < NI_SVC_COUNT; i++) {
-		const struct ni_service *s = &ctx->svc[i];
-
-		if (s->wanted && !s->pid && s->restart_at_ms &&
-		    s->restart_at_ms < next)
-			next = s->restart_at_ms;
-	}
-	if (next == UINT64_MAX)
-		return -1;
-	return next <= now ? 0 : (int)(next - now);
+	if (!s->pid && !bp_timer_armed(&s->restart))
+		svc_start(ctx, s);
 }
 
 static void svc_exited(struct ni_ctx *ctx, struct ni_service *s, int wstatus)
 {
-	uint64_t now = ni_now_ms();
+	uint64_t now = bp_now_mono_ms();
 	char how[96];
 
 	ni_wstatus_str(wstatus, how, sizeof(how));
@@ -169,10 +169,11 @@ static void svc_exited(struct ni_ctx *ctx, struct ni_service *s, int wstatus)
 		ni_log(ctx, "%s exited (%s)", s->name, how);
 		return;
 	}
-	s->delay_ms = ni_backoff_next(s->delay_ms, now - s->started_ms);
-	s->restart_at_ms = now + s->delay_ms;
+	s->delay_ms = bp_backoff_next(&ni_backoff, s->delay_ms,
+				      now - s->started_ms);
 	ni_log(ctx, "%s exited (%s), restarting in %us", s->name, how,
 	       s->delay_ms / 1000);
+	svc_restart_in(ctx, s, s->delay_ms);
 }
 
 /* Collect every child that has exited: ours, and orphans handed to us. */

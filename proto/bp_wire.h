@@ -40,10 +40,17 @@
 #define BP_WIRE_MAX_PAYLOAD	(BP_WIRE_MAX_MSG - BP_WIRE_HDR_LEN)
 
 /*
- * Largest encoding of any message but a PROC REXEC, whose groups and
- * strings add to it (bp_wire_enc_bound() gives the bound of one message).
+ * Room enough for the encoding of any message but PROC, whose payload is
+ * a process message (bp_wire_enc_bound() gives the bound of one message).
  */
 #define BP_WIRE_ENC_MAX		1024
+
+/* Every mandatory type is below this (a table of handlers can be indexed). */
+#define BP_WIRE_TYPES		0x40
+
+/* Directions of a message type (bp_wire_type_dir(), bp_proc_type_dir()). */
+#define BP_DIR_TO_NODE		1	/* = BPROC_MSG_TO_NODE */
+#define BP_DIR_TO_MASTER	2	/* = BPROC_MSG_TO_MASTER */
 
 /* Types with this bit set may be ignored by a receiver that lacks them. */
 #define BP_MSG_OPTIONAL		0x8000
@@ -155,16 +162,11 @@ struct bp_msg_request {
  * @strs points at rexec.cwd_len bytes of cwd followed by rexec.buf_len
  * bytes of path, argv and envp, each NUL-terminated: after a decode it
  * points into the decoded buffer (valid while that buffer is), for an
- * encode at the caller's bytes.
+ * encode at the caller's bytes. Payload sizes come from the uapi
+ * header's BPROC_MSG_TABLE (bp_proc_payload_size()).
  */
 #define BP_PROC_CWD_MAX		4096	/* cwd_len, with the NUL */
-#define BP_PROC_REXEC_LEN	48	/* struct bproc_msg_rexec */
-#define BP_PROC_SIGNAL_LEN	144	/* struct bproc_signal */
-#define BP_PROC_PSTATUS_LEN	64	/* struct bproc_msg_pstatus */
-#define BP_PROC_EXIT_LEN	24	/* struct bproc_msg_exit */
-#define BP_PROC_PIDS_LEN	264	/* struct bproc_msg_pids */
-#define BP_PROC_FORK_LEN	8	/* struct bproc_msg_fork */
-#define BP_PROC_EXEC_LEN	4120	/* struct bproc_msg_exec */
+#define BP_PROC_EXEC_LEN	sizeof(struct bproc_msg_exec)
 
 struct bp_msg_proc {
 	struct bproc_msg_hdr hdr;
@@ -235,6 +237,19 @@ size_t bp_proc_size(const struct bp_msg_proc *p);
 const char *bp_wire_type_name(uint16_t type);
 const char *bp_reason_name(uint32_t code);
 const char *bp_proc_type_name(uint16_t type);
+
+/* Which way a type travels (BP_DIR_* bits); 0 for an unknown type. */
+unsigned int bp_wire_type_dir(uint16_t type);
+unsigned int bp_proc_type_dir(uint16_t type);
+
+/*
+ * A process message type's payload size (REXEC: its fixed part), and the
+ * layout of its fields on the wire (wire_proc.c), with the size that
+ * layout covers; 0 / NULL for an unknown type. For tests.
+ */
+uint32_t bp_proc_payload_size(uint16_t type);
+const char *bp_proc_layout(uint16_t type);
+size_t bp_proc_layout_size(const char *layout);
 
 static inline bool bp_wire_type_optional(uint16_t type)
 {

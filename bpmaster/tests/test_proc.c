@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "bpmaster.h"
@@ -27,24 +26,16 @@ struct env {
 
 static struct bpm_conn *add_conn(struct bpm *m, int node, int *peer)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct bpm_conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct bpm_conn *c;
 	int sv[2];
 
-	if (!c || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
 		abort();
-	c->src.kind = BPM_SRC_CONN;
-	c->fd = sv[0];
+	c = bpm_conn_new(m, sv[0], &sin, node);
+	if (!c)
+		abort();
 	c->state = BPM_CONN_ACTIVE;
-	c->node = node;
-	snprintf(c->peer_str, sizeof(c->peer_str), "test:%d", node);
-	bp_rx_init(&c->rx);
-	bp_tx_init(&c->tx);
-	ev.data.ptr = c;
-	if (epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, c->fd, &ev))
-		abort();
-	c->next = m->conns;
-	m->conns = c;
 	m->node_conn[node] = c;
 	*peer = sv[1];
 	return c;
@@ -56,11 +47,15 @@ static void setup(struct env *e, struct tap *t)
 
 	memset(e, 0, sizeof(*e));
 	e->m.cfg.node_count = 3;
-	e->m.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	e->m.cfg.ping_timeout = 30;
+	bp_log_init(&e->m.log, "bpmaster", 2, BP_LOG_STAMP_NONE);
 	e->m.info = calloc(3, sizeof(*e->m.info));
 	e->m.node_conn = calloc(3, sizeof(*e->m.node_conn));
-	e->m.bproc_src.kind = BPM_SRC_BPROC;
-	if (e->m.epoll_fd < 0 || !e->m.info || !e->m.node_conn ||
+	e->m.node_lost = bpm_session_lost;
+	for (const struct bpm_handler *h = bpm_proc_handlers; h->fn; h++)
+		e->m.handlers[h->type] = h;
+	if (bp_loop_init(&e->m.loop) || bpm_conn_init(&e->m) ||
+	    !e->m.info || !e->m.node_conn ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv))
 		abort();
 	e->m.bproc_fd = sv[0];
@@ -117,7 +112,8 @@ static void kmod_send(struct env *e, const struct bp_msg_proc *p, int delta)
 
 	if (n < 0 || write(e->kmod, kbuf, (size_t)n + (size_t)delta) < 0)
 		abort();
-	bpm_kmod_readable(&e->m);
+	/* The master file is readable: the loop runs its callback. */
+	bp_loop_once(&e->m.loop, 1000);
 }
 
 /* The next PROC a node received, or false. */
@@ -201,12 +197,22 @@ static void test_to_nodes(struct env *e, struct tap *t)
 	       "a node-side message type from the module is dropped");
 }
 
+/* @p arrives on @c as a PROC message: through the dispatch table. */
+static void from_node(struct env *e, struct bpm_conn *c,
+		      const struct bp_msg_proc *p)
+{
+	struct bp_msg msg = { .type = BP_MSG_PROC };
+
+	msg.proc = *p;
+	e->m.handlers[BP_MSG_PROC]->fn(&e->m, c, &msg);
+}
+
 static void test_from_nodes(struct env *e, struct tap *t)
 {
 	struct bp_msg_proc p = sample(BPROC_MSG_EXIT, 0, 600), r;
 	ssize_t n;
 
-	bpm_proc_from_node(&e->m, e->c[0], &p);
+	from_node(e, e->c[0], &p);
 	n = read(e->kmod, kbuf, sizeof(kbuf));
 	tap_ok(t, n == (ssize_t)p.hdr.size &&
 	       bp_proc_parse(kbuf, (size_t)n, &r) == 0 &&
@@ -215,7 +221,7 @@ static void test_from_nodes(struct env *e, struct tap *t)
 	       "EXIT from node 0 is written to the module as one message");
 
 	p = sample(BPROC_MSG_FORK, 0, 604);
-	bpm_proc_from_node(&e->m, e->c[0], &p);
+	from_node(e, e->c[0], &p);
 	n = read(e->kmod, kbuf, sizeof(kbuf));
 	tap_ok(t, n == (ssize_t)p.hdr.size &&
 	       bp_proc_parse(kbuf, (size_t)n, &r) == 0 &&
@@ -223,19 +229,19 @@ static void test_from_nodes(struct env *e, struct tap *t)
 	       "FORK from node 0 is written to the module");
 
 	p = sample(BPROC_MSG_EXIT, 1, 601);
-	bpm_proc_from_node(&e->m, e->c[0], &p);
+	from_node(e, e->c[0], &p);
 	tap_ok(t, e->c[0]->state == BPM_CONN_DEAD && !e->m.node_conn[0] &&
 	       read(e->kmod, kbuf, sizeof(kbuf)) < 0,
 	       "EXIT from node 0 naming node 1: not written, node 0 closed");
 
 	p = sample(BPROC_MSG_PIDS, 1, 605);
-	bpm_proc_from_node(&e->m, e->c[1], &p);
+	from_node(e, e->c[1], &p);
 	tap_ok(t, e->c[1]->state == BPM_CONN_DEAD,
 	       "PIDS sent by a node closes it");
 	e->c[1] = add_conn(&e->m, 1, &e->node[1]);
 
 	p = sample(BPROC_MSG_REXEC, 1, 602);
-	bpm_proc_from_node(&e->m, e->c[1], &p);
+	from_node(e, e->c[1], &p);
 	tap_ok(t, e->c[1]->state == BPM_CONN_DEAD,
 	       "REXEC sent by a node closes it");
 
@@ -243,7 +249,7 @@ static void test_from_nodes(struct env *e, struct tap *t)
 	e->c[1] = add_conn(&e->m, 1, &e->node[1]);
 	close(e->kmod);
 	p = sample(BPROC_MSG_EXIT, 1, 603);
-	bpm_proc_from_node(&e->m, e->c[1], &p);
+	from_node(e, e->c[1], &p);
 	tap_ok(t, e->c[1]->state == BPM_CONN_DEAD,
 	       "a message the module refuses closes the node");
 	bpm_reap(&e->m);

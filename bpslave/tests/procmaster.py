@@ -8,6 +8,8 @@ the node. Run as root in a VM with the bproc module loaded (vm-procs.sh).
 Prints TAP.
 
 usage: procmaster.py BPSLAVE
+       procmaster.py --corpus DIR   check this file's encoders and decoders
+                                    against the codec's committed corpus
 """
 import errno
 import os
@@ -57,18 +59,36 @@ def proc(ptype, pid, payload, mid=0, node=NODE):
 
 
 def rexec(pid, path, argv, envp=(), ppid=1, uid=0, gid=0, groups=(),
-          cwd="/", mid=1, node=NODE):
+          cwd="/", mid=1, node=NODE, pgid=None, sid=None):
     cwdb = cwd.encode() + b"\0"
     buf = b"".join(s.encode() + b"\0" for s in [path] + list(argv) + list(envp))
-    p = struct.pack("<iiiIIIIIIIII", ppid, ppid, ppid, uid, uid, gid, gid,
+    p = struct.pack("<iiiIIIIIIIII", ppid, ppid if pgid is None else pgid,
+                    ppid if sid is None else sid, uid, uid, gid, gid,
                     len(groups), len(argv), len(envp), len(cwdb), len(buf))
     p += b"".join(struct.pack("<I", g) for g in groups) + cwdb + buf
     return proc(REXEC, pid, p, mid, node)
 
 
-def sig(pid, signo):
+def sig(pid, signo, mid=0, node=NODE):
     info = struct.pack("<iii", signo, 0, 0) + bytes(128 - 12)  # SI_USER
-    return proc(SIGNAL, pid, struct.pack("<IiiI", 144, pid, signo, 0) + info)
+    return proc(SIGNAL, pid, struct.pack("<IiiI", 144, pid, signo, 0) + info,
+                mid, node)
+
+
+def welcome(node, interval_ms, timeout_ms, now_ns):
+    return wire(WELCOME, struct.pack("<iIIIQ", node, interval_ms, timeout_ms,
+                                     0, now_ns))
+
+
+def ping(now_ns, mid=0):
+    return wire(PING, struct.pack("<Q", now_ns), mid)
+
+
+def pids(nrs, mid=0, node=NODE):
+    return proc(PIDS, 0, struct.pack("<II", len(nrs), 0) +
+                struct.pack("<%di" % PIDS_MAX,
+                            *(list(nrs) + [0] * (PIDS_MAX - len(nrs)))),
+                mid, node)
 
 
 class Node:
@@ -87,8 +107,7 @@ class Node:
         t, _, _ = self.recv_msg(10)
         if t != HELLO:
             raise RuntimeError("expected HELLO, got %r" % t)
-        self.s.sendall(wire(WELCOME, struct.pack("<iIIIQ", NODE, 1000, 10000,
-                                                 0, time.time_ns())))
+        self.s.sendall(welcome(NODE, 1000, 10000, time.time_ns()))
         self.welcomed = True
 
     def recv_msg(self, timeout):
@@ -104,7 +123,7 @@ class Node:
                     return t, mid, p
             now = time.monotonic()
             if self.welcomed and now - self.last_ping >= 1:
-                self.s.sendall(wire(PING, struct.pack("<Q", time.time_ns())))
+                self.s.sendall(ping(time.time_ns()))
                 self.last_ping = now
             if now >= end:
                 return None, None, None
@@ -151,9 +170,7 @@ class Node:
         nrs = list(range(self.next_lease, self.next_lease + m[3][0]))
         self.next_lease += len(nrs)
         self.leased += nrs
-        self.send(proc(PIDS, 0, struct.pack("<II", len(nrs), 0) +
-                       struct.pack("<%di" % PIDS_MAX,
-                                   *(nrs + [0] * (PIDS_MAX - len(nrs))))))
+        self.send(pids(nrs))
 
     def send(self, data):
         self.s.sendall(data)
@@ -162,10 +179,10 @@ class Node:
         self.s.close()
 
 
-def parse_proc(p):
+def parse_proc(p, want_node=NODE):
     size, ptype, flags, node, pid, mid = struct.unpack("<IHHiiQ", p[:24])
     assert size == len(p), "PROC size %d != payload %d" % (size, len(p))
-    assert node == NODE, "PROC for node %d" % node
+    assert node == want_node, "PROC for node %d" % node
     body = p[24:]
     if ptype == RESULT or ptype == STOP:
         f = struct.unpack("<i", body)
@@ -250,7 +267,49 @@ def read_file(path, secs=5):
     return None
 
 
+def unwire(data):
+    """(type, id, payload) of one whole wire message."""
+    magic, v, fl, t, ln, mid = struct.unpack("<IBBHII", data[:16])
+    assert magic == MAGIC and v == 1 and fl == 0 and len(data) == 16 + ln
+    return t, mid, data[16:]
+
+
+def check_corpus(d):
+    """
+    The codec's corpus (proto/corpus/wire, written by gen_corpus.c from
+    the C codec) against this file's encoders, byte for byte, and its
+    decoders, field by field: this fake master speaks the protocol the
+    daemons speak.
+    """
+    def blob(name):
+        with open(os.path.join(d, name), "rb") as f:
+            return f.read()
+
+    ok(welcome(3, 5000, 30000, 0) == blob("WELCOME.bin"), "corpus: WELCOME")
+    ok(ping(1, 7) == blob("PING.bin"), "corpus: PING")
+    ok(rexec(300, "/bin/sh", ["sh", "-c", "echo $$ $PPID"], ["PATH=/bin"],
+             ppid=299, uid=1000, gid=100, groups=[100], cwd="/", mid=9,
+             node=1, pgid=0, sid=0) == blob("PROC-REXEC.bin"),
+       "corpus: PROC REXEC")
+    ok(sig(300, 15, mid=9, node=1) == blob("PROC-SIGNAL.bin"),
+       "corpus: PROC SIGNAL")
+    ok(pids([302, 303], mid=9, node=1) == blob("PROC-PIDS.bin"),
+       "corpus: PROC PIDS")
+    for name, want in (
+            ("PROC-PSTATUS.bin", (PSTATUS, 300, 9, ("R", 1, 0, 0, 0, 0, 4096, 0, 0))),
+            ("PROC-EXIT.bin", (EXIT, 300, 9, (9, 0, 0, 0))),
+            ("PROC-FORK.bin", (FORK, 301, 9, (300, 45))),
+            ("PROC-EXEC.bin", (EXEC, 300, 9, (b"sleep", 2, b"sleep\0" b"60\0")))):
+        t, _, payload = unwire(blob(name))
+        got = parse_proc(payload, want_node=1) if t == PROC else None
+        ok(got == want, "corpus: %s decodes to %r (got %r)" % (name, want, got))
+    print("1..%d" % n_run)
+    return 1 if n_failed else 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--corpus":
+        sys.exit(check_corpus(sys.argv[2]))
     bpslave = sys.argv[1]
     logf = open("/tmp/procmaster-bpslave.log", "w")
     lsock = socket.socket()

@@ -23,6 +23,14 @@
  *                              a node-side instance (one per bpslave; a
  *                              kernel can host several). CAP_SYS_ADMIN.
  *   BPROC_IOC_SLAVE_GET   (R)  struct bproc_slave_cfg of this instance.
+ *   BPROC_IOC_CURRNODE    (R)  __s32: the node the caller runs on. On a
+ *                              node, a process started for the master (or
+ *                              forked by one) gets its instance's node
+ *                              number, as does any process of a kernel
+ *                              that hosts exactly one instance; with
+ *                              several, others get BPROC_NODE_NONE. On
+ *                              the master, and without any instance,
+ *                              BPROC_NODE_MASTER. Any user.
  *
  * Every struct starts with a __u32 size set by the caller to the size it
  * was built with; the module accepts any size from the first published
@@ -284,6 +292,45 @@ struct bproc_msg_exec {
 	char  args[BPROC_EXEC_ARGS_MAX];
 };
 
+/*
+ * Every process message type in one table, indexed by type: the size of
+ * its payload (REXEC's is followed by its groups and strings) and the
+ * direction it travels (BPROC_MSG_TO_NODE: from the master's module to a
+ * node; BPROC_MSG_TO_MASTER: from a node to the master's module). The
+ * module's routing table and the daemons' wire codec are both
+ * initialised from BPROC_MSG_KINDS, so the two cannot disagree on a size.
+ */
+#define BPROC_MSG_TO_NODE	1
+#define BPROC_MSG_TO_MASTER	2
+
+struct bproc_msg_kind {
+	__u32 size;
+	__u32 dir;
+};
+
+#define BPROC_MSG_KINDS {						\
+	[BPROC_MSG_REXEC] =						\
+		{ sizeof(struct bproc_msg_rexec), BPROC_MSG_TO_NODE },	\
+	[BPROC_MSG_REXEC_RESULT] = { sizeof(__s32), BPROC_MSG_TO_MASTER }, \
+	[BPROC_MSG_SIGNAL] =						\
+		{ sizeof(struct bproc_signal), BPROC_MSG_TO_NODE },	\
+	[BPROC_MSG_PSTATUS] =						\
+		{ sizeof(struct bproc_msg_pstatus), BPROC_MSG_TO_MASTER }, \
+	[BPROC_MSG_STOP] = { sizeof(__s32), BPROC_MSG_TO_MASTER },	\
+	[BPROC_MSG_CONT] = { 0, BPROC_MSG_TO_MASTER },			\
+	[BPROC_MSG_EXIT] =						\
+		{ sizeof(struct bproc_msg_exit), BPROC_MSG_TO_MASTER },	\
+	[BPROC_MSG_PIDS] =						\
+		{ sizeof(struct bproc_msg_pids), BPROC_MSG_TO_NODE },	\
+	[BPROC_MSG_PIDS_WANT] = { sizeof(__u32), BPROC_MSG_TO_MASTER },	\
+	[BPROC_MSG_PIDS_FREE] =						\
+		{ sizeof(struct bproc_msg_pids), BPROC_MSG_TO_MASTER },	\
+	[BPROC_MSG_FORK] =						\
+		{ sizeof(struct bproc_msg_fork), BPROC_MSG_TO_MASTER },	\
+	[BPROC_MSG_EXEC] =						\
+		{ sizeof(struct bproc_msg_exec), BPROC_MSG_TO_MASTER },	\
+}
+
 #define BPROC_IOC_MAGIC		0xB7
 
 #define BPROC_IOC_VERSION	_IOR(BPROC_IOC_MAGIC, 0x00, struct bproc_version)
@@ -293,6 +340,7 @@ struct bproc_msg_exec {
 #define BPROC_IOC_NODE_COUNT	_IOR(BPROC_IOC_MAGIC, 0x04, __u32)
 #define BPROC_IOC_SLAVE		_IOW(BPROC_IOC_MAGIC, 0x05, struct bproc_slave_cfg)
 #define BPROC_IOC_SLAVE_GET	_IOR(BPROC_IOC_MAGIC, 0x06, struct bproc_slave_cfg)
+#define BPROC_IOC_CURRNODE	_IOR(BPROC_IOC_MAGIC, 0x07, __s32)
 #define BPROC_IOC_REXEC		_IOW(BPROC_IOC_MAGIC, 0x10, struct bproc_rexec)
 #define BPROC_IOC_MASQ		_IOW(BPROC_IOC_MAGIC, 0x11, struct bproc_masq)
 #define BPROC_IOC_SIGNAL	_IOW(BPROC_IOC_MAGIC, 0x12, struct bproc_signal)

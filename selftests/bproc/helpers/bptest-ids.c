@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bptest-ids: node test helper. Writes who and where the process is
- * (pid, ppid, uids, gids, groups, cwd, chosen environment variables) to a
+ * (pid, ppid, uids, gids, groups, cwd, the node bproc says it is on, chosen
+ * environment variables) to a
  * file and checks them against expectations given on the command line;
  * the exit status says which one failed, so a test on the master can
  * check a process it started on a node without reading the node's files.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <sys/ioctl.h>
+#include <linux/bproc.h>
 #include <limits.h>
 #include <stdbool.h>
 
@@ -25,6 +29,7 @@ struct ids {
 	gid_t groups[NGROUPS_MAX];
 	int ngroups;
 	char cwd[PATH_MAX];
+	int node;		/* BPROC_IOC_CURRNODE; -4: cannot tell */
 };
 
 static void usage(FILE *f)
@@ -33,14 +38,29 @@ static void usage(FILE *f)
 "Usage: %s [--expect KEY=VALUE]... FILE [NAME]...\n"
 "Write this process's identity to FILE ('-': standard output):\n"
 "  pid N, ppid N, uid REAL EFFECTIVE SAVED, gid REAL EFFECTIVE SAVED,\n"
-"  groups G..., cwd PATH, and 'env NAME=VALUE' or 'unset NAME' for each\n"
-"  NAME; then check each --expect:\n"
-"  pid=N ppid=N uid=N euid=N gid=N egid=N\n"
+"  groups G..., cwd PATH, node N (bproc's current node: -1 the master),\n"
+"  and 'env NAME=VALUE' or 'unset NAME' for each NAME; then check each\n"
+"  --expect:\n"
+"  pid=N ppid=N uid=N euid=N gid=N egid=N node=N\n"
 "  groups=G,G,...   the supplementary groups, as a set ('' for none)\n"
 "  cwd=PATH         env:NAME=VALUE   unset=NAME\n"
 "Exit status: 0 every expectation holds; %d+i the i-th --expect (from 0)\n"
 "failed (details on stderr and /dev/kmsg); 1 error; 2 usage.\n",
 		prog, EXIT_MISMATCH);
+}
+
+/* What the module says (BPROC_IOC_CURRNODE), or -4 when it cannot. */
+static int current_node(void)
+{
+	int fd = open("/dev/bproc", O_RDONLY | O_CLOEXEC);
+	__s32 node = -4;
+
+	if (fd >= 0) {
+		if (ioctl(fd, BPROC_IOC_CURRNODE, &node) < 0)
+			node = -4;
+		close(fd);
+	}
+	return node;
 }
 
 static int get_ids(struct ids *ids)
@@ -55,6 +75,7 @@ static int get_ids(struct ids *ids)
 		return -errno;
 	if (!getcwd(ids->cwd, sizeof(ids->cwd)))
 		return -errno;
+	ids->node = current_node();
 	return 0;
 }
 
@@ -72,7 +93,7 @@ static int write_ids(const char *file, const struct ids *ids,
 	fprintf(f, "gid %u %u %u\ngroups", ids->gid, ids->egid, ids->sgid);
 	for (i = 0; i < ids->ngroups; i++)
 		fprintf(f, " %u", ids->groups[i]);
-	fprintf(f, "\ncwd %s\n", ids->cwd);
+	fprintf(f, "\ncwd %s\nnode %d\n", ids->cwd, ids->node);
 	for (i = 0; i < nnames; i++) {
 		v = getenv(names[i]);
 		if (v)
@@ -146,6 +167,8 @@ static int check(const struct ids *ids, const char *exp)
 		return num_is(val, ids->egid);
 	if (KEY("groups"))
 		return groups_match(ids, val);
+	if (KEY("node"))
+		return num_is(val, ids->node);
 	if (KEY("cwd"))
 		return !strcmp(val, ids->cwd);
 	if (KEY("unset"))
@@ -173,9 +196,9 @@ static void log_ids(const struct ids *ids)
 	for (i = 0; i < ids->ngroups && n < sizeof(groups) - 12; i++)
 		n += snprintf(groups + n, sizeof(groups) - n, "%s%u",
 			      i ? "," : "", ids->groups[i]);
-	bpt_log(prog, "have pid=%d ppid=%d uid=%u euid=%u gid=%u egid=%u groups=%s cwd=%s",
+	bpt_log(prog, "have pid=%d ppid=%d uid=%u euid=%u gid=%u egid=%u groups=%s cwd=%s node=%d",
 		(int)ids->pid, (int)ids->ppid, ids->uid, ids->euid, ids->gid,
-		ids->egid, groups, ids->cwd);
+		ids->egid, groups, ids->cwd, ids->node);
 }
 
 int main(int argc, char *argv[])

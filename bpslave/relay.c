@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process messages between the master and this node (docs/ghosts.md):
+ * REXEC, SIGNAL and PIDS from the master; the module's node events (FORK
+ * and EXIT of child processes, the pid lease), the exits, stops and
+ * continues of the processes bpslave started, and their status, to it.
+ * session.c calls in through bps_relay_ops; the node events and SIGCHLD
+ * arrive through the loop (main.c calls bps_relay_children()).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpslave.h"
+
+/* Send @m on the session, or end it as lost: 0 or -1 (ended). */
+static int relay_send(struct bps_sess *x, const struct bp_msg *m)
+{
+	if (!bps_sess_send(x, m))
+		return 0;
+	bps_sess_end(x, BPS_END_LOST, BP_REASON_NONE, NULL);
+	return -1;
+}
+
+/*
+ * PSTATUS of the @i-th process, and EXEC first when it runs another
+ * program than the master shows. 0, or -1 when the session ended.
+ */
+static int send_proc_state(struct bps_sess *x, size_t i)
+{
+	struct bp_msg m = { .type = BP_MSG_PROC };
+
+	if (bps_exec(x->s, i, x->node, &m.proc) && relay_send(x, &m))
+		return -1;
+	if (bps_pstatus(x->s, i, x->node, &m.proc))
+		return 0;	/* exiting: its EXIT follows */
+	return relay_send(x, &m);
+}
+
+static int send_pstatus(struct bps_sess *x, int32_t pid)
+{
+	struct bps *s = x->s;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return send_proc_state(x, i);
+	return 0;
+}
+
+static int relay_status(struct bps_sess *x)
+{
+	for (size_t i = 0; i < x->s->nprocs; i++)
+		if (send_proc_state(x, i))
+			return -1;
+	return 0;
+}
+
+/* The welcomed session, or NULL: messages for the master go there. */
+static struct bps_sess *live(struct bps *s)
+{
+	return s->sess && s->sess->state == BPS_SESS_WELCOMED ? s->sess : NULL;
+}
+
+/*
+ * Forward the module's events: forks and exits of child processes and
+ * the pid lease. They go first, before our own children's exits: a
+ * child's FORK must reach the master before its parent's EXIT. Without a
+ * session they are read and dropped (a past session's: void now).
+ */
+static int report_events(struct bps *s)
+{
+	struct bp_msg m = { .type = BP_MSG_PROC };
+	struct bps_sess *x;
+	int ret;
+
+	while ((ret = bps_event(s, &m.proc)) != 0) {
+		if (ret < 0) {
+			bps_log(s, "/dev/bproc: reading node events: %s",
+				strerror(-ret));
+			if (ret == -EBADMSG)
+				continue;
+			x = live(s);
+			if (x)
+				bps_sess_end(x, BPS_END_LOST, BP_REASON_NONE, NULL);
+			return -1;
+		}
+		if (m.proc.hdr.pid)
+			bps_debug(s, "pid %d: %s", m.proc.hdr.pid,
+				  bp_proc_type_name(m.proc.hdr.type));
+		x = live(s);
+		if (x && relay_send(x, &m))
+			return -1;
+	}
+	return 0;
+}
+
+/* Report node events, then exits, stops and continues of our processes. */
+void bps_relay_children(struct bps *s)
+{
+	struct bp_msg m = { .type = BP_MSG_PROC };
+	struct bps_sess *x;
+
+	if (report_events(s))
+		return;
+	while (bps_reap(s, live(s) ? live(s)->node : -1, &m.proc) == 1) {
+		bps_debug(s, "pid %d: %s 0x%x", m.proc.hdr.pid,
+			  bp_proc_type_name(m.proc.hdr.type),
+			  m.proc.hdr.type == BPROC_MSG_EXIT ?
+			  (unsigned int)m.proc.exit.status :
+			  (unsigned int)m.proc.signo);
+		x = live(s);
+		if (!x)
+			continue;
+		if (relay_send(x, &m))
+			return;
+		if (m.proc.hdr.type != BPROC_MSG_EXIT &&
+		    send_pstatus(x, m.proc.hdr.pid))
+			return;
+	}
+}
+
+static void events_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	bps_relay_children(bp_container_of(io, struct bps, bproc_io));
+}
+
+/* The instance reads node events once registered (welcomed). */
+static int relay_welcomed(struct bps_sess *x)
+{
+	struct bps *s = x->s;
+	int ret = 0;
+
+	if (!s->bproc_io.added)
+		ret = bp_io_add(&s->loop, &s->bproc_io, s->bproc_fd, EPOLLIN);
+	if (ret) {
+		bps_log(s, "/dev/bproc: watching node events: %s", strerror(-ret));
+		bps_sess_end(x, BPS_END_FATAL, BP_REASON_NONE, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int handle_rexec(struct bps_sess *x, const struct bp_msg_proc *req)
+{
+	static const struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
+	struct bp_msg res = { .type = BP_MSG_PROC };
+	const char *path = req->strs + req->rexec.cwd_len;
+	struct bps *s = x->s;
+
+	res.proc.error = bps_rexec(s, req);
+	/*
+	 * ENOMEM from clone3 is also what a dying namespace says (its init
+	 * was killed and waits for us to reap its processes): collect that,
+	 * which starts a new namespace, and try again for up to a second.
+	 */
+	for (int i = 0; i < 50 && res.proc.error == ENOMEM; i++) {
+		bps_relay_children(s);
+		if (s->sess != x)
+			return -1;
+		nanosleep(&pause, NULL);
+		res.proc.error = bps_rexec(s, req);
+	}
+	if (res.proc.error)
+		bps_log(s, "pid %d: %s: %s", req->hdr.pid, path,
+			strerror(res.proc.error));
+	else
+		bps_debug(s, "pid %d: started %s for uid %u", req->hdr.pid, path,
+			  req->rexec.euid);
+	res.proc.hdr.type = BPROC_MSG_REXEC_RESULT;
+	res.proc.hdr.node = x->node;
+	res.proc.hdr.pid = req->hdr.pid;
+	res.proc.hdr.id = req->hdr.id;
+	res.proc.hdr.size = (uint32_t)bp_proc_size(&res.proc);
+	if (relay_send(x, &res))
+		return -1;
+	if (!res.proc.error && send_pstatus(x, req->hdr.pid))
+		return -1;
+	return 0;
+}
+
+static int relay_proc(struct bps_sess *x, const struct bp_msg_proc *p)
+{
+	const char *name = bp_proc_type_name(p->hdr.type);
+	struct bps *s = x->s;
+	int ret;
+
+	if (p->hdr.node != x->node) {
+		bps_log(s, "%s: protocol error: %s for node %d, this is node %d",
+			s->master_str, name, p->hdr.node, x->node);
+		bps_sess_end(x, BPS_END_LOST, BP_REASON_PROTOCOL,
+			     "process message for another node");
+		return -1;
+	}
+	switch (p->hdr.type) {
+	case BPROC_MSG_REXEC:
+		return handle_rexec(x, p);
+	case BPROC_MSG_SIGNAL:
+		bps_signal(s, p);
+		return 0;
+	case BPROC_MSG_PIDS:
+		ret = bps_lease(s, p);
+		if (ret)
+			bps_log(s, "/dev/bproc: taking %u leased pids: %s",
+				p->pids.count, strerror(-ret));
+		return 0;
+	default:
+		bps_log(s, "%s: protocol error: unexpected process message %s",
+			s->master_str, name);
+		bps_sess_end(x, BPS_END_LOST, BP_REASON_PROTOCOL,
+			     "unexpected process message");
+		return -1;
+	}
+}
+
+const struct bps_relay bps_relay_ops = {
+	.welcomed	= relay_welcomed,
+	.proc		= relay_proc,
+	.status		= relay_status,
+};
+
+int bps_relay_init(struct bps *s)
+{
+	bp_io_init(&s->bproc_io, events_ready);
+	return 0;
+}
+
+/*
+ * A session ended: the master declares every process it started here
+ * dead, so they are killed (docs/ghosts.md), and a fresh namespace is
+ * made for the next session (not when quitting).
+ */
+void bps_relay_stop(struct bps *s)
+{
+	if (s->nprocs)
+		bps_log(s, "killing the %zu processes started by the master",
+			s->nprocs);
+	bps_ns_stop(s);
+}
