@@ -19,6 +19,7 @@
 #include <linux/bproc_hooks.h>
 #include <linux/cred.h>
 #include <linux/module.h>
+#include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
@@ -26,6 +27,7 @@
 #include <linux/user_namespace.h>
 
 #include "ghost_priv.h"
+#include "lease.h"
 #include "msg.h"
 #include "nodes.h"
 
@@ -33,6 +35,32 @@ DEFINE_SPINLOCK(bproc_ghosts_lock);
 static DEFINE_HASHTABLE(bproc_ghosts, 8);
 
 /* A fresh record for @pid on @node, in @state. */
+/*
+ * A SIGKILL message for the process of @pid on @node, made while we may
+ * sleep, so that a ghost can have its process killed from any context
+ * (the task_exit hook, a failed fork) without an allocation that can fail.
+ */
+static struct bproc_qmsg *bproc_ghost_kill_msg(s32 node, s32 pid)
+{
+	struct bproc_signal *s;
+	struct bproc_qmsg *m;
+
+	BUILD_BUG_ON(sizeof(siginfo_t) != BPROC_SIGINFO_LEN);
+
+	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s),
+			    GFP_KERNEL);
+	if (!m)
+		return NULL;
+	s = (struct bproc_signal *)m->payload;
+	s->size = sizeof(*s);
+	s->pid = pid;
+	s->signo = SIGKILL;
+	((struct kernel_siginfo *)s->siginfo)->si_signo = SIGKILL;
+	((struct kernel_siginfo *)s->siginfo)->si_code = SI_KERNEL;
+	return m;
+}
+
+/* A fresh record for @pid on @node, in @state; process context. */
 struct bproc_ghost *bproc_ghost_new(s32 node, s32 pid,
 				    enum bproc_ghost_state state)
 {
@@ -40,6 +68,11 @@ struct bproc_ghost *bproc_ghost_new(s32 node, s32 pid,
 
 	if (!g)
 		return NULL;
+	g->kill = bproc_ghost_kill_msg(node, pid);
+	if (!g->kill) {
+		kfree(g);
+		return NULL;
+	}
 	g->bt.kind = BPROC_TASK_GHOST;
 	g->node = node;
 	g->pid = pid;
@@ -51,9 +84,11 @@ struct bproc_ghost *bproc_ghost_new(s32 node, s32 pid,
 	return g;
 }
 
-/* A record that never turned into a ghost. */
+/* A record that never turned into a ghost; any context. */
 void bproc_ghost_discard(struct bproc_ghost *g)
 {
+	if (g->kill)
+		bproc_msg_free(g->kill);
 	kfree(g->strings);
 	kfree(g->exec);
 	kfree(g);
@@ -231,10 +266,13 @@ void bproc_ghost_kill_pid(s32 node, s32 pid)
 	bproc_ghost_queue_signal(node, pid, SIGKILL, &ksi, GFP_KERNEL);
 }
 
-/* Ask the node to kill @g's process, from process context. */
+/* Ask the node to kill @g's process (once; later calls do nothing); any context. */
 void bproc_ghost_kill_remote(struct bproc_ghost *g)
 {
-	bproc_ghost_kill_pid(g->node, g->pid);
+	struct bproc_qmsg *m = xchg(&g->kill, NULL);
+
+	if (m)
+		bproc_msg_send(m);
 }
 
 /*
@@ -288,10 +326,79 @@ void bproc_ghost_node_down(s32 node, int error)
 	spin_unlock(&bproc_ghosts_lock);
 }
 
+/*
+ * Child @c of an ending ghost will have no ghost of its own (it was never
+ * forked): its process is killed, its number is the master's again until
+ * the node hands it back, and its record goes. Any context; no lock held.
+ */
+void bproc_ghost_orphan(struct bproc_ghost *c)
+{
+	bool running = false;
+
+	spin_lock(&bproc_ghosts_lock);
+	spin_lock_irq(&c->lock);
+	if (c->state == BPROC_GHOST_RUNNING) {
+		bproc_ghost_end(c, SIGKILL);
+		running = true;
+	}
+	spin_unlock_irq(&c->lock);
+	spin_unlock(&bproc_ghosts_lock);
+	if (running)
+		bproc_ghost_kill_remote(c);
+	bproc_lease_unclaim(c->pid);
+	bproc_ghost_discard(c);
+}
+
+/**
+ * bproc_ghost_task_exit - the task_exit hook for a ghost
+ * @g: the exiting task's record
+ *
+ * Every exit of a ghost comes here, its loop's and any other: a fatal
+ * signal taken in get_signal() (one a debugger injected, one that came
+ * between the node's REXEC_RESULT and the turn), whatever ends a task.
+ * The record leaves the hash now, so no later message from the node can
+ * reach it once the task is gone; a process that still runs on the node
+ * is killed, and children whose ghosts were never forked go with it. On
+ * the loop's way out the record is unhashed and its state DEAD already:
+ * nothing is left to do. Called under rcu_read_lock(): no sleeping.
+ */
+void bproc_ghost_task_exit(struct bproc_ghost *g)
+{
+	struct bproc_ghost *c, *tmp;
+	bool running;
+	LIST_HEAD(orphans);
+
+	spin_lock(&bproc_ghosts_lock);
+	spin_lock_irq(&g->lock);
+	running = g->state == BPROC_GHOST_RUNNING;
+	g->state = BPROC_GHOST_DEAD;
+	list_splice_init(&g->forks, &orphans);
+	spin_unlock_irq(&g->lock);
+	hash_del(&g->hash);
+	spin_unlock(&bproc_ghosts_lock);
+	if (running) {
+		pr_notice_ratelimited("pid %d on node %d: its ghost exited outside its loop: killing the process\n",
+				      g->pid, g->node);
+		bproc_ghost_kill_remote(g);
+	}
+	list_for_each_entry_safe(c, tmp, &orphans, fork_entry) {
+		list_del_init(&c->fork_entry);
+		bproc_ghost_orphan(c);
+	}
+}
+
 /* The task_free hook: the ghost's task is gone; any context. */
 void bproc_ghost_free(struct bproc_ghost *g)
 {
+	if (g->kill)
+		bproc_msg_free(g->kill);
 	kfree(g->exec);
 	kfree(g);
 	module_put(THIS_MODULE);
+}
+
+/* The ptrace_access hook: refuse to attach to a ghost (docs/ghosts.md). */
+int bproc_ghost_ptrace_access(struct bproc_ghost *g, unsigned int mode)
+{
+	return mode & PTRACE_MODE_ATTACH ? -EPERM : 0;
 }

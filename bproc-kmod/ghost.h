@@ -20,6 +20,8 @@ void bproc_ghost_node_down(s32 node, int error);
 bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
 			struct kernel_siginfo *info);
 void bproc_ghost_free(struct bproc_ghost *g);
+void bproc_ghost_task_exit(struct bproc_ghost *g);
+int bproc_ghost_ptrace_access(struct bproc_ghost *g, unsigned int mode);
 
 /* ghost_msg.c, ghost_fork.c: messages from a node (msg_in.c) */
 int bproc_ghost_result_msg(const struct bproc_msg_hdr *hdr, const void *payload);

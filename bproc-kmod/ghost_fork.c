@@ -27,7 +27,6 @@
 static void bproc_ghost_fork_one(struct bproc_ghost *g, struct bproc_ghost *c,
 				 int (*entry)(void *arg))
 {
-	bool running = false;
 	struct ksignal ksig;
 	pid_t pid;
 
@@ -46,18 +45,7 @@ static void bproc_ghost_fork_one(struct bproc_ghost *g, struct bproc_ghost *c,
 
 	pr_warn_ratelimited("pid %d on node %d: cannot fork the ghost of its child %d (%d): killing it\n",
 			    g->pid, g->node, c->pid, pid);
-	spin_lock(&bproc_ghosts_lock);
-	spin_lock_irq(&c->lock);
-	if (c->state == BPROC_GHOST_RUNNING) {
-		bproc_ghost_end(c, SIGKILL);
-		running = true;
-	}
-	spin_unlock_irq(&c->lock);
-	spin_unlock(&bproc_ghosts_lock);
-	if (running)
-		bproc_ghost_kill_remote(c);
-	bproc_lease_unclaim(c->pid);
-	bproc_ghost_discard(c);
+	bproc_ghost_orphan(c);
 }
 
 /*

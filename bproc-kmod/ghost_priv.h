@@ -75,6 +75,7 @@ struct bproc_ghost {
 	struct list_head fork_entry;	/* in the parent's forks */
 	s32 claim;			/* pid for the ghost being forked */
 	struct bproc_ghost_exec *exec;	/* a program to show, from EXEC */
+	struct bproc_qmsg *kill;	/* SIGKILL for the process, sent once */
 	unsigned long args_map;		/* the ghost's mapping of the last */
 	unsigned long args_map_len;
 };
@@ -105,6 +106,7 @@ void bproc_ghost_local(struct bproc_ghost *g, int sig);
 int bproc_ghost_end(struct bproc_ghost *g, int status);
 void bproc_ghost_set_exit(struct bproc_ghost *g, int status);
 void bproc_ghost_catch_up(struct bproc_ghost *g);
+void bproc_ghost_orphan(struct bproc_ghost *c);
 
 /* ghost_show.c */
 unsigned long bproc_ghost_show(const char *comm, const char *strs,

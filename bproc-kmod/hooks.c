@@ -125,9 +125,26 @@ static void bproc_hook_task_fork(struct task_struct *p)
 	}
 }
 
+/*
+ * Every task's exit: a ghost's record dies with it, whatever the way out
+ * (ghost.c); on a node, child processes are reported (slave.c).
+ */
 static void bproc_hook_task_exit(struct task_struct *t, bool group_dead)
 {
-	bproc_slave_task_exit(t, group_dead);
+	struct bproc_ghost *g = t->bproc ? bproc_hooks_ghost(t) : NULL;
+
+	if (g)
+		bproc_ghost_task_exit(g);
+	else
+		bproc_slave_task_exit(t, group_dead);
+}
+
+/* Debuggers: a ghost is not the process it stands for (ghost.c). */
+static int bproc_hook_ptrace_access(struct task_struct *t, unsigned int mode)
+{
+	struct bproc_ghost *g = bproc_hooks_ghost(t);
+
+	return g ? bproc_ghost_ptrace_access(g, mode) : 0;
 }
 
 static const struct bproc_hooks bproc_hooks_ops = {
@@ -141,6 +158,7 @@ static const struct bproc_hooks bproc_hooks_ops = {
 	.pid_free_nr	= bproc_hook_pid_free_nr,
 	.task_fork	= bproc_hook_task_fork,
 	.task_exit	= bproc_hook_task_exit,
+	.ptrace_access	= bproc_hook_ptrace_access,
 };
 
 /* Return: 0, or -EBUSY when another module holds the hooks. */

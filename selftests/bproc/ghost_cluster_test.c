@@ -45,7 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -955,6 +957,82 @@ static bool status_line(pid_t pid, const char *line)
 
 	return proc_text(pid, "status", buf, sizeof(buf)) > 0 &&
 	       strstr(buf, line);
+}
+
+/* Wait up to @limit seconds for @pid to be a ghost (BProcNode in status). */
+static bool ghost_within(pid_t pid, int node, int limit)
+{
+	char want[32];
+	int i;
+
+	snprintf(want, sizeof(want), "BProcNode:\t%d\n", node);
+	for (i = 0; i < limit * 10; i++) {
+		if (status_line(pid, want))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * Issue 10, point 1: a ghost is not the process it stands for, so no
+ * debugger attaches to it, its owner's or root's: gdb -p and strace -p
+ * fail with EPERM, as do PTRACE_ATTACH, PTRACE_SEIZE, /proc/PID/mem and
+ * process_vm_readv, and the ghost and its process run on. (Before, gdb's
+ * `signal SIGKILL` at the stop of its attach ended the ghost outside its
+ * loop with its record still hashed: the next message for that pid
+ * oopsed the master.) The ghost still takes signals: SIGTERM ends it
+ * with that status, which the node's process reports.
+ */
+TEST_F_TIMEOUT(ghost, debuggers_refused, 600)
+{
+	static const gid_t groups[] = { 65534 };
+	char *argv[] = { "sleep", "600", NULL };
+	struct start st = {
+		.node = 0, .path = "/bin/sleep", .argv = argv, .ctty = -1,
+		.cwd = "/tmp", .uid = 65534, .gid = 65534, .groups = groups,
+		.ngroups = 1,
+	};
+	struct iovec local, remote;
+	struct ghost *g;
+	char buf[256], path[64], byte;
+	int fd;
+
+	g = ghost_start(_metadata, self, &st);
+	ASSERT_TRUE(ghost_within(g->pid, 0, 60))
+		TH_LOG("pid %d did not become a ghost", g->pid);
+
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"setpriv --reuid=65534 --regid=65534 --clear-groups gdb -nx -batch -p %d -ex 'signal SIGKILL' 2>&1 | grep -c 'ptrace: Operation not permitted'",
+				g->pid)) TH_LOG("gdb as the owner: %s", buf);
+	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"gdb -nx -batch -p %d -ex 'signal SIGKILL' 2>&1 | grep -c 'ptrace: Operation not permitted'",
+				g->pid)) TH_LOG("gdb as root: %s", buf);
+	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"timeout 60 strace -p %d 2>&1 | grep -c 'Operation not permitted'",
+				g->pid)) TH_LOG("strace as root: %s", buf);
+
+	EXPECT_EQ(-1, ptrace(PTRACE_ATTACH, g->pid, 0, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, ptrace(PTRACE_SEIZE, g->pid, 0, 0));
+	EXPECT_EQ(EPERM, errno);
+	snprintf(path, sizeof(path), "/proc/%d/mem", g->pid);
+	fd = open(path, O_RDONLY);
+	EXPECT_GT(0, fd) TH_LOG("%s opened", path);
+	if (fd >= 0)
+		close(fd);
+	local.iov_base = &byte;
+	local.iov_len = 1;
+	remote.iov_base = (void *)0x400000;
+	remote.iov_len = 1;
+	EXPECT_EQ(-1, process_vm_readv(g->pid, &local, 1, &remote, 1, 0));
+	EXPECT_EQ(EPERM, errno);
+
+	/* Still its process's ghost, and still killable the normal way. */
+	EXPECT_EQ(0, waitpid(g->pid, NULL, WNOHANG));
+	EXPECT_TRUE(status_line(g->pid, "BProcNode:\t0\n"));
+	ASSERT_EQ(0, kill(g->pid, SIGTERM));
+	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "SIGTERM after the debuggers");
 }
 
 /* The children of @ppid here, from /proc/N/stat; how many (at most @max). */
