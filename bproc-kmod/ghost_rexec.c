@@ -21,6 +21,9 @@
 #include <linux/module.h>
 #include <linux/path.h>
 #include <linux/pid_namespace.h>
+#include <linux/resource.h>
+#include <linux/sched/task.h>
+#include <linux/seccomp.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include <linux/slab.h>
@@ -63,12 +66,58 @@ static int bproc_ghost_check_strings(const char *buf, u32 len,
 	return n == want ? 0 : -EINVAL;
 }
 
+/*
+ * The caller's whole identity into @r (docs/security.md, point 3): saved
+ * and file-system ids, capability sets, securebits, no_new_privs, umask
+ * and resource limits, which the node reproduces before it execs.
+ */
+static void bproc_ghost_identity(const struct cred *cred,
+				 struct bproc_msg_rexec *r)
+{
+	int i;
+
+	r->suid = from_kuid_munged(&init_user_ns, cred->suid);
+	r->sgid = from_kgid_munged(&init_user_ns, cred->sgid);
+	r->fsuid = from_kuid_munged(&init_user_ns, cred->fsuid);
+	r->fsgid = from_kgid_munged(&init_user_ns, cred->fsgid);
+	r->securebits = cred->securebits;
+	r->cap_inheritable = cred->cap_inheritable.val;
+	r->cap_permitted = cred->cap_permitted.val;
+	r->cap_effective = cred->cap_effective.val;
+	r->cap_bset = cred->cap_bset.val;
+	r->cap_ambient = cred->cap_ambient.val;
+	if (task_no_new_privs(current))
+		r->flags |= BPROC_REXEC_NO_NEW_PRIVS;
+	r->umask = current->fs->umask;
+	BUILD_BUG_ON(BPROC_RLIMITS != RLIM_NLIMITS);
+	for (i = 0; i < BPROC_RLIMITS; i++) {
+		r->rlim[i].cur = READ_ONCE(current->signal->rlim[i].rlim_cur);
+		r->rlim[i].max = READ_ONCE(current->signal->rlim[i].rlim_max);
+	}
+}
+
+/*
+ * A job from the caller, carried to the node as it is: its bytes are the
+ * caller's to choose, bpslave checks them (the struct's own size field
+ * must say as much as the caller passed).
+ */
+static int bproc_ghost_job(const struct bproc_rexec *req, void *job)
+{
+	__le32 size;
+
+	if (copy_from_user(job, u64_to_user_ptr(req->job), req->job_len))
+		return -EFAULT;
+	memcpy(&size, job, sizeof(size));
+	return le32_to_cpu(size) == req->job_len ? 0 : -EINVAL;
+}
+
 /* Build the REXEC message for @g from the caller's request and identity. */
 static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 						struct bproc_ghost *g)
 {
 	const struct cred *cred = current_cred();
 	const struct group_info *gi = cred->group_info;
+	size_t job_len = req->job_len;
 	struct bproc_msg_rexec *r;
 	struct bproc_qmsg *m;
 	const char *cwd;
@@ -88,7 +137,7 @@ static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 
 	m = bproc_msg_alloc(BPROC_MSG_REXEC, g->node, g->pid, g->id,
 			    sizeof(*r) + gi->ngroups * sizeof(u32) + cwd_len +
-			    req->buf_len, GFP_KERNEL);
+			    req->buf_len + job_len, GFP_KERNEL);
 	if (!m) {
 		err = -ENOMEM;
 		goto out;
@@ -106,6 +155,7 @@ static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 	r->envc = req->envc;
 	r->cwd_len = cwd_len;
 	r->buf_len = req->buf_len;
+	bproc_ghost_identity(cred, r);
 	gids = (u32 *)(r + 1);
 	for (i = 0; i < gi->ngroups; i++)
 		gids[i] = from_kgid_munged(&init_user_ns, gi->gid[i]);
@@ -116,6 +166,10 @@ static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 	if (copy_from_user(p, u64_to_user_ptr(req->buf), req->buf_len))
 		goto out;
 	err = bproc_ghost_check_strings(p, req->buf_len, req);
+	if (!err && job_len) {
+		err = bproc_ghost_job(req, p + req->buf_len);
+		r->job_len = job_len;
+	}
 	if (!err) {
 		g->strings = kmemdup(p, req->buf_len, GFP_KERNEL);
 		g->strings_len = req->buf_len;
@@ -273,11 +327,13 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
  * @req: the caller's request (size already checked)
  *
  * Return: does not return on success. Otherwise -EINVAL (flags, empty
- * or badly terminated strings, counts that do not match), -E2BIG
- * (buf_len, too many groups), -EFAULT, -EBUSY (the caller is already
- * the module's, is multi-threaded, or its pid has a pending REXEC),
- * -ENOTCONN (no master daemon), -ENODEV, -EHOSTDOWN, -EACCES (node
- * table), -EINTR (killed while waiting), or the node's errno.
+ * or badly terminated strings, counts that do not match, a job of
+ * another size), -E2BIG (buf_len, too many groups), -EFAULT, -EBUSY (the
+ * caller is already the module's, is multi-threaded, or its pid has a
+ * pending REXEC), -EPERM (a seccomp filter, which no node can
+ * reproduce), -ENOTCONN (no master daemon), -ENODEV, -EHOSTDOWN,
+ * -EACCES (node table), -EINTR (killed while waiting), or the node's
+ * errno.
  */
 long bproc_ghost_rexec(const struct bproc_rexec *req)
 {
@@ -285,12 +341,19 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 	struct bproc_ghost *g;
 	int err;
 
-	if (req->flags || !req->buf_len)
+	if (req->flags || !req->buf_len || req->__pad ||
+	    (req->job_len && (req->job_len < BPROC_JOB_SIZE_VER0 ||
+			      req->job_len > BPROC_JOB_MAX)))
 		return -EINVAL;
 	if (req->buf_len > BPROC_REXEC_MAX)
 		return -E2BIG;
 	if (current->bproc || !thread_group_empty(current))
 		return -EBUSY;
+#ifdef CONFIG_SECCOMP
+	/* A seccomp filter is not reproduced on the node: refuse. */
+	if (current->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return -EPERM;
+#endif
 	/* As execve() does first: what the ghost closes is its own. */
 	err = bproc_unshare_files();
 	if (err)

@@ -13,6 +13,7 @@
  * an entry's state changes (the value the master passes is ignored).
  */
 
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
@@ -257,16 +258,17 @@ u32 bproc_nodes_count(void)
  * bproc_nodes_may_rexec - may the caller start a process on @node?
  * @node: node number
  *
- * Like execute permission on a file: root (effective uid 0) always, the
- * node's owner by mode 0100, its group by 0010, others by 0001. Only
- * root may use a node that is unavailable.
+ * Like execute permission on a file: a caller with CAP_SYS_ADMIN always
+ * (a uid-0 process without it is an ordinary user here), the node's
+ * owner by mode 0100, its group by 0010, others by 0001. Only a caller
+ * with CAP_SYS_ADMIN may use a node that is unavailable.
  *
  * Return: 0; -ENOTCONN without a master daemon; -ENODEV for a node
  * outside the table; -EHOSTDOWN when it is not up; -EACCES.
  */
 int bproc_nodes_may_rexec(s32 node)
 {
-	bool root = uid_eq(current_euid(), GLOBAL_ROOT_UID);
+	bool root = capable(CAP_SYS_ADMIN);
 	const struct bproc_node_info *e;
 	u32 bits;
 	int err = 0;

@@ -10,9 +10,16 @@
  *
  *   main.c     options, start-up, signals, reconnect backoff
  *   relay.c    process messages: REXEC, SIGNAL and PIDS from the master;
- *              node events, exits, stops and status reports to it
+ *              starts in progress; node events, exits, stops and status
+ *              reports to it
  *   session.c  one session: connect, HELLO/WELCOME, pings, timeouts, BYE
- *   spawn.c    starting a process for the master (clone3 with its pid)
+ *   spawn.c    starting a process for the master (clone3 with its pid);
+ *              what the new process does before it execs:
+ *   fetch.c      a job's files into the cache, from bpsh
+ *   cache.c      the node's content-addressed program cache
+ *   jobns.c      the job's mount namespace: its /proc, its files
+ *   iolink.c     connections back to bpsh (I/O, files)
+ *   ident.c      the caller's identity (ids, capabilities, limits)
  *   ptable.c   the table of processes started for the master, /proc reports
  *   ns.c       the masquerade pid namespace and its reaper
  *   facts.c    node facts and status (pure parsers, host-tested)
@@ -27,6 +34,7 @@
 
 #include <linux/bproc.h>
 
+#include "bp_job.h"
 #include "bp_log.h"
 #include "bp_loop.h"
 #include "bp_stream.h"
@@ -38,6 +46,9 @@
 #define BPS_WELCOME_TIMEOUT_MS	30000
 #define BPS_BYE_DRAIN_MS	1000	/* to push out a BYE before closing */
 #define BPS_REQUEST_GRACE_MS	60000	/* wait for PID 1 to act on a request */
+#define BPS_SPAWN_TIMEOUT_MS	600000	/* a start (fetch, mounts, exec) at most */
+#define BPS_IO_TIMEOUT_MS	60000	/* bpsh silent while it sends files */
+#define BPS_CACHE_DIR		"/var/cache/bproc"
 
 #define bps_log(s, ...)		bp_log(&(s)->log, LOG_INFO, __VA_ARGS__)
 #define bps_debug(s, ...)	bp_debug(&(s)->log, __VA_ARGS__)
@@ -56,7 +67,35 @@ struct bps_proc {
 	int32_t pid;			/* the master's pid = pid in the masq ns */
 	char state;			/* state letter last reported */
 	bool child;			/* forked by one of ours (a FORK event) */
+	bool starting;			/* not exec'd yet: no REXEC_RESULT sent */
+	bool ended;			/* starting, and reaped already: */
+	int status;			/* its wait status, and times */
+	uint64_t utime_ns, stime_ns;
 	uint64_t image;			/* hash of comm and cmdline the master has */
+};
+
+/* A start in progress (relay.c): its pipe tells how it went. */
+struct bps_start {
+	struct bp_io io;		/* first: the read end of the pipe */
+	struct bp_timer deadline;
+	struct bps *s;
+	int32_t pid;			/* the master's */
+	uint64_t id;			/* the REXEC's request id */
+	bool job;			/* with files in the cache */
+	struct bps_start *next;
+};
+
+/* What the new process knows of its job (spawn.c and its helpers). */
+struct bps_jobctx {
+	struct bproc_job job;		/* checked, host order */
+	struct sockaddr_in master;	/* the master, as bpslave reaches it */
+	int32_t node;
+};
+
+/* The node's program cache (cache.c). */
+struct bps_cache {
+	int dirfd, objfd, tmpfd, lockfd;
+	uint64_t limit;			/* bytes */
 };
 
 /* Outcome of one session with the master. */
@@ -116,6 +155,9 @@ struct bps {
 	pid_t reaper;			/* the namespace's pid 1 (outer pid), 0: none */
 	struct bps_proc *procs;
 	size_t nprocs, cap;
+	struct bps_start *starts;	/* starts in progress */
+	const char *cache_dir;		/* the program cache, one dir per node */
+	uint64_t cache_size;		/* its limit, bytes */
 };
 
 /* facts.c: parsers are pure, for host tests */
@@ -126,6 +168,7 @@ int bps_parse_btime(const char *text, uint64_t *btime);
 int bps_gather_facts(int bproc_fd, struct bps_facts *f);
 int bps_read_status(struct bp_msg_status *st);
 int bps_local_hwaddr(int sock, uint8_t *hwaddr, uint8_t *len);
+int bps_parse_size(const char *s, uint64_t *out);
 
 int bps_parse_pid_stat(const char *text, long hz, long page_size,
 		       struct bproc_msg_pstatus *ps);
@@ -139,6 +182,7 @@ void bps_ns_stop(struct bps *s);
 struct bps_proc *bps_proc_find(struct bps *s, int32_t pid);
 int bps_proc_add(struct bps *s, pid_t outer, int32_t pid, bool child,
 		 uint64_t image);
+void bps_proc_remove(struct bps *s, struct bps_proc *p);
 uint64_t bps_image_hash(const char *comm, const char *args, size_t len);
 int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out);
 int bps_pstatus(struct bps *s, size_t i, int32_t node, struct bp_msg_proc *out);
@@ -148,7 +192,44 @@ int bps_lease(struct bps *s, const struct bp_msg_proc *pids);
 void bps_signal(struct bps *s, const struct bp_msg_proc *req);
 
 /* spawn.c */
-int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req);
+int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
+		  int *err_fd);
+
+/* fetch.c */
+void bps_manifest_entry(const struct bproc_job *job, struct bp_job_entry *e);
+int bps_fetch_job(const struct bps_jobctx *jc, struct bps_cache *c,
+		  uint8_t **mbuf, struct bp_job_entry **files, size_t *nfiles);
+
+/* cache.c */
+int bps_cache_open(struct bps_cache *c, const char *dir, int node,
+		   uint64_t limit);
+void bps_cache_close(struct bps_cache *c);
+int bps_cache_lock(struct bps_cache *c, bool exclusive);
+void bps_cache_unlock(struct bps_cache *c);
+bool bps_cache_has(struct bps_cache *c, const struct bp_job_entry *e);
+int bps_cache_object_fd(struct bps_cache *c, const struct bp_job_entry *e);
+void bps_cache_touch(struct bps_cache *c, const struct bp_job_entry *e);
+int bps_cache_make_room(struct bps_cache *c, uint64_t need,
+			const struct bp_job_entry *keep, size_t nkeep);
+int bps_cache_usage(struct bps_cache *c, uint64_t *bytes);
+int bps_cache_copy_variant(struct bps_cache *c, const struct bp_job_entry *e);
+int bps_cache_begin(struct bps_cache *c, const struct bp_job_entry *e);
+void bps_cache_abort(struct bps_cache *c, const struct bp_job_entry *e, int fd);
+int bps_cache_commit(struct bps_cache *c, const struct bp_job_entry *e,
+		     int fd, const uint8_t *digest);
+void bps_cache_clean(struct bps_cache *c, int pid);
+int bps_cache_purge(struct bps_cache *c);
+
+/* jobns.c */
+int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
+		    size_t n, bool user);
+
+/* iolink.c */
+int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream);
+int bps_io_send(int fd, const struct bp_msg *m);
+
+/* ident.c */
+int bps_ident_apply(const struct bproc_msg_rexec *r, const uint32_t *gids);
 
 /* session.c */
 int bps_session_start(struct bps *s);

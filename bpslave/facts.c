@@ -336,3 +336,31 @@ int bps_parse_pid_stat(const char *text, long hz, long page_size,
 	ps->rss = v[20] * (uint64_t)page_size;
 	return 0;
 }
+
+/* "123", "64K", "512M", "2G" (powers of 1024) into *@out. */
+int bps_parse_size(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v, mul = 1;
+
+	if (!parse_u64(s, &end, &v))
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'M': case 'm':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'G': case 'g':
+		mul = 1ull << 30;
+		end++;
+		break;
+	}
+	if (*end || v > UINT64_MAX / mul)
+		return -EINVAL;
+	*out = v * mul;
+	return 0;
+}

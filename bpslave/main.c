@@ -22,11 +22,14 @@ static const char *prog = "bpslave";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-p PORT] [-v] MASTER_ADDR[:PORT]\n"
+		"usage: %s [-p PORT] [-v] [--cache-dir DIR] [--cache-size BYTES] MASTER_ADDR[:PORT]\n"
 		"The bproc node daemon: connects this node to bpmaster.\n"
 		"\n"
 		"  MASTER_ADDR          the master's IPv4 address (numeric)\n"
 		"  -p, --port PORT      the master's port (default %d)\n"
+		"  --cache-dir DIR      the program cache of jobs (default " BPS_CACHE_DIR ")\n"
+		"  --cache-size BYTES   its limit, with a K, M or G suffix\n"
+		"                       (default: a quarter of the node's memory)\n"
 		"  -v, --verbose        log more\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        version\n",
@@ -127,6 +130,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "port",	required_argument,	NULL, 'p' },
+		{ "cache-dir",	required_argument,	NULL, 'C' },
+		{ "cache-size",	required_argument,	NULL, 'S' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -143,7 +148,7 @@ int main(int argc, char **argv)
 
 	bp_log_init(&s.log, prog, 2, BP_LOG_STAMP_MONO);
 
-	while ((c = getopt_long(argc, argv, "p:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:vhVC:S:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			errno = 0;
@@ -157,6 +162,21 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			s.log.verbose = true;
+			break;
+		case 'C':
+			if (optarg[0] != '/') {
+				fprintf(stderr, "%s: --cache-dir '%s' is not an absolute path\n",
+					prog, optarg);
+				return 1;
+			}
+			s.cache_dir = optarg;
+			break;
+		case 'S':
+			if (bps_parse_size(optarg, &s.cache_size) || !s.cache_size) {
+				fprintf(stderr, "%s: --cache-size '%s' is not a size in bytes (K, M, G allowed)\n",
+					prog, optarg);
+				return 1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -197,6 +217,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: node facts: %s\n", prog, strerror(-ret));
 		return 1;
 	}
+	if (!s.cache_dir)
+		s.cache_dir = BPS_CACHE_DIR;
+	if (!s.cache_size)
+		s.cache_size = s.facts.mem_total / 4;
 	ret = bp_loop_init(&s.loop);
 	if (ret) {
 		fprintf(stderr, "%s: epoll: %s\n", prog, strerror(-ret));

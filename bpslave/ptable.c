@@ -20,7 +20,7 @@
 
 #define NS_PER_US	1000ull
 
-static void proc_remove(struct bps *s, struct bps_proc *p)
+void bps_proc_remove(struct bps *s, struct bps_proc *p)
 {
 	*p = s->procs[--s->nprocs];
 }
@@ -107,7 +107,7 @@ int bps_event(struct bps *s, struct bp_msg_proc *out)
 	case BPROC_MSG_EXIT:
 		p = bps_proc_find(s, out->hdr.pid);
 		if (p && p->child)
-			proc_remove(s, p);
+			bps_proc_remove(s, p);
 		break;
 	case BPROC_MSG_PIDS_WANT:
 	case BPROC_MSG_PIDS_FREE:
@@ -166,7 +166,9 @@ static void proc_hdr(struct bp_msg_proc *out, uint16_t type, int32_t node,
 /*
  * Collect one child event. Returns 1 with @out filled in (EXIT, STOP or
  * CONT of a process), 0 when there is nothing more to collect. When the
- * namespace's reaper died, the namespace is started again.
+ * namespace's reaper died, the namespace is started again. A process
+ * still starting is only marked ended: relay.c reports it after its
+ * REXEC_RESULT.
  */
 int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 {
@@ -195,7 +197,17 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 		}
 		p = proc_by_outer(s, pid);
 		if (!p || p->child)
-			continue;	/* not ours (cannot happen) */
+			continue;	/* not ours (a start that failed) */
+		if (p->starting) {
+			/* Its REXEC_RESULT is not out: it tells when it is. */
+			if (WIFEXITED(st) || WIFSIGNALED(st)) {
+				p->ended = true;
+				p->status = st;
+				p->utime_ns = tv_ns(&ru.ru_utime);
+				p->stime_ns = tv_ns(&ru.ru_stime);
+			}
+			continue;
+		}
 		if (WIFSTOPPED(st)) {
 			proc_hdr(out, BPROC_MSG_STOP, node, p->pid);
 			out->signo = WSTOPSIG(st);
@@ -206,7 +218,7 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 			out->exit.status = st;
 			out->exit.utime_ns = tv_ns(&ru.ru_utime);
 			out->exit.stime_ns = tv_ns(&ru.ru_stime);
-			proc_remove(s, p);
+			bps_proc_remove(s, p);
 		}
 		out->hdr.size = (uint32_t)bp_proc_size(out);
 		return 1;

@@ -8,6 +8,8 @@
  * arrive through the loop (main.c calls bps_relay_children()).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,8 @@ static int send_proc_state(struct bps_sess *x, size_t i)
 {
 	struct bp_msg m = { .type = BP_MSG_PROC };
 
+	if (x->s->procs[i].starting)
+		return 0;	/* the master has no ghost of it yet */
 	if (bps_exec(x->s, i, x->node, &m.proc) && relay_send(x, &m))
 		return -1;
 	if (bps_pstatus(x->s, i, x->node, &m.proc))
@@ -125,6 +129,8 @@ static void events_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
 	bps_relay_children(bp_container_of(io, struct bps, bproc_io));
 }
 
+static void start_clean(struct bps *s, int32_t pid);
+
 /* The instance reads node events once registered (welcomed). */
 static int relay_welcomed(struct bps_sess *x)
 {
@@ -138,45 +144,199 @@ static int relay_welcomed(struct bps_sess *x)
 		bps_sess_end(x, BPS_END_FATAL, BP_REASON_NONE, NULL);
 		return -1;
 	}
+	/* No start runs now: what fetches left behind goes. */
+	start_clean(s, 0);
 	return 0;
+}
+
+/* REXEC_RESULT for @pid's request @id on the live session, if any. */
+static int send_result(struct bps *s, int32_t pid, uint64_t id, int32_t error)
+{
+	struct bp_msg res = { .type = BP_MSG_PROC };
+	struct bps_sess *x = live(s);
+
+	if (!x)
+		return -1;
+	res.proc.error = error;
+	res.proc.hdr.type = BPROC_MSG_REXEC_RESULT;
+	res.proc.hdr.node = x->node;
+	res.proc.hdr.pid = pid;
+	res.proc.hdr.id = id;
+	res.proc.hdr.size = (uint32_t)bp_proc_size(&res.proc);
+	return relay_send(x, &res);
+}
+
+static void start_free(struct bps_start *st)
+{
+	struct bps *s = st->s;
+	struct bps_start **pp;
+
+	for (pp = &s->starts; *pp; pp = &(*pp)->next)
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	bp_io_del(&s->loop, &st->io);
+	bp_timer_stop(&s->loop, &st->deadline);
+	close(st->io.fd);
+	free(st);
+}
+
+/* A failed start may leave part of a fetch behind: its temporary files. */
+static void start_clean(struct bps *s, int32_t pid)
+{
+	struct bps_sess *x = live(s);
+	struct bps_cache c;
+
+	if (x && !bps_cache_open(&c, s->cache_dir, x->node, s->cache_size)) {
+		bps_cache_clean(&c, pid);
+		bps_cache_close(&c);
+	}
+}
+
+/*
+ * A start is over: @error 0 when the program runs (or ran: it may have
+ * ended already), else why it did not. The master learns it now, and of
+ * a process that ended already, its exit right after.
+ */
+static void start_finish(struct bps_start *st, int32_t error)
+{
+	struct bps *s = st->s;
+	struct bp_msg m = { .type = BP_MSG_PROC };
+	struct bps_proc *p = bps_proc_find(s, st->pid);
+	struct bps_sess *x;
+	int32_t pid = st->pid;
+	uint64_t id = st->id;
+	bool job = st->job;
+
+	start_free(st);
+	if (error) {
+		if (p)
+			bps_proc_remove(s, p);	/* its exit is not reported */
+		bps_log(s, "pid %d: not started: %s", pid, strerror(error));
+		if (job)
+			start_clean(s, pid);
+		send_result(s, pid, id, error);
+		return;
+	}
+	bps_debug(s, "pid %d: started", pid);
+	if (send_result(s, pid, id, 0) || !p)
+		return;
+	if (!p->ended) {
+		p->starting = false;
+		x = live(s);
+		if (x)
+			send_pstatus(x, pid);
+		return;
+	}
+	/* It ran and ended before we knew it ran: its exit follows now. */
+	memset(&m.proc, 0, sizeof(m.proc));
+	m.proc.hdr.type = BPROC_MSG_EXIT;
+	m.proc.hdr.pid = pid;
+	m.proc.exit.status = p->status;
+	m.proc.exit.utime_ns = p->utime_ns;
+	m.proc.exit.stime_ns = p->stime_ns;
+	bps_proc_remove(s, p);
+	x = live(s);
+	if (x) {
+		m.proc.hdr.node = x->node;
+		m.proc.hdr.size = (uint32_t)bp_proc_size(&m.proc);
+		relay_send(x, &m);
+	}
+}
+
+static void start_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	struct bps_start *st = (struct bps_start *)io;
+	int32_t e = 0;
+	ssize_t n;
+
+	do
+		n = read(io->fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n == 0) {
+		start_finish(st, 0);	/* execve closed the pipe */
+		return;
+	}
+	/* An errno, or the child died before telling us why. */
+	start_finish(st, n == sizeof(e) && e > 0 && e < 4096 ? e : EIO);
+}
+
+static void start_timeout(struct bp_loop *l, struct bp_timer *t)
+{
+	struct bps_start *st = bp_container_of(t, struct bps_start, deadline);
+	struct bps_proc *p = bps_proc_find(st->s, st->pid);
+
+	if (p)
+		kill(p->outer, SIGKILL);
+	bps_log(st->s, "pid %d: start took longer than %d s: killed", st->pid,
+		BPS_SPAWN_TIMEOUT_MS / 1000);
+	start_finish(st, ETIMEDOUT);
 }
 
 static int handle_rexec(struct bps_sess *x, const struct bp_msg_proc *req)
 {
 	static const struct timespec pause = { .tv_nsec = 20 * 1000 * 1000 };
-	struct bp_msg res = { .type = BP_MSG_PROC };
 	const char *path = req->strs + req->rexec.cwd_len;
 	struct bps *s = x->s;
+	struct bps_start *st;
+	int32_t error;
+	int fd = -1;
 
-	res.proc.error = bps_rexec(s, req);
+	error = bps_spawn(s, x->node, req, &fd);
 	/*
 	 * ENOMEM from clone3 is also what a dying namespace says (its init
 	 * was killed and waits for us to reap its processes): collect that,
 	 * which starts a new namespace, and try again for up to a second.
 	 */
-	for (int i = 0; i < 50 && res.proc.error == ENOMEM; i++) {
+	for (int i = 0; i < 50 && error == ENOMEM; i++) {
 		bps_relay_children(s);
 		if (s->sess != x)
 			return -1;
 		nanosleep(&pause, NULL);
-		res.proc.error = bps_rexec(s, req);
+		error = bps_spawn(s, x->node, req, &fd);
 	}
-	if (res.proc.error)
-		bps_log(s, "pid %d: %s: %s", req->hdr.pid, path,
-			strerror(res.proc.error));
-	else
-		bps_debug(s, "pid %d: started %s for uid %u", req->hdr.pid, path,
-			  req->rexec.euid);
-	res.proc.hdr.type = BPROC_MSG_REXEC_RESULT;
-	res.proc.hdr.node = x->node;
-	res.proc.hdr.pid = req->hdr.pid;
-	res.proc.hdr.id = req->hdr.id;
-	res.proc.hdr.size = (uint32_t)bp_proc_size(&res.proc);
-	if (relay_send(x, &res))
-		return -1;
-	if (!res.proc.error && send_pstatus(x, req->hdr.pid))
-		return -1;
-	return 0;
+	if (!error) {
+		st = calloc(1, sizeof(*st));
+		if (!st) {
+			struct bps_proc *p = bps_proc_find(s, req->hdr.pid);
+
+			if (p) {
+				kill(p->outer, SIGKILL);
+				bps_proc_remove(s, p);
+			}
+			close(fd);
+			error = ENOMEM;
+		} else {
+			bp_io_init(&st->io, start_ready);
+			bp_timer_init(&st->deadline, start_timeout);
+			st->s = s;
+			st->pid = req->hdr.pid;
+			st->id = req->hdr.id;
+			st->job = req->rexec.job_len != 0;
+			st->next = s->starts;
+			s->starts = st;
+			st->io.fd = fd;
+			if (bp_io_add(&s->loop, &st->io, fd, EPOLLIN) ||
+			    bp_timer_start(&s->loop, &st->deadline,
+					   BPS_SPAWN_TIMEOUT_MS * BP_NS_PER_MS, 0)) {
+				/* Without a watch there is no start: undo it. */
+				struct bps_proc *p = bps_proc_find(s, st->pid);
+
+				if (p)
+					kill(p->outer, SIGKILL);
+				start_finish(st, ENOMEM);
+				return live(s) == x ? 0 : -1;
+			}
+			bps_debug(s, "pid %d: starting %s for uid %u", req->hdr.pid,
+				  path, req->rexec.euid);
+			return 0;
+		}
+	}
+	bps_log(s, "pid %d: %s: %s", req->hdr.pid, path, strerror(error));
+	return send_result(s, req->hdr.pid, req->hdr.id, error);
 }
 
 static int relay_proc(struct bps_sess *x, const struct bp_msg_proc *p)
@@ -227,13 +387,15 @@ int bps_relay_init(struct bps *s)
 
 /*
  * A session ended: the master declares every process it started here
- * dead, so they are killed (docs/ghosts.md), and a fresh namespace is
- * made for the next session (not when quitting).
+ * dead, so they are killed (docs/ghosts.md), starts in progress too, and
+ * a fresh namespace is made for the next session (not when quitting).
  */
 void bps_relay_stop(struct bps *s)
 {
 	if (s->nprocs)
 		bps_log(s, "killing the %zu processes started by the master",
 			s->nprocs);
+	while (s->starts)
+		start_free(s->starts);
 	bps_ns_stop(s);
 }

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Starting a process for the master (docs/ghosts.md): clone3() with the
- * master's pid in the masquerade namespace (ns.c), BPROC_IOC_MASQ so that
- * getppid() there is the master's parent, then the child takes the
- * caller's identity and cwd and execs. The process is bpslave's child:
- * it joins the process table (ptable.c).
+ * Starting a process for the master (docs/ghosts.md, docs/bpsh.md).
+ * bpslave only creates it: clone3() with the master's pid in the
+ * masquerade namespace (ns.c) and BPROC_IOC_MASQ, so that getppid() there
+ * is the master's parent; both are quick. Everything that may take long
+ * (fetching a job's files, the mounts of its view, connecting its I/O to
+ * bpsh, the caller's cwd on a slow file system, execve itself) happens in
+ * the new process, and bpslave learns how it went from a close-on-exec
+ * pipe: the errno of what failed, or end of file once execve worked. Its
+ * loop never waits on a start (relay.c watches the pipe, with a timeout).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,8 @@
 #include <unistd.h>
 #include <linux/sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -25,13 +30,16 @@
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
 #endif
 
-/* What the child needs, prepared before clone3 (no allocation after). */
+/* What the child needs, prepared before clone3. */
 struct spawn {
+	struct bps *s;
 	const struct bp_msg_proc *req;
 	const char *cwd;
 	const char *path;
 	char **argv;
 	char **envp;
+	bool has_job;
+	struct bps_jobctx jc;
 	int sync_rd;		/* parent's go-ahead after BPROC_IOC_MASQ */
 	int sync_wr;		/* the parent's end, closed in the child */
 	int err_rd;		/* the parent's end, closed in the child */
@@ -54,7 +62,7 @@ static int split_strings(const char *p, uint32_t n, char ***out,
 	return 0;
 }
 
-static void child_fail(int fd, int err)
+static void __attribute__((noreturn)) child_fail(int fd, int err)
 {
 	if (write(fd, &err, sizeof(err)) < 0) {
 		/* The parent then sees EOF and a dead child: reported as EIO. */
@@ -62,35 +70,128 @@ static void child_fail(int fd, int err)
 	_exit(127);
 }
 
+/* fd @target from @fd (closed), or -errno. */
+static int move_fd(int fd, int target)
+{
+	if (fd < 0)
+		return fd;
+	if (fd != target) {
+		if (dup2(fd, target) != target) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * The standard streams of the job: connections to bpsh for the ones it
+ * forwards, files of the node for -I/-O/-E (opened with the caller's
+ * identity, so with its rights), /dev/null for the rest.
+ */
+static int stdio_connect(const struct spawn *sp, int fds[3])
+{
+	static const uint32_t flag[3] = {
+		BPROC_JOB_STDIN, BPROC_JOB_STDOUT, BPROC_JOB_STDERR,
+	};
+
+	for (int i = 0; i < 3; i++) {
+		fds[i] = -1;
+		if (sp->has_job && (sp->jc.job.flags & flag[i])) {
+			fds[i] = bps_io_connect(&sp->jc, (uint32_t)i);
+			if (fds[i] < 0)
+				return fds[i];
+		}
+	}
+	return 0;
+}
+
+static int stdio_files(const struct spawn *sp, int fds[3])
+{
+	const struct bproc_job *j = &sp->jc.job;
+	const char *path[3] = {
+		sp->has_job ? j->stdin_path : "", sp->has_job ? j->stdout_path : "",
+		sp->has_job ? j->stderr_path : "",
+	};
+	int ret;
+
+	for (int i = 0; i < 3; i++) {
+		int fd = fds[i];
+
+		if (fd < 0 && path[i][0])
+			fd = open(path[i], i ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY,
+				  0666);
+		else if (fd < 0)
+			fd = open("/dev/null", O_RDWR);
+		if (fd < 0)
+			return -errno;
+		ret = move_fd(fd, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The new process, in the masquerade namespace, between clone3 and exec. */
-static void __attribute__((noreturn)) child_main(const struct spawn *sp)
+static void __attribute__((noreturn)) child_main(struct spawn *sp)
 {
 	const struct bproc_msg_rexec *r = &sp->req->rexec;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct bp_job_entry *files = NULL;
+	struct bps_cache cache = { .dirfd = -1 };
+	uint8_t *mbuf = NULL;
+	size_t nfiles = 0;
+	int fds[3], ret;
 	sigset_t none;
 	char go;
-	int fd;
 
 	close(sp->sync_wr);
 	close(sp->err_rd);
+	/* Keep the err pipe away from fds 0-2, which the job's streams take. */
+	if (sp->err_wr <= 2) {
+		int fd = fcntl(sp->err_wr, F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0)
+			_exit(127);
+		close(sp->err_wr);
+		sp->err_wr = fd;
+	}
 	if (read(sp->sync_rd, &go, 1) != 1)
 		_exit(127);	/* bpslave gave up on us */
 	close(sp->sync_rd);
 	setsid();
-	if (setgroups(r->ngroups, (const gid_t *)sp->req->gids) ||
-	    setresgid(r->gid, r->egid, r->egid) ||
-	    setresuid(r->uid, r->euid, r->euid))
-		child_fail(sp->err_wr, errno);
+	/* Until it execs, this is root's work, not the caller's to inspect. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	if (sp->has_job && (sp->jc.job.flags & BPROC_JOB_FILES)) {
+		ret = bps_cache_open(&cache, sp->s->cache_dir, sp->jc.node,
+				     sp->s->cache_size);
+		if (!ret)
+			ret = bps_fetch_job(&sp->jc, &cache, &mbuf, &files, &nfiles);
+		if (ret)
+			child_fail(sp->err_wr, -ret);
+	}
+	/* Mounts hold the objects now: the cache's lock may go. */
+	ret = bps_jobns_enter(&cache, files, nfiles, r->euid != 0);
+	if (cache.dirfd >= 0) {
+		bps_cache_unlock(&cache);
+		bps_cache_close(&cache);
+	}
+	if (ret)
+		child_fail(sp->err_wr, -ret);
+	ret = stdio_connect(sp, fds);
+	if (ret)
+		child_fail(sp->err_wr, -ret);
+	ret = bps_ident_apply(r, sp->req->gids);
+	if (!ret)
+		ret = stdio_files(sp, fds);
+	if (ret)
+		child_fail(sp->err_wr, -ret);
 	if (chdir(sp->cwd) && chdir("/"))
 		child_fail(sp->err_wr, errno);
-	fd = open("/dev/null", O_RDWR);
-	if (fd < 0)
-		child_fail(sp->err_wr, errno);
-	for (int i = 0; i < 3; i++)
-		if (fd != i && dup2(fd, i) != i)
-			child_fail(sp->err_wr, errno);
-	if (fd > 2)
-		close(fd);
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &dfl, NULL);	/* EINVAL for KILL/STOP: fine */
 	sigemptyset(&none);
@@ -98,7 +199,6 @@ static void __attribute__((noreturn)) child_main(const struct spawn *sp)
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(sp->path, sp->argv, sp->envp);
 	child_fail(sp->err_wr, errno);
-	_exit(127);
 }
 
 static pid_t clone_with_pid(int32_t pid)
@@ -131,18 +231,20 @@ static void reap_one(pid_t pid)
 }
 
 /*
- * Start the process a REXEC asks for. Returns 0 when it runs (it is then
- * in the table) or a positive errno for REXEC_RESULT.
+ * Start the process a REXEC asks for. On success it is in the table,
+ * starting, and *@err_fd is the read end of its pipe (non-blocking): end
+ * of file once it runs the program, else the positive errno of what
+ * failed. Returns 0, or a positive errno for REXEC_RESULT at once.
  */
-int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
+int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
+		  int *err_fd)
 {
 	const struct bproc_msg_rexec *r = &req->rexec;
-	struct spawn sp = { .req = req };
+	struct spawn sp = { .s = s, .req = req };
 	int sync[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int32_t ret = 0;
 	const char *p, *args;
 	uint64_t image;
-	ssize_t n;
 	pid_t pid;
 	int e;
 
@@ -150,6 +252,13 @@ int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
 		return EEXIST;
 	if (s->reaper <= 0)
 		return EAGAIN;	/* no namespace: bps_ns_start() failed */
+	if (r->job_len) {
+		if (bp_job_decode(req->job, r->job_len, &sp.jc.job))
+			return EINVAL;	/* the caller's bytes: refused here */
+		sp.has_job = true;
+		sp.jc.master = s->master;
+		sp.jc.node = node;
+	}
 	sp.cwd = req->strs;
 	sp.path = req->strs + r->cwd_len;
 	args = p = sp.path + strlen(sp.path) + 1;
@@ -192,26 +301,22 @@ int32_t bps_rexec(struct bps *s, const struct bp_msg_proc *req)
 		ret = -e;
 		goto out;
 	}
-	if (write(sync[1], "", 1) != 1) {
-		ret = errno;
-		kill(pid, SIGKILL);
-		reap_one(pid);
-		goto out;
-	}
-	do
-		n = read(err[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n != 0) {
-		/* exec failed (or the child died before telling us why) */
-		ret = n == sizeof(e) && e > 0 ? e : EIO;
-		reap_one(pid);
-		goto out;
-	}
 	if (bps_proc_add(s, pid, req->hdr.pid, false, image)) {
 		kill(pid, SIGKILL);
 		reap_one(pid);
 		ret = ENOMEM;
+		goto out;
 	}
+	bps_proc_find(s, req->hdr.pid)->starting = true;
+	if (write(sync[1], "", 1) != 1) {
+		ret = errno;
+		kill(pid, SIGKILL);	/* reaped by the loop, as it is ours */
+		bps_proc_remove(s, bps_proc_find(s, req->hdr.pid));
+		goto out;
+	}
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	*err_fd = err[0];
+	err[0] = -1;
 out:
 	for (int i = 0; i < 2; i++) {
 		if (sync[i] >= 0)

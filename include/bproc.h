@@ -179,6 +179,20 @@ int bproc_rexec(int node, const char *path, char *const argv[],
 		char *const envp[]);
 
 /*
+ * bproc_rexec() for a process of a bpsh job (docs/bpsh.md): @job (host
+ * byte order, size set to sizeof(*job)) says how the process on the node
+ * connects its standard streams back to bpsh and where it finds the
+ * files it sees at their master paths. Besides bproc_rexec()'s errors:
+ * EINVAL (the job's size, or the node found the job malformed), ENOSPC
+ * (the node's program cache is too small for the job's files),
+ * ECONNREFUSED/ETIMEDOUT (the node could not reach bpsh), EBADMSG (a file
+ * arrived with other content than its SHA-256), EPERM (the caller runs
+ * under a seccomp filter, which no node reproduces).
+ */
+int bproc_rexec_job(int node, const char *path, char *const argv[],
+		    char *const envp[], const struct bproc_job *job);
+
+/*
  * bproc_rexec() on @n nodes at once, through one forked child each (the
  * children become ghosts; the caller waits for them as for any child).
  * pids[i] is the pid of the child for nodes[i], or -errno when the

@@ -33,6 +33,9 @@ int bproc_rexec_ioctl(const char *dev, const struct bproc_rexec *req);
 /* bproc_rexec() and bproc_vrexec() on device @dev (unit tests); -errno. */
 int bproc_rexec_dev(const char *dev, int node, const char *path,
 		    char *const argv[], char *const envp[]);
+int bproc_rexec_job_dev(const char *dev, int node, const char *path,
+			char *const argv[], char *const envp[],
+			const struct bproc_job *job);
 int bproc_vrexec_dev(const char *dev, const int *nodes, int n, int *pids,
 		     const char *path, char *const argv[],
 		     char *const envp[]);

@@ -14,6 +14,7 @@
  * node answered (its wait status then tells the caller).
  */
 
+#include <endian.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
@@ -138,6 +139,47 @@ int bproc_rexec(int node, const char *path, char *const argv[],
 {
 	return bproc_fail(bproc_rexec_dev(BPROC_DEVICE, node, path, argv,
 					  envp));
+}
+
+/* The job's fields, little-endian as the module carries them to the node. */
+static void job_to_le(const struct bproc_job *in, struct bproc_job *out)
+{
+	*out = *in;
+	out->size = htole32(in->size);
+	out->flags = htole32(in->flags);
+	out->id = htole64(in->id);
+	out->rank = htole32(in->rank);
+	out->io_port = htole16(in->io_port);
+	out->io_family = htole16(in->io_family);
+	out->manifest_len = htole64(in->manifest_len);
+}
+
+int bproc_rexec_job_dev(const char *dev, int node, const char *path,
+			char *const argv[], char *const envp[],
+			const struct bproc_job *job)
+{
+	struct bproc_rexec req;
+	struct bproc_job le;
+	int err;
+
+	if (!job || job->size != sizeof(*job))
+		return -EINVAL;
+	err = bproc_rexec_pack(&req, node, path, argv, envp);
+	if (err)
+		return err;
+	job_to_le(job, &le);
+	req.job_len = sizeof(le);
+	req.job = (__u64)(uintptr_t)&le;
+	err = bproc_rexec_ioctl(dev, &req);
+	bproc_rexec_unpack(&req);
+	return err;
+}
+
+int bproc_rexec_job(int node, const char *path, char *const argv[],
+		    char *const envp[], const struct bproc_job *job)
+{
+	return bproc_fail(bproc_rexec_job_dev(BPROC_DEVICE, node, path, argv,
+					      envp, job));
 }
 
 static void vrexec_reap(pid_t pid)

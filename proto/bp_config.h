@@ -20,6 +20,7 @@
 #define BP_CFG_IFNAME_LEN	16	/* IFNAMSIZ */
 #define BP_CFG_BOOTARGS_LEN	512	/* with NUL */
 #define BP_CFG_MAX_BYTES	(1u << 20)	/* largest config file */
+#define BP_CFG_LIBRARIES_MAX	1024	/* libraries paths */
 
 enum bp_boot {
 	BP_BOOT_HTTP,
@@ -56,6 +57,8 @@ struct bp_cfg {
 	struct bp_cfg_node *nodes;	/* in file order */
 	size_t   nnodes;
 	uint32_t node_count;		/* highest node number + 1 */
+	char   **libraries;		/* shipped with every bpsh job */
+	size_t   nlibraries;
 };
 
 /*

@@ -65,6 +65,11 @@ enum bp_msg_type {
 	BP_MSG_REQUEST	= 0x0007,	/* master -> node: reboot/halt/poweroff */
 	BP_MSG_BYE	= 0x0008,	/* either way: closing, with reason */
 	BP_MSG_PROC	= 0x0010,	/* either way: one process message */
+	/* A job's connections to bpsh (bp_job.h, docs/bpsh.md). */
+	BP_MSG_IO_HELLO	= 0x0020,	/* node -> bpsh: first on each */
+	BP_MSG_FILE_WANT = 0x0021,	/* node -> bpsh: send me this object */
+	BP_MSG_FILE_DATA = 0x0022,	/* bpsh -> node: a part of it */
+	BP_MSG_FILE_END	= 0x0023,	/* bpsh -> node: all of it, or why not */
 };
 
 /* Reason codes of REJECT and BYE. */
@@ -160,9 +165,10 @@ struct bp_msg_request {
  * payload, include/uapi/linux/bproc.h), fields in host order. @hdr.type
  * selects the payload. For REXEC, @gids holds rexec.ngroups group ids and
  * @strs points at rexec.cwd_len bytes of cwd followed by rexec.buf_len
- * bytes of path, argv and envp, each NUL-terminated: after a decode it
- * points into the decoded buffer (valid while that buffer is), for an
- * encode at the caller's bytes. Payload sizes come from the uapi
+ * bytes of path, argv and envp, each NUL-terminated, and @job at
+ * rexec.job_len bytes of a struct bproc_job (little-endian as carried):
+ * after a decode they point into the decoded buffer (valid while that
+ * buffer is), for an encode at the caller's bytes. Payload sizes come from the uapi
  * header's BPROC_MSG_TABLE (bp_proc_payload_size()).
  */
 #define BP_PROC_CWD_MAX		4096	/* cwd_len, with the NUL */
@@ -184,6 +190,33 @@ struct bp_msg_proc {
 	};
 	uint32_t gids[BPROC_NGROUPS_MAX];	/* REXEC */
 	const char *strs;			/* REXEC */
+	const uint8_t *job;			/* REXEC: rexec.job_len bytes */
+};
+
+/* IO_HELLO: which stream of which process of which launch, and proof. */
+struct bp_msg_io_hello {
+	uint32_t stream;		/* enum bp_io_stream */
+	uint32_t rank;
+	uint64_t job;			/* struct bproc_job.id */
+	uint8_t  nonce[16];		/* the node's, fresh */
+	uint8_t  mac[32];		/* bp_io_mac() */
+};
+
+/*
+ * FILE_WANT (hash, size: what the manifest says), FILE_DATA (hash,
+ * offset, len bytes at data, at most BP_FILE_CHUNK), FILE_END (hash, size
+ * of the whole, error: 0 or a positive errno when it cannot be sent).
+ * For DATA, @data points into the decoded buffer, or at the caller's
+ * bytes for an encode.
+ */
+#define BP_FILE_CHUNK		(256u * 1024)
+
+struct bp_msg_file {
+	uint8_t  hash[32];
+	uint64_t offset;		/* WANT, END: the size */
+	uint32_t error;			/* END */
+	uint32_t len;			/* DATA */
+	const uint8_t *data;		/* DATA */
 };
 
 struct bp_msg {
@@ -197,6 +230,8 @@ struct bp_msg {
 		struct bp_msg_ping	ping;
 		struct bp_msg_request	request;
 		struct bp_msg_proc	proc;
+		struct bp_msg_io_hello	io_hello;
+		struct bp_msg_file	file;
 	};
 };
 

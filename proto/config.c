@@ -30,6 +30,7 @@ enum keyword {
 	KW_BOOTIMAGE,
 	KW_BOOTDIR,
 	KW_BOOTARGS,
+	KW_LIBRARIES,
 	KW_COUNT
 };
 
@@ -376,6 +377,35 @@ static int kw_bootargs(struct parser *p, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Files and directories bpsh ships with every job (BProc's "libraries"):
+ * what programs open without DT_NEEDED naming it (NSS modules, gconv,
+ * locales, plugins). Absolute paths; checked when bpsh ships them.
+ */
+static int kw_libraries(struct parser *p, int argc, char **argv)
+{
+	struct bp_cfg *cfg = p->cfg;
+
+	for (int i = 1; i < argc; i++) {
+		char **nl;
+
+		if (argv[i][0] != '/' || strlen(argv[i]) >= BP_CFG_PATH_LEN)
+			return fail(p, "libraries: '%s' is not an absolute path under %d bytes",
+				    argv[i], BP_CFG_PATH_LEN);
+		if (cfg->nlibraries >= BP_CFG_LIBRARIES_MAX)
+			return fail(p, "more than %d libraries", BP_CFG_LIBRARIES_MAX);
+		nl = realloc(cfg->libraries, (cfg->nlibraries + 1) * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		cfg->libraries = nl;
+		nl[cfg->nlibraries] = strdup(argv[i]);
+		if (!nl[cfg->nlibraries])
+			return -ENOMEM;
+		cfg->nlibraries++;
+	}
+	return 0;
+}
+
 static const struct kwdesc keywords[KW_COUNT] = {
 	[KW_INTERFACE]	= { "interface", 2, 2, false, "interface IFNAME ADDR/PREFIX",
 			    kw_interface },
@@ -392,6 +422,8 @@ static const struct kwdesc keywords[KW_COUNT] = {
 	[KW_BOOTDIR]	= { "bootdir", 1, 1, false, "bootdir DIR", kw_bootdir },
 	[KW_BOOTARGS]	= { "bootargs", 1, MAX_ARGS, false, "bootargs WORD...",
 			    kw_bootargs },
+	[KW_LIBRARIES]	= { "libraries", 1, MAX_ARGS, true, "libraries PATH...",
+			    kw_libraries },
 };
 
 static int parse_line(struct parser *p, char *s)
@@ -576,6 +608,11 @@ out:
 
 void bp_cfg_free(struct bp_cfg *cfg)
 {
+	for (size_t i = 0; i < cfg->nlibraries; i++)
+		free(cfg->libraries[i]);
+	free(cfg->libraries);
+	cfg->libraries = NULL;
+	cfg->nlibraries = 0;
 	free(cfg->ranges);
 	free(cfg->nodes);
 	cfg->ranges = NULL;

@@ -3,19 +3,21 @@
  * bproc wire codec: the message header and the table of message types.
  * Pure encode/decode over byte buffers; see bp_wire.h for the
  * conventions and docs/protocol.md for the message layouts. Each message
- * family lives in a file of its own and adds its rows (wire_io.h):
- * wire_session.c (HELLO ... BYE), wire_proc.c (PROC).
+ * family lives in a file of its own and adds its rows (wire_priv.h):
+ * wire_session.c (HELLO ... BYE), wire_proc.c (PROC), wire_job.c (a
+ * job's connections to bpsh: IO_HELLO, FILE_*).
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "bp_wire.h"
-#include "wire_io.h"
+#include "wire_priv.h"
 
 static const struct bp_wire_desc *const bp_wire_families[] = {
 	bp_wire_session_descs,
 	bp_wire_proc_descs,
+	bp_wire_job_descs,
 };
 
 /* The row of wire type @type, or NULL. */

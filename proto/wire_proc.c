@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "bp_wire.h"
-#include "wire_io.h"
+#include "wire_priv.h"
 
 #define PROC_HDR_LEN	24
 #define PROC_HDR_LAYOUT	"w1h2w2q1"
@@ -42,6 +42,26 @@ struct proc_rules {
 
 /* --- field rules ------------------------------------------------------ */
 
+#define PROC_CAP_MASK	((1ull << 41) - 1)	/* CAP_LAST_CAP 40 */
+#define PROC_SECBITS	0xffu			/* SECBIT_* and their locks */
+
+/* The caller's identity beyond its ids (docs/security.md, point 3). */
+static bool rexec_identity_ok(const struct bproc_msg_rexec *r)
+{
+	if (r->suid == UINT32_MAX || r->sgid == UINT32_MAX ||
+	    r->fsuid == UINT32_MAX || r->fsgid == UINT32_MAX ||
+	    r->flags & ~BPROC_REXEC_NO_NEW_PRIVS ||
+	    r->securebits & ~PROC_SECBITS || r->umask & ~0777u)
+		return false;
+	if ((r->cap_inheritable | r->cap_permitted | r->cap_effective |
+	     r->cap_bset | r->cap_ambient) & ~PROC_CAP_MASK)
+		return false;
+	for (int i = 0; i < BPROC_RLIMITS; i++)
+		if (r->rlim[i].cur > r->rlim[i].max)
+			return false;
+	return true;
+}
+
 /* Counts and sizes of a REXEC, before its strings are looked at. */
 static bool rexec_counts_ok(const struct bproc_msg_rexec *r)
 {
@@ -51,7 +71,16 @@ static bool rexec_counts_ok(const struct bproc_msg_rexec *r)
 	       r->ngroups <= BPROC_NGROUPS_MAX &&
 	       r->cwd_len >= 1 && r->cwd_len <= BP_PROC_CWD_MAX &&
 	       r->buf_len >= 2 && r->buf_len <= BPROC_REXEC_MAX &&
-	       r->argc < BPROC_REXEC_MAX && r->envc < BPROC_REXEC_MAX;
+	       r->argc < BPROC_REXEC_MAX && r->envc < BPROC_REXEC_MAX &&
+	       (r->job_len == 0 || (r->job_len >= BPROC_JOB_SIZE_VER0 &&
+				    r->job_len <= BPROC_JOB_MAX)) &&
+	       rexec_identity_ok(r);
+}
+
+/* The variable part of a REXEC after its fixed payload. */
+static size_t rexec_var_len(const struct bproc_msg_rexec *r)
+{
+	return (size_t)r->ngroups * 4 + r->cwd_len + r->buf_len + r->job_len;
 }
 
 static bool rexec_ok(const struct bp_msg_proc *p)
@@ -174,7 +203,7 @@ static bool exec_ok(const struct bp_msg_proc *p)
 }
 
 static const struct proc_rules proc_rules[BPROC_MSG_NTYPES] = {
-	[BPROC_MSG_REXEC]	 = { "REXEC",	     "w12",	   false, rexec_ok },
+	[BPROC_MSG_REXEC]	 = { "REXEC",	     "w20q37",	   false, rexec_ok },
 	[BPROC_MSG_REXEC_RESULT] = { "REXEC_RESULT", "w1",	   false, result_ok },
 	[BPROC_MSG_SIGNAL]	 = { "SIGNAL",	     "w4b128",	   false, signal_ok },
 	[BPROC_MSG_PSTATUS]	 = { "PSTATUS",	     "b4w1q7",	   false, pstatus_ok },
@@ -250,8 +279,7 @@ size_t bp_proc_size(const struct bp_msg_proc *p)
 	size_t n = PROC_HDR_LEN + bp_proc_payload_size(p->hdr.type);
 
 	if (p->hdr.type == BPROC_MSG_REXEC)
-		n += (size_t)p->rexec.ngroups * 4 + p->rexec.cwd_len +
-		     p->rexec.buf_len;
+		n += rexec_var_len(&p->rexec);
 	return n;
 }
 
@@ -282,7 +310,8 @@ static bool proc_ok(const struct bp_msg_proc *p)
 	if (!proc_fields_ok(p))
 		return false;
 	if (p->hdr.type == BPROC_MSG_REXEC)
-		return p->strs && rexec_strs_ok(&p->rexec, p->strs);
+		return p->strs && rexec_strs_ok(&p->rexec, p->strs) &&
+		       (!p->rexec.job_len || p->job);
 	return true;
 }
 
@@ -372,6 +401,9 @@ static int decode_proc(struct bp_rd *r, struct bp_msg *m)
 			p->gids[i] = bp_rd_u32(r);
 		p->strs = (const char *)bp_rd_take(r, (size_t)p->rexec.cwd_len +
 						   p->rexec.buf_len);
+		/* A job is little-endian bytes already: carried as they are. */
+		if (p->rexec.job_len)
+			p->job = bp_rd_take(r, p->rexec.job_len);
 	}
 	if (r->bad || !proc_ok(p))
 		return -EBADMSG;
@@ -392,6 +424,7 @@ static int encode_proc(struct bp_wr *w, const struct bp_msg *m)
 			bp_wr_u32(w, p->gids[i]);
 		bp_wr_bytes(w, p->strs, (size_t)p->rexec.cwd_len +
 			    p->rexec.buf_len);
+		bp_wr_bytes(w, p->job, p->rexec.job_len);
 	}
 	return 0;
 }
@@ -432,6 +465,9 @@ int bp_proc_parse(const void *buf, size_t len, struct bp_msg_proc *p)
 		memcpy(p->gids, b + off, (size_t)p->rexec.ngroups * 4);
 		off += (size_t)p->rexec.ngroups * 4;
 		p->strs = (const char *)b + off;
+		off += (size_t)p->rexec.cwd_len + p->rexec.buf_len;
+		if (p->rexec.job_len)
+			p->job = b + off;
 	}
 	return proc_ok(p) ? 0 : -EBADMSG;
 }
@@ -452,9 +488,13 @@ ssize_t bp_proc_build(const struct bp_msg_proc *p, void *buf, size_t cap)
 	if (p->hdr.type == BPROC_MSG_REXEC) {
 		size_t g = (size_t)p->rexec.ngroups * 4;
 
+		size_t sl = (size_t)p->rexec.cwd_len + p->rexec.buf_len;
+
 		memcpy(b + PROC_HDR_LEN + fixed, p->gids, g);
-		memcpy(b + PROC_HDR_LEN + fixed + g, p->strs,
-		       (size_t)p->rexec.cwd_len + p->rexec.buf_len);
+		memcpy(b + PROC_HDR_LEN + fixed + g, p->strs, sl);
+		if (p->rexec.job_len)
+			memcpy(b + PROC_HDR_LEN + fixed + g + sl, p->job,
+			       p->rexec.job_len);
 	}
 	return (ssize_t)len;
 }

@@ -8,7 +8,7 @@
 #include <errno.h>
 
 #include "bp_wire.h"
-#include "wire_io.h"
+#include "wire_priv.h"
 
 static const char *const reason_names[] = {
 	[BP_REASON_NONE]	= "none",

@@ -58,13 +58,30 @@ def proc(ptype, pid, payload, mid=0, node=NODE):
                                   node, pid, mid) + payload)
 
 
+CAP_ALL = (1 << 41) - 1
+RLIM_INFINITY = (1 << 64) - 1
+
+
 def rexec(pid, path, argv, envp=(), ppid=1, uid=0, gid=0, groups=(),
-          cwd="/", mid=1, node=NODE, pgid=None, sid=None):
+          cwd="/", mid=1, node=NODE, pgid=None, sid=None, caps=None,
+          umask=0o22, rlimits=None, flags=0):
+    """
+    A REXEC as the module builds it: ids (saved and fs ids the same as
+    the real ones), capability sets (root's: all of them), umask, resource
+    limits (unlimited) and no job.
+    """
     cwdb = cwd.encode() + b"\0"
     buf = b"".join(s.encode() + b"\0" for s in [path] + list(argv) + list(envp))
+    if caps is None:
+        caps = (0, CAP_ALL, CAP_ALL, CAP_ALL, 0) if uid == 0 else (0, 0, 0, CAP_ALL, 0)
+    if rlimits is None:
+        rlimits = [(RLIM_INFINITY, RLIM_INFINITY)] * 16
     p = struct.pack("<iiiIIIIIIIII", ppid, ppid if pgid is None else pgid,
                     ppid if sid is None else sid, uid, uid, gid, gid,
                     len(groups), len(argv), len(envp), len(cwdb), len(buf))
+    p += struct.pack("<IIIIIIII", uid, gid, uid, gid, flags, 0, umask, 0)
+    p += struct.pack("<5Q", *caps)
+    p += b"".join(struct.pack("<QQ", c, m) for c, m in rlimits)
     p += b"".join(struct.pack("<I", g) for g in groups) + cwdb + buf
     return proc(REXEC, pid, p, mid, node)
 

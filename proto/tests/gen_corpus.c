@@ -93,6 +93,12 @@ int main(int argc, char **argv)
 	m[8].proc.rexec.cwd_len = 2;
 	m[8].proc.rexec.buf_len = sizeof(strs) - 2;
 	m[8].proc.strs = strs;
+	m[8].proc.rexec.suid = m[8].proc.rexec.fsuid = 1000;
+	m[8].proc.rexec.sgid = m[8].proc.rexec.fsgid = 100;
+	m[8].proc.rexec.umask = 022;
+	m[8].proc.rexec.cap_bset = (1ull << 41) - 1;
+	for (int i = 0; i < BPROC_RLIMITS; i++)
+		m[8].proc.rexec.rlim[i].cur = m[8].proc.rexec.rlim[i].max = ~0ull;
 	names[9] = "PROC-SIGNAL.bin";
 	m[9].proc.hdr.type = BPROC_MSG_SIGNAL;
 	m[9].proc.signal.size = sizeof(m[9].proc.signal);

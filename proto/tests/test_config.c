@@ -46,6 +46,8 @@ static void test_full(struct tap *t)
 		"pingtimeout 9\n"
 		"bootimage /usr/lib/bproc/boot\n"
 		"bootargs bproc.shell  quiet loglevel=4\n"
+		"libraries /usr/lib/x86_64-linux-gnu/gconv /etc/nsswitch.conf\n"
+		"libraries /usr/lib/locale\n"
 		"bootdir /srv/boot";
 	struct bp_cfg cfg;
 	char err[256];
@@ -65,6 +67,10 @@ static void test_full(struct tap *t)
 	       !strcmp(cfg.bootdir, "/srv/boot"), "bootimage and bootdir");
 	tap_ok(t, !strcmp(cfg.bootargs, "bproc.shell quiet loglevel=4"),
 	       "bootargs joined by single spaces");
+	tap_ok(t, cfg.nlibraries == 3 &&
+	       !strcmp(cfg.libraries[0], "/usr/lib/x86_64-linux-gnu/gconv") &&
+	       !strcmp(cfg.libraries[2], "/usr/lib/locale"),
+	       "libraries, from two lines, in order");
 	tap_ok(t, cfg.nranges == 3 && cfg.ranges[0].first_node == 0 &&
 	       cfg.ranges[1].first_node == 10 &&
 	       cfg.ranges[2].first_node == 12 && cfg.ranges[2].line == 7,
@@ -150,6 +156,10 @@ static void test_errors(struct tap *t)
 		{ "port\n", "cfg:1: missing arguments for port: expected 'port N'" },
 		{ "port 1 2\n", "cfg:1: too many arguments for port: expected 'port N'" },
 		{ "port 0\n", "cfg:1: port '0' is not a number from 1 to 65535" },
+		{ "libraries lib/x\n",
+		  "cfg:1: libraries: 'lib/x' is not an absolute path under 256 bytes" },
+		{ "libraries\n",
+		  "cfg:1: missing arguments for libraries: expected 'libraries PATH...'" },
 		{ "port 65536\n", "cfg:1: port '65536' is not a number from 1 to 65535" },
 		{ "port -1\n", "cfg:1: port '-1' is not a number from 1 to 65535" },
 		{ "port 22x\n", "cfg:1: port '22x' is not a number from 1 to 65535" },

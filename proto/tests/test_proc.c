@@ -23,6 +23,9 @@ static const char strs[] = "/home/u\0/bin/sh\0sh\0-c\0echo hi\0PATH=/bin";
 #define CWD_LEN	8
 #define BUF_LEN	(sizeof(strs) - CWD_LEN)
 
+/* A job's bytes as bpsh hands them: a little-endian size, then anything. */
+static uint8_t job[BPROC_JOB_SIZE_VER0 + 8];
+
 static struct bp_msg sample(uint16_t ptype)
 {
 	struct bp_msg m = { .type = BP_MSG_PROC };
@@ -49,6 +52,24 @@ static struct bp_msg sample(uint16_t ptype)
 		p->rexec.cwd_len = CWD_LEN;
 		p->rexec.buf_len = BUF_LEN;
 		p->strs = strs;
+		/* The rest of the caller's identity, and a job. */
+		p->rexec.suid = p->rexec.fsuid = 1000;
+		p->rexec.sgid = p->rexec.fsgid = 101;
+		p->rexec.flags = BPROC_REXEC_NO_NEW_PRIVS;
+		p->rexec.securebits = 0x2f;
+		p->rexec.umask = 022;
+		p->rexec.cap_bset = (1ull << 41) - 1;
+		p->rexec.cap_ambient = 1ull << 12;
+		for (int i = 0; i < BPROC_RLIMITS; i++) {
+			p->rexec.rlim[i].cur = 1000 + (uint64_t)i;
+			p->rexec.rlim[i].max = i ? ~0ull : 2000;
+		}
+		memset(job, 0x5a, sizeof(job));
+		job[0] = (uint8_t)sizeof(job);
+		job[1] = (uint8_t)(sizeof(job) >> 8);
+		job[2] = job[3] = 0;
+		p->rexec.job_len = sizeof(job);
+		p->job = job;
 		break;
 	case BPROC_MSG_REXEC_RESULT:
 		p->error = ENOENT;
@@ -119,7 +140,8 @@ static bool proc_equal(const struct bp_msg_proc *a, const struct bp_msg_proc *b)
 
 		return !memcmp(&a->rexec, &b->rexec, sizeof(a->rexec)) &&
 		       !memcmp(a->gids, b->gids, x->ngroups * 4) &&
-		       !memcmp(a->strs, b->strs, x->cwd_len + x->buf_len);
+		       !memcmp(a->strs, b->strs, x->cwd_len + x->buf_len) &&
+		       !memcmp(a->job, b->job, x->job_len);
 	}
 	return !memcmp(&a->rexec, &b->rexec, fixed);
 }
@@ -205,6 +227,9 @@ static void set_le32(uint8_t *p, uint32_t v)
 /* Offsets in the encoded message: wire header 16, proc header 24. */
 #define H	BP_WIRE_HDR_LEN
 #define P	(BP_WIRE_HDR_LEN + 24)
+/* A REXEC's groups (2 of them in the sample) and strings start here. */
+#define RX	sizeof(struct bproc_msg_rexec)
+#define RS	(RX + 8)
 
 struct mutation {
 	uint16_t ptype;
@@ -272,13 +297,22 @@ static const struct mutation mutations[] = {
 	{ BPROC_MSG_REXEC, "rexec cwd_len over 4096", P + 40, 4097, 4 },
 	{ BPROC_MSG_REXEC, "rexec buf_len over the limit", P + 44,
 	  BPROC_REXEC_MAX + 1, 4 },
-	{ BPROC_MSG_REXEC, "rexec group -1", P + 48 + 4, 0xffffffffu, 4 },
-	{ BPROC_MSG_REXEC, "rexec cwd not NUL-terminated", P + 56 + 7, 'x', 1 },
-	{ BPROC_MSG_REXEC, "rexec cwd with a NUL inside", P + 56 + 2, 0, 1 },
-	{ BPROC_MSG_REXEC, "rexec empty path", P + 56 + CWD_LEN, 0, 1 },
+	{ BPROC_MSG_REXEC, "rexec group -1", P + RX + 4, 0xffffffffu, 4 },
+	{ BPROC_MSG_REXEC, "rexec suid -1", P + 48, 0xffffffffu, 4 },
+	{ BPROC_MSG_REXEC, "rexec unknown flag", P + 64, 3, 4 },
+	{ BPROC_MSG_REXEC, "rexec securebits 0x100", P + 68, 0x100, 4 },
+	{ BPROC_MSG_REXEC, "rexec umask 01000", P + 72, 01000, 4 },
+	{ BPROC_MSG_REXEC, "rexec job of 100 bytes", P + 76, 100, 4 },
+	{ BPROC_MSG_REXEC, "rexec job over the limit", P + 76,
+	  BPROC_JOB_MAX + 1, 4 },
+	{ BPROC_MSG_REXEC, "rexec capability 41", P + 80 + 5, 2, 1 },
+	{ BPROC_MSG_REXEC, "rexec rlimit above its maximum", P + 120, 3000, 4 },
+	{ BPROC_MSG_REXEC, "rexec cwd not NUL-terminated", P + RS + 7, 'x', 1 },
+	{ BPROC_MSG_REXEC, "rexec cwd with a NUL inside", P + RS + 2, 0, 1 },
+	{ BPROC_MSG_REXEC, "rexec empty path", P + RS + CWD_LEN, 0, 1 },
 	{ BPROC_MSG_REXEC, "rexec strings not NUL-terminated",
-	  P + 56 + sizeof(strs) - 1, 'x', 1 },
-	{ BPROC_MSG_REXEC, "rexec an extra NUL in argv", P + 56 + CWD_LEN + 18,
+	  P + RS + sizeof(strs) - 1, 'x', 1 },
+	{ BPROC_MSG_REXEC, "rexec an extra NUL in argv", P + RS + CWD_LEN + 18,
 	  0, 1 },
 };
 

@@ -28,6 +28,8 @@ int main(void)
 	static const uint16_t wire_types[] = {
 		BP_MSG_HELLO, BP_MSG_WELCOME, BP_MSG_REJECT, BP_MSG_STATUS,
 		BP_MSG_PING, BP_MSG_PONG, BP_MSG_REQUEST, BP_MSG_BYE, BP_MSG_PROC,
+		BP_MSG_IO_HELLO, BP_MSG_FILE_WANT, BP_MSG_FILE_DATA,
+		BP_MSG_FILE_END,
 	};
 	struct tap t = { 0 };
 

@@ -139,7 +139,10 @@ struct bproc_slave_cfg {
  *                              -EHOSTDOWN (node not up), -EACCES (node
  *                              permissions), -ENOENT/-EACCES/-ENOEXEC...
  *                              (from the node's execve), -E2BIG, -EFAULT,
- *                              -ENOTCONN (no master daemon).
+ *                              -ENOTCONN (no master daemon), -EPERM (a
+ *                              seccomp filter, which no node reproduces),
+ *                              -EINVAL (a job of a size outside
+ *                              BPROC_JOB_SIZE_VER0..BPROC_JOB_MAX).
  *
  * The master daemon's file carries messages both ways: read() returns one
  * whole struct bproc_msg_hdr + payload (-EINVAL if the buffer is too small
@@ -161,11 +164,62 @@ struct bproc_rexec {
 	__u32 envc;
 	__u32 buf_len;			/* bytes at buf, at most BPROC_REXEC_MAX */
 	__u64 buf;			/* path\0 argv[0]\0 ... envp[0]\0 ... */
+	/* VER1 */
+	__u32 job_len;			/* bytes at job: 0, or a struct bproc_job */
+	__u32 __pad;
+	__u64 job;			/* struct bproc_job, or 0 */
 };
 
 #define BPROC_REXEC_SIZE_VER0	32
+#define BPROC_REXEC_SIZE_VER1	48
 #define BPROC_REXEC_MAX		(256 * 1024)
 #define BPROC_NGROUPS_MAX	256
+
+/*
+ * A job of bpsh (docs/bpsh.md): how the process on the node connects its
+ * standard I/O back to bpsh and where it finds the files it sees at their
+ * master paths. The module checks only its length (BPROC_JOB_SIZE_VER0 to
+ * BPROC_JOB_MAX bytes) and carries the bytes as they are to the node;
+ * bpslave checks the rest (it is the caller's, so untrusted) and takes
+ * the fields it knows from the first @size bytes, so the struct may grow
+ * without the module. Its integers are little-endian on every host.
+ *
+ * The process connects to @io_port on the master's address as the node
+ * knows it (or on @io_addr when @io_family is AF_INET), once per stream
+ * asked for in @flags, and proves each connection knows @secret (an
+ * HMAC-SHA256 over @id, @rank and the stream). The manifest (the files,
+ * their modes and SHA-256s) has the SHA-256 @manifest and @manifest_len
+ * bytes; a node whose cache lacks it, or any file it lists, fetches them
+ * over one more such connection. @stdin_path etc. are files on the node
+ * (bpsh -I/-O/-E), used instead of a connection when not empty.
+ */
+#define BPROC_JOB_STDIN		(1 << 0)	/* fd 0 from bpsh */
+#define BPROC_JOB_STDOUT	(1 << 1)	/* fd 1 to bpsh */
+#define BPROC_JOB_STDERR	(1 << 2)	/* fd 2 to bpsh */
+#define BPROC_JOB_FILES		(1 << 3)	/* the manifest is valid */
+#define BPROC_JOB_FLAGS		0xf
+
+#define BPROC_JOB_SECRET_LEN	32
+#define BPROC_JOB_PATH_LEN	256
+
+struct bproc_job {
+	__u32 size;			/* sizeof(struct bproc_job) */
+	__u32 flags;			/* BPROC_JOB_* */
+	__u64 id;			/* the launch, chosen by bpsh */
+	__u32 rank;			/* index of this process in the launch */
+	__u16 io_port;			/* bpsh's, host byte order */
+	__u16 io_family;		/* 0: the master's address; AF_INET */
+	__u8  io_addr[BPROC_ADDR_LEN];
+	__u8  secret[BPROC_JOB_SECRET_LEN];
+	__u8  manifest[32];		/* SHA-256 of the manifest */
+	__u64 manifest_len;
+	char  stdin_path[BPROC_JOB_PATH_LEN];	/* NUL-terminated, or "" */
+	char  stdout_path[BPROC_JOB_PATH_LEN];
+	char  stderr_path[BPROC_JOB_PATH_LEN];
+};
+
+#define BPROC_JOB_SIZE_VER0	880
+#define BPROC_JOB_MAX		4096
 
 struct bproc_masq {
 	__u32 size;
@@ -213,10 +267,29 @@ struct bproc_msg_hdr {
 	__u64 id;			/* request id, echoed in the reply */
 };
 
-#define BPROC_MSG_MAX		(sizeof(struct bproc_msg_hdr) + 64 + \
-				 BPROC_NGROUPS_MAX * 4 + 4096 + BPROC_REXEC_MAX)
+#define BPROC_MSG_MAX		(sizeof(struct bproc_msg_hdr) + \
+				 sizeof(struct bproc_msg_rexec) + \
+				 BPROC_NGROUPS_MAX * 4 + 4096 + BPROC_REXEC_MAX + \
+				 BPROC_JOB_MAX)
 
-/* Payload of BPROC_MSG_REXEC, followed by gids[ngroups] and strings. */
+/* Resource limits carried by REXEC: RLIMIT_CPU .. RLIMIT_RTTIME. */
+#define BPROC_RLIMITS		16
+
+struct bproc_rlimit {
+	__u64 cur;			/* RLIM_INFINITY: ~0 */
+	__u64 max;
+};
+
+/* bproc_msg_rexec.flags */
+#define BPROC_REXEC_NO_NEW_PRIVS	(1 << 0)	/* prctl(PR_SET_NO_NEW_PRIVS) */
+
+/*
+ * Payload of BPROC_MSG_REXEC, followed by gids[ngroups], the cwd, the
+ * strings, and the job's @job_len bytes (struct bproc_job, or none). The
+ * caller's whole identity travels (docs/security.md, point 3): ids,
+ * groups, capability sets, securebits, no_new_privs, umask and resource
+ * limits, and the node reproduces it before the process execs.
+ */
 struct bproc_msg_rexec {
 	__s32 ppid;
 	__s32 pgid;
@@ -227,6 +300,17 @@ struct bproc_msg_rexec {
 	__u32 envc;
 	__u32 cwd_len;			/* with NUL */
 	__u32 buf_len;			/* path, argv, envp as in bproc_rexec */
+	__u32 suid, sgid, fsuid, fsgid;
+	__u32 flags;			/* BPROC_REXEC_* */
+	__u32 securebits;
+	__u32 umask;
+	__u32 job_len;			/* 0, or BPROC_JOB_SIZE_VER0..BPROC_JOB_MAX */
+	__u64 cap_inheritable;		/* bit n: capability n */
+	__u64 cap_permitted;
+	__u64 cap_effective;
+	__u64 cap_bset;
+	__u64 cap_ambient;
+	struct bproc_rlimit rlim[BPROC_RLIMITS];
 };
 
 /* Payload of BPROC_MSG_PSTATUS: the process as the node sees it. */

@@ -2,12 +2,12 @@
 /*
  * Private to the codec: little-endian readers and writers over byte
  * buffers, and the descriptor rows each message family file provides
- * (wire_session.c, wire_proc.c; later io, file, attr, migrate). Readers
+ * (wire_session.c, wire_proc.c, wire_job.c; later attr, migrate). Readers
  * remember the first overrun in rd.bad, writers in wr.full, so a decoder
  * or encoder reads or writes its fields in order and checks once.
  */
-#ifndef BP_WIRE_IO_H
-#define BP_WIRE_IO_H
+#ifndef BP_WIRE_PRIV_H
+#define BP_WIRE_PRIV_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -188,5 +188,6 @@ struct bp_wire_desc {
 /* The families' rows, each ended by a row with type 0. */
 extern const struct bp_wire_desc bp_wire_session_descs[];
 extern const struct bp_wire_desc bp_wire_proc_descs[];
+extern const struct bp_wire_desc bp_wire_job_descs[];
 
-#endif /* BP_WIRE_IO_H */
+#endif /* BP_WIRE_PRIV_H */
