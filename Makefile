@@ -20,8 +20,8 @@ KBUILD  ?= $(BPROC_CACHE)/kbuild-normal
 NODES   ?= 3
 export BUILD
 
-USER_DIRS := core libbproc proto bpstat bpmaster bpslave nodeinit
-UNIT_DIRS := core libbproc proto bpstat nodeinit bpmaster bpslave
+USER_DIRS := core libbproc proto bpstat bpmaster bpslave nodeinit bpsh
+UNIT_DIRS := core libbproc proto bpstat nodeinit bpmaster bpslave bpsh
 
 .PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
 	check check-debug style fuzz unit clean distclean $(USER_DIRS)
@@ -47,6 +47,8 @@ core libbproc proto:
 bpstat: libbproc
 	$(MAKE) -C $@
 bpmaster bpslave: core proto
+	$(MAKE) -C $@
+bpsh: core proto libbproc
 	$(MAKE) -C $@
 nodeinit: core
 	$(MAKE) -C $@

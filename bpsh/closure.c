@@ -120,6 +120,7 @@ int bpsh_closure_program(struct bpsh_closure *c, const char *prog,
 	int r;
 
 	r = walk_init(&w, c, err);
+	w.path = path;
 	if (!r)
 		r = bpsh_find_program(&w, prog, path, p);
 	if (!r)

@@ -139,6 +139,11 @@ int bpsh_hash_file(struct bpsh_hashcache *hc, const char *root,
 /* Write new entries back (atomically: a temporary file renamed). */
 int bpsh_hashcache_save(struct bpsh_hashcache *hc);
 void bpsh_hashcache_free(struct bpsh_hashcache *hc);
+/*
+ * A file whose mtime or ctime is less than @ns old (default 2 s) may
+ * change again within the same timestamp: its hash is not remembered.
+ */
+void bpsh_hashcache_set_racy(struct bpsh_hashcache *hc, int64_t ns);
 /* The default cache file: $XDG_CACHE_HOME/bproc/hashes, else ~/.cache/... */
 int bpsh_hashcache_default(char *buf, size_t len);
 

@@ -94,6 +94,7 @@ struct walk {
 	struct bpsh_err *err;
 	const char *root;
 	char cwd[PATH_MAX];
+	const char *path;	/* PATH, for #!/usr/bin/env NAME */
 	/* path -> index + 1 into c->files (open addressing; fileset.c) */
 	size_t *idx;
 	size_t idxcap;

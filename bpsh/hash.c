@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -31,6 +32,7 @@
 #define HASH_RETRIES	3
 #define KEEP_UNUSED	10000	/* beyond: unused entries are dropped */
 #define MAX_CACHE_FILE	(512u << 20)
+#define RACY_NS		(2 * 1000000000LL)
 
 struct hentry {
 	uint64_t dev, ino, size;
@@ -44,6 +46,7 @@ struct bpsh_hashcache {
 	struct hentry *tab;
 	size_t cap, n;		/* cap: a power of two */
 	bool dirty;
+	int64_t racy_ns;	/* changed this recently: not remembered */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -197,6 +200,7 @@ int bpsh_hashcache_open(const char *file, struct bpsh_hashcache **out)
 	hc = calloc(1, sizeof(*hc));
 	if (!hc)
 		return -ENOMEM;
+	hc->racy_ns = RACY_NS;
 	if (file) {
 		hc->file = strdup(file);
 		if (!hc->file) {
@@ -328,6 +332,23 @@ fail(struct bpsh_err *err, int e, const char *fmt, ...)
 	return e;
 }
 
+/*
+ * A file changed within the last seconds could change again without its
+ * times moving (they tick at the kernel's coarse clock): its hash is not
+ * remembered, it is computed again next time (git's "racy" rule).
+ */
+static bool racy(const struct bpsh_hashcache *hc, const struct stat *st)
+{
+	struct timespec now;
+	int64_t n;
+
+	if (clock_gettime(CLOCK_REALTIME, &now))
+		return true;
+	n = ts_ns(&now);
+	return n - ts_ns(&st->st_mtim) < hc->racy_ns ||
+	       n - ts_ns(&st->st_ctim) < hc->racy_ns;
+}
+
 int bpsh_hash_file(struct bpsh_hashcache *hc, const char *root,
 		   struct bpsh_file *f, struct bpsh_err *err)
 {
@@ -388,7 +409,7 @@ int bpsh_hash_file(struct bpsh_hashcache *hc, const char *root,
 	f->mtime_ns = ts_ns(&st.st_mtim);
 	f->ctime_ns = ts_ns(&st.st_ctim);
 	f->mode = st.st_mode & 07777;
-	if (!hc)
+	if (!hc || racy(hc, &st))
 		return 0;
 	key_of(&st, &k);
 	memcpy(k.hash, f->hash, BPSH_HASH_LEN);
@@ -502,4 +523,9 @@ int bpsh_hashcache_default(char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+void bpsh_hashcache_set_racy(struct bpsh_hashcache *hc, int64_t ns)
+{
+	hc->racy_ns = ns;
 }

@@ -99,7 +99,7 @@ static bool terminator(char c)
 	return spacetab(c) || !c;
 }
 
-static int parse_shebang(char *buf, char *interp)
+static int parse_shebang(char *buf, char *interp, char *arg)
 {
 	char *end = buf + SHEBANG_BUF - 1, *i_end, *name, *q;
 
@@ -125,7 +125,50 @@ static int parse_shebang(char *buf, char *interp)
 		;
 	memcpy(interp, name, q - name);
 	interp[q - name] = '\0';
+	while (q < i_end && spacetab(*q))
+		q++;
+	memcpy(arg, q, i_end - q);
+	arg[i_end - q] = '\0';
 	return 0;
+}
+
+/*
+ * "#!/usr/bin/env [-S] [-i] [NAME=VALUE]... PROG ...": the program env
+ * will run, found in PATH as env finds it, is part of the job as well.
+ * Options of env that take an argument (-u NAME, -C DIR, -P PATH) make
+ * the line too clever to follow: the user ships what it needs (--ship).
+ */
+static int env_program(const char *arg, char *prog, size_t len)
+{
+	const char *p = arg;
+
+	for (;;) {
+		size_t n;
+
+		while (spacetab(*p))
+			p++;
+		n = strcspn(p, " \t");
+		if (!n)
+			return -ENOENT;
+		if (*p == '-') {
+			if (n == 2 && strchr("uCP", p[1]))
+				return -ENOENT;
+		} else if (!memchr(p, '=', n)) {
+			if (n >= len)
+				return -ENAMETOOLONG;
+			memcpy(prog, p, n);
+			prog[n] = '\0';
+			return 0;
+		}
+		p += n;
+	}
+}
+
+static bool is_env(const char *interp)
+{
+	const char *base = strrchr(interp, '/');
+
+	return !strcmp(base ? base + 1 : interp, "env");
 }
 
 /*
@@ -136,7 +179,7 @@ int bpsh_add_program(struct walk *w, const char *p, int level,
 		     char *real_out, const char *of)
 {
 	char real[PATH_MAX], buf[SHEBANG_BUF], interp[SHEBANG_BUF];
-	char ip[PATH_MAX], what[PATH_MAX + 64];
+	char arg[SHEBANG_BUF], ip[PATH_MAX], what[PATH_MAX + 64];
 	ssize_t n;
 	int fd, r;
 
@@ -170,14 +213,21 @@ int bpsh_add_program(struct walk *w, const char *p, int level,
 			return bpsh_fail(w->err, -ELOOP,
 					 "%s: more than %d levels of #! interpreters",
 					 what, BPSH_MAX_SCRIPTS);
-		if (parse_shebang(buf, interp))
+		if (parse_shebang(buf, interp, arg))
 			return bpsh_fail(w->err, -ENOEXEC, "%s: bad #! line",
 					 what);
 		r = bpsh_path_norm(w->cwd, interp, ip);
 		if (r)
 			return bpsh_fail(w->err, r, "%s: interpreter %s: %s",
 					 what, interp, strerror(-r));
-		return bpsh_add_program(w, ip, level + 1, NULL, p);
+		r = bpsh_add_program(w, ip, level + 1, NULL, p);
+		if (!r && is_env(interp) && !env_program(arg, interp, sizeof(interp))) {
+			/* what env runs: a program of its own (level + 1) */
+			r = bpsh_find_program(w, interp, w->path, ip);
+			if (!r)
+				r = bpsh_add_program(w, ip, level + 1, NULL, p);
+		}
+		return r;
 	}
 	if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG))
 		return bpsh_elf_closure(w, p, real, true);

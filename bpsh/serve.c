@@ -99,6 +99,7 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 			break;
 		/* What came after the hello is the stream's already. */
 		left = bp_rx_pending(&c->rx);
+		bp_io_del(&b->loop, &c->io);	/* the socket changes hands */
 		bpsh_out_attach(o, c->io.fd, c->rx.buf + c->rx.off, left);
 		conn_free(c, true);
 		return true;
@@ -106,6 +107,7 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 		if (!r->in_expected || r->in_sock >= 0 || r->in_done ||
 		    bp_rx_pending(&c->rx))
 			break;
+		bp_io_del(&b->loop, &c->io);
 		bpsh_input_attach(r, c->io.fd);
 		conn_free(c, true);
 		return true;
@@ -114,6 +116,11 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 		c->rank = (int)h->rank;
 		return false;
 	}
+	bp_debug(&b->log, "node %d: %s connection refused: %s", r->node,
+		 h->stream == BP_IO_STDIN ? "stdin" : h->stream == BP_IO_STDOUT ?
+		 "stdout" : h->stream == BP_IO_STDERR ? "stderr" : "unknown",
+		 h->stream > BP_IO_FILES ? "no such stream" :
+		 "not asked for, or connected already");
 	conn_free(c, false);
 	return true;
 }
@@ -187,14 +194,26 @@ end:
 	return 0;
 }
 
-static int flush(struct bpsh_conn *c)
+/*
+ * Send what @c's socket takes: queue file parts, write them, again, until
+ * the socket is full (then EPOLLOUT says when to go on) or every FILE_WANT
+ * is answered (then only a new one, EPOLLIN, brings more to do).
+ */
+static int pump(struct bpsh_conn *c)
 {
-	ssize_t left = bp_tx_flush(&c->tx, c->io.fd);
+	for (;;) {
+		ssize_t left;
+		int ret = serve_files(c);
 
-	if (left < 0)
-		return (int)left;
-	return bp_io_mod(&c->b->loop, &c->io,
-			 EPOLLIN | (bp_tx_pending(&c->tx) ? EPOLLOUT : 0));
+		if (ret)
+			return ret;
+		left = bp_tx_flush(&c->tx, c->io.fd);
+		if (left < 0)
+			return (int)left;
+		if (bp_tx_pending(&c->tx) || !c->wants)
+			return bp_io_mod(&c->b->loop, &c->io, EPOLLIN |
+					 (bp_tx_pending(&c->tx) ? EPOLLOUT : 0));
+	}
 }
 
 static void conn_readable(struct bpsh_conn *c)
@@ -213,6 +232,9 @@ static void conn_readable(struct bpsh_conn *c)
 	while ((ret = bp_rx_next(&c->rx, &m, NULL)) == 1) {
 		if (!c->files) {
 			if (m.type != BP_MSG_IO_HELLO || !hello_ok(c->b, &m.io_hello)) {
+				bp_debug(&c->b->log, "a connection refused: %s",
+					 m.type != BP_MSG_IO_HELLO ? "no IO_HELLO" :
+					 "not this launch's (job, rank or MAC)");
 				conn_free(c, false);
 				return;
 			}
@@ -240,7 +262,7 @@ static void conn_readable(struct bpsh_conn *c)
 			c->wants_tail = w;
 		}
 	}
-	if (ret < 0 || serve_files(c) || flush(c))
+	if (ret < 0 || pump(c))
 		conn_free(c, false);
 }
 
@@ -249,7 +271,7 @@ static void conn_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 	struct bpsh_conn *c = (struct bpsh_conn *)io;
 
 	if (events & EPOLLOUT) {
-		if (flush(c) || serve_files(c) || flush(c)) {
+		if (pump(c)) {
 			conn_free(c, false);
 			return;
 		}

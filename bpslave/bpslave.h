@@ -27,6 +27,7 @@
 #ifndef BPSLAVE_H
 #define BPSLAVE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -48,7 +49,7 @@
 #define BPS_REQUEST_GRACE_MS	60000	/* wait for PID 1 to act on a request */
 #define BPS_SPAWN_TIMEOUT_MS	600000	/* a start (fetch, mounts, exec) at most */
 #define BPS_IO_TIMEOUT_MS	60000	/* bpsh silent while it sends files */
-#define BPS_CACHE_DIR		"/var/cache/bproc"
+#define BPS_CACHE_DIR		"/run/bproc/cache"
 
 #define bps_log(s, ...)		bp_log(&(s)->log, LOG_INFO, __VA_ARGS__)
 #define bps_debug(s, ...)	bp_debug(&(s)->log, __VA_ARGS__)
@@ -85,6 +86,12 @@ struct bps_start {
 	struct bps_start *next;
 };
 
+/* What a start that failed tells bpslave over its pipe (one write). */
+struct bps_start_err {
+	int32_t err;			/* positive errno */
+	char what[200];			/* what failed, for the log */
+};
+
 /* What the new process knows of its job (spawn.c and its helpers). */
 struct bps_jobctx {
 	struct bproc_job job;		/* checked, host order */
@@ -96,6 +103,7 @@ struct bps_jobctx {
 struct bps_cache {
 	int dirfd, objfd, tmpfd, lockfd;
 	uint64_t limit;			/* bytes */
+	char path[PATH_MAX];		/* DIR/nodeN */
 };
 
 /* Outcome of one session with the master. */
@@ -219,10 +227,17 @@ int bps_cache_commit(struct bps_cache *c, const struct bp_job_entry *e,
 		     int fd, const uint8_t *digest);
 void bps_cache_clean(struct bps_cache *c, int pid);
 int bps_cache_purge(struct bps_cache *c);
+/*
+ * After unshare(CLONE_NEWNS): the directories again, by path, so that
+ * the objects bound into a job are mounts of the new namespace (a mount
+ * of another one cannot be cloned: EINVAL). The lock stays as it is.
+ */
+int bps_cache_reopen(struct bps_cache *c);
 
 /* jobns.c */
+/* 0, or -errno with what failed in @why */
 int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
-		    size_t n, bool user);
+		    size_t n, bool user, char *why, size_t whylen);
 
 /* iolink.c */
 int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream);

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,28 @@ static int mkdir_at(int dirfd, const char *name, mode_t mode)
 	return 0;
 }
 
+/* @dir and the directories above it that are missing (0755, the last 0700). */
+static int mkdir_p(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (!n || n >= sizeof(p) || dir[0] != '/')
+		return -EINVAL;
+	memcpy(p, dir, n + 1);
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -errno;
+		*q = '/';
+	}
+	if (mkdir(p, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int bps_cache_open(struct bps_cache *c, const char *dir, int node,
 		   uint64_t limit)
 {
@@ -55,12 +78,18 @@ int bps_cache_open(struct bps_cache *c, const char *dir, int node,
 	memset(c, 0, sizeof(*c));
 	c->dirfd = c->objfd = c->tmpfd = c->lockfd = -1;
 	c->limit = limit;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
+	ret = mkdir_p(dir);
+	if (ret)
+		return ret;
 	top = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (top < 0)
 		return -errno;
 	snprintf(sub, sizeof(sub), "node%d", node);
+	if ((size_t)snprintf(c->path, sizeof(c->path), "%s/%s", dir, sub) >=
+	    sizeof(c->path)) {
+		close(top);
+		return -ENAMETOOLONG;
+	}
 	ret = mkdir_at(top, sub, 0700);
 	if (!ret) {
 		c->dirfd = openat(top, sub, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -87,6 +116,25 @@ int bps_cache_open(struct bps_cache *c, const char *dir, int node,
 	if (ret)
 		bps_cache_close(c);
 	return ret;
+}
+
+int bps_cache_reopen(struct bps_cache *c)
+{
+	int dir = open(c->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC), obj;
+
+	if (dir < 0)
+		return -errno;
+	obj = openat(dir, "objects", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (obj < 0) {
+		obj = -errno;
+		close(dir);
+		return obj;
+	}
+	close(c->dirfd);
+	close(c->objfd);
+	c->dirfd = dir;
+	c->objfd = obj;
+	return 0;
 }
 
 void bps_cache_close(struct bps_cache *c)

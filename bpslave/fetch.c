@@ -131,6 +131,32 @@ static int fetch(const struct bps_jobctx *jc, struct bps_cache *c,
 	return ret;
 }
 
+static int by_hash(const void *a, const void *b)
+{
+	const struct bp_job_entry *x = a, *y = b;
+
+	return memcmp(x->hash, y->hash, sizeof(x->hash));
+}
+
+/*
+ * Each content once: the same file under other paths or modes is made
+ * from the first copy in the next round (bps_cache_copy_variant).
+ */
+static size_t unique(struct bp_job_entry *want, size_t n, uint64_t *need)
+{
+	size_t k = 0;
+
+	qsort(want, n, sizeof(*want), by_hash);
+	*need = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && !by_hash(&want[k - 1], &want[i]))
+			continue;
+		want[k++] = want[i];
+		*need += want[i].size;
+	}
+	return k;
+}
+
 /* The manifest's bytes, from the cache: *@buf (malloc'd), its length. */
 static int read_manifest(struct bps_cache *c, const struct bp_job_entry *me,
 			 uint8_t **buf)
@@ -228,8 +254,8 @@ int bps_fetch_job(const struct bps_jobctx *jc, struct bps_cache *c,
 			if (!bps_cache_copy_variant(c, &e[i]))
 				continue;
 			want[nwant++] = e[i];
-			need += e[i].size;
 		}
+		nwant = unique(want, nwant, &need);
 		if (!nwant) {
 			/* All there: keep them there while they are mounted. */
 			bps_cache_unlock(c);

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,52 +198,105 @@ static int submount(int rootfd, const char *dir, const char *src,
 	return ret;
 }
 
+static int __attribute__((format(printf, 4, 5)))
+fail(char *why, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	n = strlen(why);
+	snprintf(why + n, len - n, ": %s", strerror(-err));
+	return err;
+}
+
+/*
+ * Make @rootfd the root. pivot_root() where it can; the node's own root
+ * is the initramfs (rootfs), which pivot_root() refuses (EINVAL): there
+ * the new root is moved over "/" and chroot()ed into, as switch_root
+ * does. The node's root stays reachable only by a job that may chroot
+ * (CAP_SYS_CHROOT: root's job, which may see the node anyway).
+ */
+static int enter_root(int rootfd)
+{
+	if (fchdir(rootfd))
+		return -errno;
+	if (!syscall(SYS_pivot_root, ".", ".")) {
+		if (umount2(".", MNT_DETACH) || chdir("/"))
+			return -errno;
+		return 0;
+	}
+	if (errno != EINVAL)
+		return -errno;
+	if (mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/"))
+		return -errno;
+	return 0;
+}
+
 /*
  * Enter the job's view: its own mount namespace with the masquerade
  * namespace's /proc, and with the @n entries of its manifest (when there
  * are any) under a root of its own. @user: the caller is not root.
  */
 int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
-		    size_t n, bool user)
+		    size_t n, bool user, char *why, size_t whylen)
 {
 	unsigned long noexec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	unsigned long lock = user ? MS_NOSUID | MS_NODEV : 0;
 	unsigned int attrs = user ? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV : 0;
+	static const char *const binds[] = { "/dev", "/sys", "/tmp" };
 	char opts[256];
 	int rootfd, ret = 0;
 
 	if (unshare(CLONE_NEWNS) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return -errno;
-	if (!n)
-		return mount("proc", "/proc", "proc", noexec, NULL) ? -errno : 0;
+		return fail(why, whylen, -errno, "unshare");
+	if (!n) {
+		if (mount("proc", "/proc", "proc", noexec, NULL))
+			return fail(why, whylen, -errno, "mount /proc");
+		return 0;
+	}
 
+	ret = bps_cache_reopen(c);
+	if (ret)
+		return fail(why, whylen, ret, "the cache in the new namespace");
 	mkdir("/run/bproc", 0755);
 	mkdir(JOB_TOP, 0700);
 	if (mount("tmpfs", JOB_TOP, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") ||
 	    mkdir(JOB_TOP "/upper", 0755) || mkdir(JOB_TOP "/work", 0700) ||
 	    mkdir(JOB_TOP "/root", 0755))
-		return -errno;
+		return fail(why, whylen, -errno, "tmpfs on " JOB_TOP);
 	snprintf(opts, sizeof(opts), "lowerdir=/,upperdir=%s/upper,workdir=%s/work",
 		 JOB_TOP, JOB_TOP);
 	if (mount("overlay", JOB_TOP "/root", "overlay", lock, opts))
-		return -errno;
+		return fail(why, whylen, -errno, "overlay of the node's root");
 	rootfd = open(JOB_TOP "/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return -errno;
-	for (size_t i = 0; i < n && !ret; i++)
+		return fail(why, whylen, -errno, "open " JOB_TOP "/root");
+	for (size_t i = 0; i < n; i++) {
 		ret = place(rootfd, c, &e[i], attrs);
-	if (!ret)
-		ret = submount(rootfd, "/proc", "proc", "proc", noexec);
-	if (!ret)
-		ret = submount(rootfd, "/dev", "/dev", NULL, MS_BIND | MS_REC);
-	if (!ret)
-		ret = submount(rootfd, "/sys", "/sys", NULL, MS_BIND | MS_REC);
-	if (!ret)
-		ret = submount(rootfd, "/tmp", "/tmp", NULL, MS_BIND | MS_REC);
-	if (!ret && (fchdir(rootfd) || syscall(SYS_pivot_root, ".", ".") ||
-		     umount2(".", MNT_DETACH) || chdir("/")))
-		ret = -errno;
+		if (ret) {
+			close(rootfd);
+			return fail(why, whylen, ret, "%s", e[i].path);
+		}
+	}
+	ret = submount(rootfd, "/proc", "proc", "proc", noexec);
+	if (ret) {
+		close(rootfd);
+		return fail(why, whylen, ret, "mount /proc");
+	}
+	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		ret = submount(rootfd, binds[i], binds[i], NULL, MS_BIND | MS_REC);
+		if (ret) {
+			close(rootfd);
+			return fail(why, whylen, ret, "bind %s", binds[i]);
+		}
+	}
+	ret = enter_root(rootfd);
 	close(rootfd);
-	return ret;
+	if (ret)
+		return fail(why, whylen, ret, "entering the job's root");
+	return 0;
 }

@@ -199,7 +199,8 @@ static void start_clean(struct bps *s, int32_t pid)
  * ended already), else why it did not. The master learns it now, and of
  * a process that ended already, its exit right after.
  */
-static void start_finish(struct bps_start *st, int32_t error)
+static void start_finish(struct bps_start *st, int32_t error,
+			 const char *what)
 {
 	struct bps *s = st->s;
 	struct bp_msg m = { .type = BP_MSG_PROC };
@@ -213,7 +214,8 @@ static void start_finish(struct bps_start *st, int32_t error)
 	if (error) {
 		if (p)
 			bps_proc_remove(s, p);	/* its exit is not reported */
-		bps_log(s, "pid %d: not started: %s", pid, strerror(error));
+		bps_log(s, "pid %d: not started: %s", pid,
+			what ? what : strerror(error));
 		if (job)
 			start_clean(s, pid);
 		send_result(s, pid, id, error);
@@ -248,7 +250,7 @@ static void start_finish(struct bps_start *st, int32_t error)
 static void start_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
 {
 	struct bps_start *st = (struct bps_start *)io;
-	int32_t e = 0;
+	struct bps_start_err e = { 0 };
 	ssize_t n;
 
 	do
@@ -257,11 +259,16 @@ static void start_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n == 0) {
-		start_finish(st, 0);	/* execve closed the pipe */
+		start_finish(st, 0, NULL);	/* execve closed the pipe */
 		return;
 	}
-	/* An errno, or the child died before telling us why. */
-	start_finish(st, n == sizeof(e) && e > 0 && e < 4096 ? e : EIO);
+	/* An errno and what failed, or the child died before telling us. */
+	if (n != sizeof(e) || e.err <= 0 || e.err >= 4096) {
+		start_finish(st, EIO, "died before it said why");
+		return;
+	}
+	e.what[sizeof(e.what) - 1] = '\0';
+	start_finish(st, e.err, e.what);
 }
 
 static void start_timeout(struct bp_loop *l, struct bp_timer *t)
@@ -273,7 +280,7 @@ static void start_timeout(struct bp_loop *l, struct bp_timer *t)
 		kill(p->outer, SIGKILL);
 	bps_log(st->s, "pid %d: start took longer than %d s: killed", st->pid,
 		BPS_SPAWN_TIMEOUT_MS / 1000);
-	start_finish(st, ETIMEDOUT);
+	start_finish(st, ETIMEDOUT, NULL);
 }
 
 static int handle_rexec(struct bps_sess *x, const struct bp_msg_proc *req)
@@ -327,7 +334,7 @@ static int handle_rexec(struct bps_sess *x, const struct bp_msg_proc *req)
 
 				if (p)
 					kill(p->outer, SIGKILL);
-				start_finish(st, ENOMEM);
+				start_finish(st, ENOMEM, NULL);
 				return live(s) == x ? 0 : -1;
 			}
 			bps_debug(s, "pid %d: starting %s for uid %u", req->hdr.pid,

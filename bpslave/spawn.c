@@ -11,6 +11,7 @@
  * loop never waits on a start (relay.c watches the pipe, with a timeout).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,9 +63,17 @@ static int split_strings(const char *p, uint32_t n, char ***out,
 	return 0;
 }
 
-static void __attribute__((noreturn)) child_fail(int fd, int err)
+/* Tell bpslave what failed (struct bps_start_err), and die. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+child_fail(int fd, int err, const char *fmt, ...)
 {
-	if (write(fd, &err, sizeof(err)) < 0) {
+	struct bps_start_err e = { .err = err };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.what, sizeof(e.what), fmt, ap);
+	va_end(ap);
+	if (write(fd, &e, sizeof(e)) < 0) {
 		/* The parent then sees EOF and a dead child: reported as EIO. */
 	}
 	_exit(127);
@@ -144,6 +153,7 @@ static void __attribute__((noreturn)) child_main(struct spawn *sp)
 	struct bps_cache cache = { .dirfd = -1 };
 	uint8_t *mbuf = NULL;
 	size_t nfiles = 0;
+	char why[160];
 	int fds[3], ret;
 	sigset_t none;
 	char go;
@@ -169,36 +179,45 @@ static void __attribute__((noreturn)) child_main(struct spawn *sp)
 	if (sp->has_job && (sp->jc.job.flags & BPROC_JOB_FILES)) {
 		ret = bps_cache_open(&cache, sp->s->cache_dir, sp->jc.node,
 				     sp->s->cache_size);
-		if (!ret)
-			ret = bps_fetch_job(&sp->jc, &cache, &mbuf, &files, &nfiles);
 		if (ret)
-			child_fail(sp->err_wr, -ret);
+			child_fail(sp->err_wr, -ret, "cache %s: %s",
+				   sp->s->cache_dir, strerror(-ret));
+		ret = bps_fetch_job(&sp->jc, &cache, &mbuf, &files, &nfiles);
+		if (ret)
+			child_fail(sp->err_wr, -ret, "fetching its files: %s",
+				   strerror(-ret));
 	}
 	/* Mounts hold the objects now: the cache's lock may go. */
-	ret = bps_jobns_enter(&cache, files, nfiles, r->euid != 0);
+	ret = bps_jobns_enter(&cache, files, nfiles, r->euid != 0, why,
+			      sizeof(why));
 	if (cache.dirfd >= 0) {
 		bps_cache_unlock(&cache);
 		bps_cache_close(&cache);
 	}
 	if (ret)
-		child_fail(sp->err_wr, -ret);
+		child_fail(sp->err_wr, -ret, "its mount namespace: %s", why);
 	ret = stdio_connect(sp, fds);
 	if (ret)
-		child_fail(sp->err_wr, -ret);
+		child_fail(sp->err_wr, -ret, "connecting its I/O to bpsh: %s",
+			   strerror(-ret));
 	ret = bps_ident_apply(r, sp->req->gids);
-	if (!ret)
-		ret = stdio_files(sp, fds);
 	if (ret)
-		child_fail(sp->err_wr, -ret);
+		child_fail(sp->err_wr, -ret, "the caller's identity: %s",
+			   strerror(-ret));
+	ret = stdio_files(sp, fds);
+	if (ret)
+		child_fail(sp->err_wr, -ret, "its -I/-O/-E files: %s",
+			   strerror(-ret));
 	if (chdir(sp->cwd) && chdir("/"))
-		child_fail(sp->err_wr, errno);
+		child_fail(sp->err_wr, errno, "chdir /: %s", strerror(errno));
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &dfl, NULL);	/* EINVAL for KILL/STOP: fine */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(sp->path, sp->argv, sp->envp);
-	child_fail(sp->err_wr, errno);
+	child_fail(sp->err_wr, errno, "execve %s: %s", sp->path,
+		   strerror(errno));
 }
 
 static pid_t clone_with_pid(int32_t pid)

@@ -54,7 +54,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave bootimg harness-run vm-module vm-procs vm-daemons vm-bootd cluster harness-noboot"
+	suites="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh bootimg harness-run vm-module vm-procs vm-daemons vm-bootd cluster harness-noboot"
 fi
 
 allowed_skip() {

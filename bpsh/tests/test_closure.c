@@ -256,6 +256,9 @@ static int build(struct fx *f)
 	e |= put(f, "/usr/bin/snoint", "#!/usr/bin/nonexistent\n", 0755);
 	e |= put(f, "/usr/bin/snoexec", "#!/usr/bin/noexec\n", 0755);
 	e |= put(f, "/usr/bin/srel", "#!../bin/prog1\n", 0755);
+	e |= copy_trunc(f, "/usr/bin/prog1", "/usr/bin/env", 1 << 20);
+	e |= put(f, "/usr/bin/senv", "#!/usr/bin/env -S A=1 s2 -x\n", 0755);
+	e |= put(f, "/usr/bin/senvnone", "#!/usr/bin/env nosuch\n", 0755);
 	{
 		char longl[400];
 
@@ -675,6 +678,20 @@ static void test_scripts(struct tap *t, const struct fx *f)
 	       NULL);
 	expect(t, &c, "interpreter's closure", "/lib/liba.so", BPSH_FILE_REG,
 	       NULL);
+	bpsh_closure_free(&c);
+
+	r = program(&c, &o, "senv", "/usr/bin", res, &err);
+	tap_ok(t, r == 0, "#!/usr/bin/env -S A=1 s2 (%d %s)", r, err.msg);
+	expect(t, &c, "env itself", "/usr/bin/env", BPSH_FILE_REG, NULL);
+	expect(t, &c, "what env runs, from PATH", "/usr/bin/s2", BPSH_FILE_REG,
+	       NULL);
+	expect(t, &c, "its interpreter in turn", "/bin/prog1", BPSH_FILE_REG,
+	       NULL);
+	bpsh_closure_free(&c);
+	r = program(&c, &o, "senvnone", "/usr/bin", res, &err);
+	tap_ok(t, r == -ENOENT && strstr(err.msg, "nosuch"),
+	       "#!/usr/bin/env of a program not in PATH is -ENOENT, named (%d: %s)",
+	       r, err.msg);
 	bpsh_closure_free(&c);
 
 	r = program(&c, &o, "/usr/bin/l1", NULL, res, &err);

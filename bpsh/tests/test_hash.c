@@ -34,6 +34,16 @@ static int write_file(const char *path, const char *data, size_t len)
 	return r;
 }
 
+/* The tests' files are brand new: remember their hashes all the same. */
+static int hc_open(const char *file, struct bpsh_hashcache **hc)
+{
+	int r = bpsh_hashcache_open(file, hc);
+
+	if (!r)
+		bpsh_hashcache_set_racy(*hc, 0);
+	return r;
+}
+
 /* A closure entry for @path (under @root) as the closure makes it. */
 static int entry_of(const char *root, const char *path, struct bpsh_file *f,
 		    char *pathbuf)
@@ -156,10 +166,22 @@ int main(void)
 	       "SHA-256 of a 200000-byte file is sha256sum's (%d %s: %s vs %s)",
 	       r, err.msg, hex, want);
 
+	/* A file changed a moment ago is hashed, but not remembered. */
+	snprintf(cache, sizeof(cache), "%s/racy", dir);
+	r = bpsh_hashcache_open(cache, &hc);
+	entry_of(dir, "/a", &f, pb);
+	r = r ? r : bpsh_hash_file(hc, dir, &f, &err);
+	r = r ? r : bpsh_hashcache_save(hc);
+	tap_ok(&t, r == 0 && f.hashed && !memcmp(f.hash, d1, sizeof(d1)) &&
+	       count_lines(cache) <= 1,
+	       "a file changed within 2 s is hashed, not cached (%d, %zu lines)",
+	       r, count_lines(cache));
+	bpsh_hashcache_free(hc);
+
 	/* A fresh cache in a directory that does not exist yet. */
 	snprintf(cdir, sizeof(cdir), "%s/cache/bproc", dir);
 	snprintf(cache, sizeof(cache), "%s/hashes", cdir);
-	r = bpsh_hashcache_open(cache, &hc);
+	r = hc_open(cache, &hc);
 	tap_ok(&t, r == 0 && hc, "a missing cache file opens empty (%d)", r);
 	entry_of(dir, "/a", &f, pb);
 	r = bpsh_hash_file(hc, dir, &f, &err);
@@ -202,7 +224,7 @@ int main(void)
 	old.hashed = false;
 	memset(old.hash, 0, sizeof(old.hash));
 	unlink(fs);
-	r = bpsh_hashcache_open(cache, &hc);
+	r = hc_open(cache, &hc);
 	r = r ? r : bpsh_hash_file(hc, dir, &old, &err);
 	bp_hex(old.hash, BPSH_HASH_LEN, hex);
 	tap_ok(&t, r == 0 && old.hashed && !strcmp(hex, want),
@@ -218,7 +240,7 @@ int main(void)
 	/* A changed mtime misses and reads the file again. */
 	snprintf(fs, sizeof(fs), "%s/b", dir);
 	write_file(fs, "first content\n", 14);
-	r = bpsh_hashcache_open(cache, &hc);
+	r = hc_open(cache, &hc);
 	entry_of(dir, "/b", &f, pb);
 	r = r ? r : bpsh_hash_file(hc, dir, &f, &err);
 	old = f;
@@ -279,7 +301,7 @@ int main(void)
 				 (long long)okey.mtime_ns,
 				 (long long)okey.ctime_ns, 0, bad[k][1]);
 			write_file(cache, body, strlen(body));
-			r = bpsh_hashcache_open(cache, &hc);
+			r = hc_open(cache, &hc);
 			old = okey;
 			old.hashed = false;
 			/* A miss reads the file, which has other content. */
@@ -306,7 +328,7 @@ int main(void)
 			 (unsigned long long)okey.size,
 			 (long long)okey.mtime_ns, (long long)okey.ctime_ns, 0);
 		write_file(cache, body, strlen(body));
-		bpsh_hashcache_open(cache, &hc);
+		hc_open(cache, &hc);
 		old = okey;
 		old.hashed = false;
 		r = bpsh_hash_file(hc, dir, &old, &err);
@@ -322,7 +344,7 @@ int main(void)
 	for (i = 0; i < 10005; i++)
 		fprintf(fp, "7 %zu 1 2 3 %064d\n", i + 1, 1);
 	fclose(fp);
-	bpsh_hashcache_open(cache, &hc);
+	hc_open(cache, &hc);
 	entry_of(dir, "/b", &g, pb2);
 	r = bpsh_hash_file(hc, dir, &g, &err);
 	r = r ? r : bpsh_hashcache_save(hc);
@@ -335,7 +357,7 @@ int main(void)
 	for (i = 0; i < 100; i++)
 		fprintf(fp, "7 %zu 1 2 3 %064d\n", i + 1, 1);
 	fclose(fp);
-	bpsh_hashcache_open(cache, &hc);
+	hc_open(cache, &hc);
 	snprintf(fs, sizeof(fs), "%s/c", dir);
 	write_file(fs, "c\n", 2);
 	entry_of(dir, "/c", &g, pb2);
