@@ -115,11 +115,15 @@ static void __attribute__((noreturn)) child(struct bpsh *b, struct bpsh_rank *r,
 	_exit(127);
 }
 
-/* Kill the processes that run (bpsh -e: one node failed). */
+/*
+ * Kill the processes of the run (bpsh -e: one node failed), the ones
+ * still starting too: SIGKILL ends a rexec that waits for its node, and
+ * the module has the node kill what it started.
+ */
 void bpsh_kill_all(struct bpsh *b, int sig)
 {
 	for (int i = 0; i < b->nranks; i++)
-		if (b->ranks[i].pid > 0 && b->ranks[i].started)
+		if (b->ranks[i].pid > 0)
 			kill(b->ranks[i].pid, sig);
 }
 

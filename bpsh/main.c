@@ -153,7 +153,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, err);
 		if (!b.ship_program)
 			return 1;
-		return ret == -ENOENT ? 127 : ret == -EACCES || ret == -ENOEXEC ? 126 : 1;
+		/* as a shell and ld.so say: not found 127, cannot run 126 */
+		return ret == -ENOENT ? 127 : 126;
 	}
 	if (bp_random(b.secret, sizeof(b.secret)) ||
 	    bp_random(&b.job_id, sizeof(b.job_id))) {

@@ -78,8 +78,9 @@ void bpsh_usage(FILE *f)
 "  -V, --version        version\n"
 "\n"
 "Exit status: the highest of the remote exit statuses, 128+N for a process\n"
-"killed by signal N, 1 for a node where the program could not start, 126\n"
-"or 127 when the program cannot run or is not found on the master.\n", f);
+"killed by signal N, 1 for a node where the program could not start; 127\n"
+"when the program or a library it needs is not found on the master, 126\n"
+"when it cannot run.\n", f);
 }
 
 static enum bpsh_parse __attribute__((format(printf, 3, 4)))

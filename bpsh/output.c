@@ -28,6 +28,7 @@
 #include "bpsh.h"
 
 static void out_event(struct bp_loop *l, struct bp_io *io, uint32_t events);
+static void divider(struct bpsh *b, const char *label);
 static void stream_readable(struct bp_loop *l, struct bp_io *io,
 			    uint32_t events);
 
@@ -183,6 +184,12 @@ void bpsh_output_init(struct bpsh *b)
 		}
 		b->out_fd[fd] = nfd;
 		b->out_nonblock[fd] = true;
+	}
+	if (b->o.divider && b->nranks) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "node %d", b->ranks[0].node);
+		divider(b, label);
 	}
 }
 

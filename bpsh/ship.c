@@ -165,8 +165,8 @@ int bpsh_ship(struct bpsh *b, char *err, size_t errlen)
 	ret = bpsh_closure_program(&c, b->o.argv[0], path ? path : BPSH_DEFAULT_PATH,
 				   b->path, &e);
 	if (ret) {
-		/* The program itself, or what it needs (shell's 127/126 or 1)? */
-		b->ship_program = !strstr(e.msg, "(needed by ");
+		/* The program or what it needs: the shell's 127 or 126. */
+		b->ship_program = true;
 		fail(err, errlen, ret, "%s", e.msg);
 		goto out;
 	}

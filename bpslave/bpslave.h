@@ -73,6 +73,7 @@ struct bps_proc {
 	int status;			/* its wait status, and times */
 	uint64_t utime_ns, stime_ns;
 	uint64_t image;			/* hash of comm and cmdline the master has */
+	int stop_as;			/* a SIGTSTP.. sent as SIGSTOP (ptable.c) */
 };
 
 /* A start in progress (relay.c): its pipe tells how it went. */
@@ -237,7 +238,8 @@ int bps_cache_reopen(struct bps_cache *c);
 /* jobns.c */
 /* 0, or -errno with what failed in @why */
 int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
-		    size_t n, bool user, char *why, size_t whylen);
+		    size_t n, bool user, const char *cwd, char *why,
+		    size_t whylen);
 
 /* iolink.c */
 int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream);

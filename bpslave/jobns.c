@@ -12,7 +12,10 @@
  * each a read-only bind mount of its object in the node's cache; /dev,
  * /sys and /tmp are the node's, and /proc the namespace's. Writes to /tmp
  * and /dev/shm reach the node; writes anywhere else stay the job's and go
- * with it (the node's root is a RAM disk anyway). For a caller other
+ * with it (the node's root is a RAM disk anyway). A job that ships files
+ * under /tmp (a program built there) gets an overlay of the node's /tmp
+ * instead, its writes there its own too. The caller's working directory
+ * is made (empty) when the node lacks it. For a caller other
  * than root the new root is nosuid and nodev, so the files a job ships
  * cannot lend a node program privileges.
  *
@@ -182,9 +185,20 @@ static int place(int rootfd, struct bps_cache *c, const struct bp_job_entry *e,
 	return ret;
 }
 
+/* Does the manifest have entries under @dir? */
+static bool ships_under(const struct bp_job_entry *e, size_t n, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(e[i].path, dir, len) && e[i].path[len] == '/')
+			return true;
+	return false;
+}
+
 /* Mount @type at @dir under the new root (made if missing). */
 static int submount(int rootfd, const char *dir, const char *src,
-		    const char *type, unsigned long flags)
+		    const char *type, unsigned long flags, const char *data)
 {
 	char path[64];
 	int fd = dir_in_root(rootfd, dir), ret = 0;
@@ -192,7 +206,7 @@ static int submount(int rootfd, const char *dir, const char *src,
 	if (fd < 0)
 		return fd;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (mount(src, path, type, flags, NULL))
+	if (mount(src, path, type, flags, data))
 		ret = -errno;
 	close(fd);
 	return ret;
@@ -241,12 +255,13 @@ static int enter_root(int rootfd)
  * are any) under a root of its own. @user: the caller is not root.
  */
 int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
-		    size_t n, bool user, char *why, size_t whylen)
+		    size_t n, bool user, const char *cwd, char *why,
+		    size_t whylen)
 {
 	unsigned long noexec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	unsigned long lock = user ? MS_NOSUID | MS_NODEV : 0;
 	unsigned int attrs = user ? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV : 0;
-	static const char *const binds[] = { "/dev", "/sys", "/tmp" };
+	static const char *const binds[] = { "/dev", "/sys" };
 	char opts[256];
 	int rootfd, ret = 0;
 
@@ -275,6 +290,45 @@ int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
 	rootfd = open(JOB_TOP "/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return fail(why, whylen, -errno, "open " JOB_TOP "/root");
+	/*
+	 * The node's own first, so the job's files can go inside: /proc
+	 * of the namespace, the node's /dev and /sys, and its /tmp, shared
+	 * with the node and its other jobs, unless the job ships files in
+	 * /tmp (a program built there): then its /tmp is an overlay of the
+	 * node's, its files in it, and what it writes there stays its own.
+	 */
+	ret = submount(rootfd, "/proc", "proc", "proc", noexec, NULL);
+	if (ret) {
+		close(rootfd);
+		return fail(why, whylen, ret, "mount /proc");
+	}
+	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		ret = submount(rootfd, binds[i], binds[i], NULL, MS_BIND | MS_REC,
+			       NULL);
+		if (ret) {
+			close(rootfd);
+			return fail(why, whylen, ret, "bind %s", binds[i]);
+		}
+	}
+	if (ships_under(e, n, "/tmp")) {
+		if (mkdir(JOB_TOP "/tmpupper", 01777) ||
+		    mkdir(JOB_TOP "/tmpwork", 0700) ||
+		    chmod(JOB_TOP "/tmpupper", 01777))
+			ret = -errno;
+		snprintf(opts, sizeof(opts),
+			 "lowerdir=/tmp,upperdir=%s/tmpupper,workdir=%s/tmpwork",
+			 JOB_TOP, JOB_TOP);
+		if (!ret)
+			ret = submount(rootfd, "/tmp", "overlay", "overlay",
+				       MS_NOSUID | MS_NODEV, opts);
+	} else {
+		ret = submount(rootfd, "/tmp", "/tmp", NULL, MS_BIND | MS_REC,
+			       NULL);
+	}
+	if (ret) {
+		close(rootfd);
+		return fail(why, whylen, ret, "/tmp");
+	}
 	for (size_t i = 0; i < n; i++) {
 		ret = place(rootfd, c, &e[i], attrs);
 		if (ret) {
@@ -282,17 +336,12 @@ int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
 			return fail(why, whylen, ret, "%s", e[i].path);
 		}
 	}
-	ret = submount(rootfd, "/proc", "proc", "proc", noexec);
-	if (ret) {
-		close(rootfd);
-		return fail(why, whylen, ret, "mount /proc");
-	}
-	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
-		ret = submount(rootfd, binds[i], binds[i], NULL, MS_BIND | MS_REC);
-		if (ret) {
-			close(rootfd);
-			return fail(why, whylen, ret, "bind %s", binds[i]);
-		}
+	/* The caller's directory, when the node lacks it: an empty one. */
+	if (cwd[0] == '/' && bp_job_path_ok(cwd)) {
+		int fd = dir_in_root(rootfd, cwd);
+
+		if (fd >= 0)
+			close(fd);
 	}
 	ret = enter_root(rootfd);
 	close(rootfd);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,40 @@ int bps_lease(struct bps *s, const struct bp_msg_proc *pids)
 	return 0;
 }
 
+/*
+ * SIGTSTP, SIGTTIN and SIGTTOU stop a process by default, but not one in
+ * an orphaned process group, and a process started here is one: its
+ * session is its own, its parent is in another. On the master, where
+ * the ghost's group is the terminal's job, the process would stop; so
+ * it does here: a stop signal it neither catches, ignores nor blocks
+ * becomes SIGSTOP. Reading /proc/PID/status can race with the process
+ * changing its handlers; it then gets one or the other, as it might have.
+ */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t len);
+
+static bool stops_by_default(pid_t pid, int sig)
+{
+	unsigned long long ign = 0, cgt = 0, blk = 0, bit;
+	char buf[2048], *l;
+	ssize_t n;
+
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	n = read_proc(pid, "status", buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	for (l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (!strncmp(l, "SigBlk:", 7))
+			blk = strtoull(l + 7, NULL, 16);
+		else if (!strncmp(l, "SigIgn:", 7))
+			ign = strtoull(l + 7, NULL, 16);
+		else if (!strncmp(l, "SigCgt:", 7))
+			cgt = strtoull(l + 7, NULL, 16);
+	}
+	bit = 1ULL << (sig - 1);
+	return !((ign | cgt | blk) & bit);
+}
+
 /* Deliver a signal the master's ghost received. */
 void bps_signal(struct bps *s, const struct bp_msg_proc *req)
 {
@@ -142,6 +177,15 @@ void bps_signal(struct bps *s, const struct bp_msg_proc *req)
 	sig = req->signal;
 	sig.size = sizeof(sig);
 	sig.pid = p->outer;
+	if (stops_by_default(p->outer, sig.signo)) {
+		int32_t stop = SIGSTOP;
+
+		/* Reported to the master as the signal it sent (ptable.c). */
+		if (!p->child)
+			p->stop_as = sig.signo;
+		sig.signo = stop;
+		memcpy(sig.siginfo, &stop, sizeof(stop));	/* si_signo */
+	}
 	if (ioctl(s->bproc_fd, BPROC_IOC_SIGNAL, &sig))
 		bps_log(s, "/dev/bproc: BPROC_IOC_SIGNAL %d to pid %d (%d here): %s",
 			sig.signo, req->hdr.pid, (int)p->outer,
@@ -211,7 +255,11 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 		if (WIFSTOPPED(st)) {
 			proc_hdr(out, BPROC_MSG_STOP, node, p->pid);
 			out->signo = WSTOPSIG(st);
+			if (out->signo == SIGSTOP && p->stop_as)
+				out->signo = p->stop_as;	/* bps_signal() */
+			p->stop_as = 0;
 		} else if (WIFCONTINUED(st)) {
+			p->stop_as = 0;
 			proc_hdr(out, BPROC_MSG_CONT, node, p->pid);
 		} else {
 			proc_hdr(out, BPROC_MSG_EXIT, node, p->pid);

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential bc bison flex libssl-dev libelf-dev cpio dwarves kmod
 xz-utils quilt linux-source-6.12 busybox-static qemu-system-x86 qemu-utils
 ipxe-qemu seabios dnsmasq-base iproute2 procps psmisc python3 perl
-util-linux clang libclang-rt-14-dev gdb strace"
+util-linux clang libclang-rt-14-dev gdb strace dropbear-bin"
 
 missing=""
 for p in $PKGS; do
