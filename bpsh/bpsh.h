@@ -137,6 +137,7 @@ struct bpsh_conn {
 	int rank;
 	/* FILE_WANTs not served yet, and the one being sent */
 	struct bpsh_want *wants, *wants_tail;
+	size_t nwants;
 	int file_fd;		/* being sent, or -1 */
 	uint64_t file_off;
 	struct bpsh_conn *prev, *next;

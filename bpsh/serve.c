@@ -20,17 +20,29 @@
 #include "bp_crypto.h"
 #include "bpsh.h"
 
-/* Connections that have not said who they are, at most (a flood). */
+/*
+ * Bounds, whatever connects: connections that have not said who they are
+ * (anyone may connect: a flood evicts the oldest of them, so the nodes'
+ * own, whose hello comes right after their connect, still get in), files
+ * connections (only a node of the launch can open one), and FILE_WANTs
+ * outstanding on one (a node never needs more than the manifest lists).
+ */
 #define BPSH_PENDING_MAX(b)	(4 * (b)->nranks + 64)
+#define BPSH_FILES_MAX(b)	(2 * (b)->nranks + 16)
+#define BPSH_WANTS_MAX(b)	((b)->nobjects + 1)
 
-static void conn_event(struct bp_loop *l, struct bp_io *io, uint32_t events);
+static void conn_free(struct bpsh_conn *c, bool keep_fd);
 
-static int pending_conns(const struct bpsh *b)
+static int conns_of(const struct bpsh *b, bool files, struct bpsh_conn **oldest)
 {
 	int n = 0;
 
-	for (const struct bpsh_conn *c = b->conns; c; c = c->next)
-		n += !c->files;
+	*oldest = NULL;
+	for (struct bpsh_conn *c = b->conns; c; c = c->next)
+		if (c->files == files) {
+			n++;
+			*oldest = c;	/* the list is newest first */
+		}
 	return n;
 }
 
@@ -111,10 +123,16 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 		bpsh_input_attach(r, c->io.fd);
 		conn_free(c, true);
 		return true;
-	case BP_IO_FILES:
+	case BP_IO_FILES: {
+		struct bpsh_conn *old;
+
+		if (conns_of(b, true, &old) >= BPSH_FILES_MAX(b))
+			break;
 		c->files = true;
 		c->rank = (int)h->rank;
+		c->nwants = 0;
 		return false;
+	}
 	}
 	bp_debug(&b->log, "node %d: %s connection refused: %s", r->node,
 		 h->stream == BP_IO_STDIN ? "stdin" : h->stream == BP_IO_STDOUT ?
@@ -189,6 +207,7 @@ end:
 		c->wants = w->next;
 		if (!c->wants)
 			c->wants_tail = NULL;
+		c->nwants--;
 		free(w);
 	}
 	return 0;
@@ -247,8 +266,10 @@ static void conn_readable(struct bpsh_conn *c)
 			return;
 		}
 		{
-			struct bpsh_want *w = calloc(1, sizeof(*w));
+			struct bpsh_want *w = NULL;
 
+			if (c->nwants < BPSH_WANTS_MAX(c->b))
+				w = calloc(1, sizeof(*w));
 			if (!w) {
 				conn_free(c, false);
 				return;
@@ -260,6 +281,7 @@ static void conn_readable(struct bpsh_conn *c)
 			else
 				c->wants = w;
 			c->wants_tail = w;
+			c->nwants++;
 		}
 	}
 	if (ret < 0 || pump(c))
@@ -290,9 +312,11 @@ static void listen_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
 
 		if (fd < 0)
 			return;	/* EAGAIN, or try again on the next event */
-		if (pending_conns(b) >= BPSH_PENDING_MAX(b)) {
-			close(fd);
-			continue;
+		{
+			struct bpsh_conn *old;
+
+			if (conns_of(b, false, &old) >= BPSH_PENDING_MAX(b))
+				conn_free(old, false);
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {

@@ -233,7 +233,9 @@ out=$(fake_node 127.0.0.2 "$(prochex 2 1 300 00000000 1)")
 [ "$out" = closed ] && wait_for "$mlog" "node 1 (127.0.0.2:[0-9]*): malformed PROC message (28 bytes)" 10
 ok $? "a PROC whose size disagrees with its payload is logged and closed ($out)"
 rexec=$(python3 -c 'import struct
-print((struct.pack("<iiiIIIIIIIII", 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 2, 11) + b"/\0/bin/sh\0sh\0").hex())')
+ident = struct.pack("<IIIIIIII", 0, 0, 0, 0, 0, 0, 0o22, 0) + struct.pack("<5Q", 0, 0, 0, 0, 0)
+ident += struct.pack("<QQ", 2**64 - 1, 2**64 - 1) * 16
+print((struct.pack("<iiiIIIIIIIII", 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 2, 11) + ident + b"/\0/bin/sh\0sh\0").hex())')
 out=$(fake_node 127.0.0.2 "$(prochex 1 1 301 "$rexec")")
 [ "$out" = closed ] && wait_for "$mlog" "node 1 (127.0.0.2:[0-9]*): protocol error: REXEC from a node" 10
 ok $? "a REXEC sent by a node is logged and closed ($out)"

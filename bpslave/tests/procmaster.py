@@ -14,6 +14,7 @@ usage: procmaster.py BPSLAVE
 import errno
 import os
 import re
+import resource
 import signal
 import socket
 import struct
@@ -62,20 +63,31 @@ CAP_ALL = (1 << 41) - 1
 RLIM_INFINITY = (1 << 64) - 1
 
 
+def own_rlimit(res):
+    """This process's limit @res as the REXEC carries it (u64, ~0 = none)."""
+    try:
+        cur, mx = resource.getrlimit(res)
+    except (ValueError, OSError):
+        return (RLIM_INFINITY, RLIM_INFINITY)
+    conv = lambda v: RLIM_INFINITY if v == resource.RLIM_INFINITY else v
+    return (conv(cur), conv(mx))
+
+
 def rexec(pid, path, argv, envp=(), ppid=1, uid=0, gid=0, groups=(),
           cwd="/", mid=1, node=NODE, pgid=None, sid=None, caps=None,
           umask=0o22, rlimits=None, flags=0):
     """
     A REXEC as the module builds it: ids (saved and fs ids the same as
     the real ones), capability sets (root's: all of them), umask, resource
-    limits (unlimited) and no job.
+    limits (this process's own, as the module takes the caller's) and no
+    job.
     """
     cwdb = cwd.encode() + b"\0"
     buf = b"".join(s.encode() + b"\0" for s in [path] + list(argv) + list(envp))
     if caps is None:
         caps = (0, CAP_ALL, CAP_ALL, CAP_ALL, 0) if uid == 0 else (0, 0, 0, CAP_ALL, 0)
     if rlimits is None:
-        rlimits = [(RLIM_INFINITY, RLIM_INFINITY)] * 16
+        rlimits = [own_rlimit(i) for i in range(16)]
     p = struct.pack("<iiiIIIIIIIII", ppid, ppid if pgid is None else pgid,
                     ppid if sid is None else sid, uid, uid, gid, gid,
                     len(groups), len(argv), len(envp), len(cwdb), len(buf))
@@ -306,7 +318,8 @@ def check_corpus(d):
     ok(ping(1, 7) == blob("PING.bin"), "corpus: PING")
     ok(rexec(300, "/bin/sh", ["sh", "-c", "echo $$ $PPID"], ["PATH=/bin"],
              ppid=299, uid=1000, gid=100, groups=[100], cwd="/", mid=9,
-             node=1, pgid=0, sid=0) == blob("PROC-REXEC.bin"),
+             node=1, pgid=0, sid=0,
+             rlimits=[(RLIM_INFINITY, RLIM_INFINITY)] * 16) == blob("PROC-REXEC.bin"),
        "corpus: PROC REXEC")
     ok(sig(300, 15, mid=9, node=1) == blob("PROC-SIGNAL.bin"),
        "corpus: PROC SIGNAL")
