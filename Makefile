@@ -12,6 +12,8 @@
 #   make style      checkpatch --strict on the module and every patch
 #   make fuzz       the wire decoder's and config parser's libFuzzer targets,
 #                   FUZZ_TIME seconds each (default 60)
+#   make fuzz-kernel  the module's master file fuzzed in a VM for KFUZZ_TIME
+#                   seconds (default 120); DEBUG=1: on the KASAN kernel
 
 BPROC_CACHE ?= /var/cache/bproc
 export BPROC_CACHE
@@ -24,7 +26,7 @@ USER_DIRS := core libbproc proto bpstat bpmaster bpslave nodeinit bpsh
 UNIT_DIRS := core libbproc proto bpstat nodeinit bpmaster bpslave bpsh
 
 .PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
-	check check-debug style fuzz unit clean distclean $(USER_DIRS)
+	check check-debug style fuzz fuzz-kernel unit clean distclean $(USER_DIRS)
 
 all: kernel kmod tools bootimg selftests
 
@@ -82,6 +84,17 @@ style:
 FUZZ_TIME ?= 60
 fuzz: deps
 	$(MAKE) -C proto fuzz FUZZ_TIME=$(FUZZ_TIME)
+
+KFUZZ_TIME ?= 120
+KFUZZ_KBUILD = $(if $(DEBUG),$(BPROC_CACHE)/kbuild-debug,$(KBUILD))
+fuzz-kernel: deps
+	@$(if $(DEBUG),scripts/kernel.sh debug >/dev/null,:)
+	$(MAKE) KBUILD=$(KFUZZ_KBUILD) $(if $(DEBUG),,kernel) kmod selftests
+	@mkdir -p $(BUILD)/kfuzz
+	@printf '#!/bin/bash\nKFUZZ_TIME=%s exec "$$BPROC_TOP/selftests/bproc/run_kfuzz.sh"\n' \
+		$(KFUZZ_TIME) > $(BUILD)/kfuzz/run.sh && chmod +x $(BUILD)/kfuzz/run.sh
+	harness/cluster.py --nodes 0 --kernel $(KFUZZ_KBUILD)/arch/x86/boot/bzImage \
+		--run $(BUILD)/kfuzz/run.sh --dir $(BUILD)/kfuzz/run
 
 unit: $(USER_DIRS)
 	@for d in $(UNIT_DIRS); do $(MAKE) -s -C $$d check || exit 1; done

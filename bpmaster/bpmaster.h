@@ -10,6 +10,8 @@
  *   main.c     options, start-up, signals; wires the dispatch table
  *   reload.c   SIGHUP: reread the configuration
  *   session.c  the node session: HELLO/WELCOME, STATUS, pings, BYE, node_up
+ *   auth.c     node authentication: the key file, CHALLENGE/AUTH,
+ *              enrollment, REKEY (docs/security.md)
  *   proc.c     process messages between the module and the nodes
  *   conn.c     transport: accept, framing, send queues, silence timeout,
  *              dispatch of received messages through m->handlers
@@ -26,6 +28,7 @@
 
 #include <linux/bproc.h>
 
+#include "bp_auth.h"
 #include "bp_config.h"
 #include "bp_log.h"
 #include "bp_loop.h"
@@ -41,6 +44,7 @@
 
 enum bpm_conn_state {
 	BPM_CONN_HELLO,		/* accepted, waiting for HELLO */
+	BPM_CONN_AUTH,		/* CHALLENGE sent, waiting for the node's AUTH */
 	BPM_CONN_ACTIVE,	/* welcomed; the node's connection */
 	BPM_CONN_DEAD,		/* closed, freed after the event batch */
 };
@@ -61,6 +65,12 @@ struct bpm_conn {
 	struct bp_timer ping;		/* ACTIVE: PING every interval */
 	uint32_t ping_id;
 	struct bpm_conn *prev, *next;	/* m->conns, or m->dead (next only) */
+	/* Authentication (auth.c): what the handshake needs, then the session. */
+	struct bp_msg_hello hello;	/* the node's HELLO, until ACTIVE */
+	uint32_t key_gen;		/* generation the node proved */
+	uint8_t node_key[BP_AUTH_KEY_LEN];
+	uint8_t nonce_n[BP_AUTH_NONCE_LEN], nonce_m[BP_AUTH_NONCE_LEN];
+	bool authed;			/* proved its key; the link is sealed */
 };
 
 /*
@@ -87,17 +97,28 @@ struct bpm {
 	struct bp_io bproc_io;		/* process messages on the master file */
 	uint8_t *kbuf;			/* BPROC_MSG_MAX: one process message */
 	bool procs;			/* the module queues process messages */
+	/*
+	 * A process message for a node whose send buffer is full: held,
+	 * with the master file unwatched (kbuf keeps its strings) until that
+	 * node drains, so the module's bounded queue pushes back on users.
+	 */
+	struct bpm_conn *held_conn;
+	struct bp_msg held;
+	struct bp_timer held_timer;	/* a node that never drains is lost */
 	uint32_t unsupported;		/* 1 << type: module said EOPNOTSUPP */
 	/* Received messages, by wire type (main.c fills it in). */
 	const struct bpm_handler *handlers[BP_WIRE_TYPES];
 	/* An ACTIVE connection is closed: the node is lost (session.c). */
 	void (*node_lost)(struct bpm *m, struct bpm_conn *c, const char *why);
+	/* @c sent out what it had queued, or is closing (proc.c). */
+	void (*conn_drained)(struct bpm *m, struct bpm_conn *c);
 	struct bpm_conn *conns;		/* every open connection */
 	struct bpm_conn *dead;		/* closed, to free */
 	struct bp_timer reap;		/* frees m->dead after the batch */
 	struct bpm_conn **node_conn;	/* [cfg.node_count]: ACTIVE conn or NULL */
 	struct bproc_node_info *info;	/* [cfg.node_count]: what we told the module */
 	bool defer_push;		/* reload: push the whole table at the end */
+	struct bp_keyring keys;		/* the cluster key file (auth.c) */
 };
 
 /* nodes.c: the module's node table */
@@ -127,6 +148,17 @@ extern const struct bpm_handler bpm_session_handlers[];
 void bpm_session_lost(struct bpm *m, struct bpm_conn *c, const char *why);
 int bpm_send_welcome(struct bpm *m, struct bpm_conn *c);
 void bpm_session_timing_changed(struct bpm *m);
+
+/* session.c, for auth.c: a node proved who it is; make it the node's */
+void bpm_session_activate(struct bpm *m, struct bpm_conn *c);
+
+/* auth.c: node authentication */
+extern const struct bpm_handler bpm_auth_handlers[];
+int bpm_auth_load(struct bpm *m, const char *path, struct bp_keyring *kr,
+		  bool create);
+bool bpm_auth_hello(struct bpm *m, struct bpm_conn *c);
+void bpm_auth_keys_changed(struct bpm *m);
+int bpm_keygen(const char *path);
 
 /* proc.c: process messages between the module and the nodes */
 extern const struct bpm_handler bpm_proc_handlers[];

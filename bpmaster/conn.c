@@ -121,6 +121,9 @@ void bpm_conn_close(struct bpm *m, struct bpm_conn *c, uint32_t bye_code,
 	else
 		bpm_log(m, LOG_INFO, "connection from %s closed: %s",
 			c->peer_str, reason);
+	c->state = BPM_CONN_DEAD;
+	if (m->conn_drained)
+		m->conn_drained(m, c);
 	bp_io_del(&m->loop, &c->io);
 	bp_timer_stop(&m->loop, &c->silence);
 	bp_timer_stop(&m->loop, &c->ping);
@@ -307,6 +310,8 @@ static void conn_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 			return;
 		}
 		conn_update_events(m, c);
+		if (m->conn_drained)
+			m->conn_drained(m, c);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		conn_readable(m, c);
@@ -329,6 +334,9 @@ static void silence_due(struct bp_loop *l, struct bp_timer *t)
 	}
 	if (c->state == BPM_CONN_HELLO)
 		bpm_conn_close(m, c, BP_REASON_NONE, "no HELLO within %u s",
+			       m->cfg.ping_timeout);
+	else if (c->state == BPM_CONN_AUTH)
+		bpm_conn_close(m, c, BP_REASON_NONE, "no AUTH within %u s",
 			       m->cfg.ping_timeout);
 	else
 		bpm_conn_close(m, c, BP_REASON_NONE,

@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [-f] [-v] [-c CONFIG]\n"
 		"       %s -B [-c CONFIG]\n"
+		"       %s -K [-c CONFIG]\n"
 		"The bproc master daemon: admits nodes, keeps the node table.\n"
 		"\n"
 		"  -c, --config FILE    configuration (default " BP_CFG_PATH ")\n"
@@ -29,9 +30,12 @@ static void usage(FILE *f)
 		"  -v, --verbose        log connections, messages and pings\n"
 		"  -B, --boot-config    write the boot service files into bootdir\n"
 		"                       and exit\n"
+		"  -K, --keygen         add a new generation to the cluster key\n"
+		"                       file (keyfile; created if missing) and exit;\n"
+		"                       SIGHUP then moves every node to it\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        version\n",
-		prog, prog);
+		prog, prog, prog);
 }
 
 static void handle_signal(struct bp_loop *l, struct bp_sig *sig,
@@ -69,7 +73,7 @@ static int setup_signals(struct bpm *m)
 static void setup_dispatch(struct bpm *m)
 {
 	static const struct bpm_handler *const parts[] = {
-		bpm_session_handlers, bpm_proc_handlers,
+		bpm_session_handlers, bpm_auth_handlers, bpm_proc_handlers,
 	};
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
@@ -124,6 +128,7 @@ int main(int argc, char **argv)
 		{ "foreground",		no_argument,		NULL, 'f' },
 		{ "verbose",		no_argument,		NULL, 'v' },
 		{ "boot-config",	no_argument,		NULL, 'B' },
+		{ "keygen",		no_argument,		NULL, 'K' },
 		{ "help",		no_argument,		NULL, 'h' },
 		{ "version",		no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -132,14 +137,14 @@ int main(int argc, char **argv)
 		.cfg_path = BP_CFG_PATH,
 		.bproc_fd = -1,
 	};
-	bool foreground = false, boot = false;
+	bool foreground = false, boot = false, keygen = false;
 	struct bproc_master_cfg mc;
 	struct rlimit rl;
 	char err[768];
 	int c, ret, listen_fd;
 
 	bp_log_init(&m.log, prog, 2, BP_LOG_STAMP_UTC);
-	while ((c = getopt_long(argc, argv, "c:fvBhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fvBKhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			m.cfg_path = optarg;
@@ -152,6 +157,9 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			boot = true;
+			break;
+		case 'K':
+			keygen = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -172,12 +180,22 @@ int main(int argc, char **argv)
 	}
 	if (boot)
 		return boot_config(m.cfg_path);
+	if (keygen && optind != argc)
+		return 1;
 
 	ret = bp_cfg_load(&m.cfg, m.cfg_path, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
+	if (keygen)
+		return bpm_keygen(m.cfg.keyfile);
+	/* The cluster key: made at the first start (the cluster's set-up). */
+	if (m.cfg.auth_none)
+		bpm_log(&m, LOG_WARNING,
+			"auth none: nodes are admitted by their address alone (docs/security.md)");
+	else if (bpm_auth_load(&m, m.cfg.keyfile, &m.keys, true))
+		return 1;
 	m.bproc_fd = open("/dev/bproc", O_RDWR | O_CLOEXEC);
 	if (m.bproc_fd < 0) {
 		fprintf(stderr, "%s: /dev/bproc: %s%s\n", prog, strerror(errno),
@@ -256,5 +274,6 @@ int main(int argc, char **argv)
 	free(m.info);
 	free(m.node_conn);
 	bp_cfg_free(&m.cfg);
+	memset(&m.keys, 0, sizeof(m.keys));
 	return ret ? 1 : 0;
 }

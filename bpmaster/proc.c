@@ -18,6 +18,19 @@
 #include "bpmaster.h"
 
 static void kmod_readable(struct bp_loop *l, struct bp_io *io, uint32_t events);
+static void to_node(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg);
+static void conn_drained(struct bpm *m, struct bpm_conn *c);
+
+/* A node took nothing from its full send buffer for the ping timeout. */
+static void held_due(struct bp_loop *l, struct bp_timer *t)
+{
+	struct bpm *m = bp_container_of(t, struct bpm, held_timer);
+
+	if (m->held_conn)
+		bpm_conn_close(m, m->held_conn, BP_REASON_NONE,
+			       "not reading: send buffer full for %u s",
+			       m->cfg.ping_timeout);
+}
 
 /*
  * Watch the master file for process messages. A module without them (no
@@ -34,6 +47,8 @@ int bpm_procs_init(struct bpm *m)
 	fl = fcntl(m->bproc_fd, F_GETFL);
 	if (fl < 0 || fcntl(m->bproc_fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
+	m->conn_drained = conn_drained;
+	bp_timer_init(&m->held_timer, held_due);
 	bp_io_init(&m->bproc_io, kmod_readable);
 	ret = bp_io_add(&m->loop, &m->bproc_io, m->bproc_fd, EPOLLIN);
 	if (ret) {
@@ -131,13 +146,64 @@ static void kmod_readable(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		return;
 	}
 	bpm_debug(m, "node %d: %s for pid %d", c->node, name, p->hdr.pid);
-	ret = bpm_conn_send(m, c, &msg);
+	if (bp_tx_pending(&c->tx) + bp_wire_enc_bound(&msg) > BP_TX_MAX) {
+		/*
+		 * The node does not keep up: hold this message and stop
+		 * reading the module's queue until it drains. The queue is
+		 * bounded, so users then get EAGAIN (signals, REXECs) instead
+		 * of the node being dropped with everyone's processes.
+		 */
+		bpm_log(m, LOG_INFO,
+			"node %d: send buffer full; process messages wait for it",
+			c->node);
+		m->held = msg;
+		m->held_conn = c;
+		bp_io_mod(&m->loop, &m->bproc_io, 0);
+		bp_timer_start(&m->loop, &m->held_timer,
+			       (uint64_t)m->cfg.ping_timeout * BP_NS_PER_S, 0);
+		return;
+	}
+	to_node(m, c, &msg);
+}
+
+/* Send @msg to @c; a node that cannot take it is lost. */
+static void to_node(struct bpm *m, struct bpm_conn *c, const struct bp_msg *msg)
+{
+	int ret = bpm_conn_send(m, c, msg);
+
 	if (ret) {
 		bpm_conn_close(m, c, BP_REASON_NONE, "cannot send to the node: %s",
 			       strerror(-ret));
-		if (p->hdr.type == BPROC_MSG_REXEC)
-			kmod_rexec_fail(m, &p->hdr, EHOSTDOWN);
+		if (msg->proc.hdr.type == BPROC_MSG_REXEC)
+			kmod_rexec_fail(m, &msg->proc.hdr, EHOSTDOWN);
 	}
+}
+
+/*
+ * m->conn_drained: @c sent what it had queued, or is closing. A message
+ * held for it goes out now (or fails: the node is gone), and the
+ * module's queue is read again.
+ */
+static void conn_drained(struct bpm *m, struct bpm_conn *c)
+{
+	struct bp_msg msg;
+
+	if (m->held_conn != c)
+		return;
+	if (c->state == BPM_CONN_ACTIVE &&
+	    bp_tx_pending(&c->tx) + bp_wire_enc_bound(&m->held) > BP_TX_MAX)
+		return;		/* not enough room yet */
+	msg = m->held;
+	m->held_conn = NULL;
+	bp_timer_stop(&m->loop, &m->held_timer);
+	if (c->state == BPM_CONN_ACTIVE) {
+		bpm_log(m, LOG_INFO, "node %d: send buffer drained", c->node);
+		to_node(m, c, &msg);
+	} else if (msg.proc.hdr.type == BPROC_MSG_REXEC) {
+		kmod_rexec_fail(m, &msg.proc.hdr, EHOSTDOWN);
+	}
+	if (m->procs)
+		bp_io_mod(&m->loop, &m->bproc_io, EPOLLIN);
 }
 
 static void proc_from_node(struct bpm *m, struct bpm_conn *c,

@@ -35,6 +35,7 @@ void bpm_reload(struct bpm *m)
 	struct bp_cfg nc, old;
 	struct bpm_conn *c, *next;
 	int listen_fd = -1, old_fd = -1, ret;
+	struct bp_keyring keys = { 0 };
 	char err[512];
 
 	ret = bp_cfg_load(&nc, m->cfg_path, err, sizeof(err));
@@ -42,6 +43,13 @@ void bpm_reload(struct bpm *m)
 		bpm_log(m, LOG_ERR, "reload: %s; keeping the running configuration",
 			err);
 		return;
+	}
+	if (!nc.auth_none) {
+		if (bpm_auth_load(m, nc.keyfile, &keys, false)) {
+			bpm_log(m, LOG_ERR,
+				"reload: cannot read the cluster key; keeping the running configuration");
+			goto fail;
+		}
 	}
 	if (nc.port != m->cfg.port) {
 		ret = bpm_listen(nc.port, &listen_fd);
@@ -94,17 +102,26 @@ void bpm_reload(struct bpm *m)
 		if (node < 0)
 			bpm_conn_close(m, c, BP_REASON_CONFIG,
 				       "configuration changed: address no longer in any iprange");
-		else if (c->state == BPM_CONN_ACTIVE)
+		else if (c->state != BPM_CONN_HELLO)
 			bpm_conn_close(m, c, BP_REASON_CONFIG,
 				       "configuration changed: address is now node %d",
 				       node);
 		else
 			c->node = node;
 	}
+	/* Now "auth key": a node admitted by address alone must prove itself. */
+	for (c = m->conns; c; c = next) {
+		next = c->next;
+		if (!nc.auth_none && !c->authed && c->state == BPM_CONN_ACTIVE)
+			bpm_conn_close(m, c, BP_REASON_CONFIG,
+				       "configuration changed: nodes must authenticate");
+	}
 	timing_changed = nc.ping_interval != m->cfg.ping_interval ||
 			 nc.ping_timeout != m->cfg.ping_timeout;
 	old = m->cfg;
 	m->cfg = nc;
+	m->keys = keys;
+	memset(&keys, 0, sizeof(keys));
 	for (uint32_t i = 0; i < nc.node_count; i++) {
 		bpm_nodes_fill_down(m, &info[i], i);
 		info[i].state_since = bp_now_real_ns();
@@ -125,12 +142,15 @@ void bpm_reload(struct bpm *m)
 		bpm_node_push(m, (int)i);
 	if (timing_changed)
 		bpm_session_timing_changed(m);
+	if (!m->cfg.auth_none)
+		bpm_auth_keys_changed(m);
 	bpm_log(m, LOG_NOTICE, "reloaded %s: %u nodes, port %u, ping %u/%u s",
 		m->cfg_path, m->cfg.node_count, m->cfg.port,
 		m->cfg.ping_interval, m->cfg.ping_timeout);
 	return;
 
 fail:
+	memset(&keys, 0, sizeof(keys));
 	if (listen_fd >= 0)
 		close(listen_fd);
 	free(info);

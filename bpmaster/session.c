@@ -107,26 +107,21 @@ void bpm_session_timing_changed(struct bpm *m)
 	}
 }
 
-static void handle_hello(struct bpm *m, struct bpm_conn *c,
-			 const struct bp_msg *msg)
+/*
+ * A node proved who it is (auth.c), or the master takes nodes by address
+ * (auth none): the connection becomes the node's, replacing an older one.
+ */
+void bpm_session_activate(struct bpm *m, struct bpm_conn *c)
 {
-	const struct bp_msg_hello *h = &msg->hello;
+	const struct bp_msg_hello *h = &c->hello;
 	const struct bp_cfg_node *cn = bp_cfg_node_find(&m->cfg, (uint32_t)c->node);
 	struct bpm_conn *old = m->node_conn[c->node];
 	struct bproc_node_info *ni = &m->info[c->node];
 
-	if (h->auth_method != BP_AUTH_NONE) {
-		bpm_send_reject(c->io.fd, BP_REASON_AUTH,
-				"authentication method not supported");
-		bpm_conn_close(m, c, BP_REASON_NONE,
-			       "unsupported authentication method %u",
-			       h->auth_method);
-		return;
-	}
 	if (old)
 		bpm_conn_close(m, old, BP_REASON_REPLACED,
-			       "replaced by a new connection from %s",
-			       c->peer_str);
+			       "replaced by a new %sconnection from %s",
+			       c->authed ? "authenticated " : "", c->peer_str);
 	if (cn && h->hwaddr_len == 6 && memcmp(cn->hwaddr, h->hwaddr, 6))
 		bpm_log(m, LOG_WARNING,
 			"node %d: hardware address %02x:%02x:%02x:%02x:%02x:%02x differs from the config's (line %u)",
@@ -157,15 +152,24 @@ static void handle_hello(struct bpm *m, struct bpm_conn *c,
 	bpm_copy_text(ni->kernel, sizeof(ni->kernel), h->kernel);
 	bpm_copy_text(ni->modver, sizeof(ni->modver), h->modver);
 	bpm_node_set_state(m, c->node, BPROC_NODE_BOOT);
-	bpm_debug(m, "node %d boot (%s): kernel %s, bproc %s, %u cpus, %llu MiB",
+	bpm_debug(m, "node %d boot (%s): kernel %s, bproc %s, %u cpus, %llu MiB%s",
 		  c->node, c->peer_str, h->kernel, h->modver, h->cpus,
-		  (unsigned long long)(h->mem_total >> 20));
+		  (unsigned long long)(h->mem_total >> 20),
+		  c->authed ? ", authenticated" : "");
 
 	if (bpm_send_welcome(m, c)) {
 		bpm_conn_close(m, c, BP_REASON_NONE, "cannot send WELCOME");
 		return;
 	}
 	node_up_start(m, c);
+}
+
+static void handle_hello(struct bpm *m, struct bpm_conn *c,
+			 const struct bp_msg *msg)
+{
+	c->hello = msg->hello;
+	if (bpm_auth_hello(m, c))
+		bpm_session_activate(m, c);
 }
 
 static void handle_status(struct bpm *m, struct bpm_conn *c,
@@ -199,8 +203,8 @@ static void handle_pong(struct bpm *m, struct bpm_conn *c,
 static void handle_bye(struct bpm *m, struct bpm_conn *c,
 		       const struct bp_msg *msg)
 {
-	if (c->state == BPM_CONN_HELLO) {
-		bpm_conn_close(m, c, BP_REASON_NONE, "BYE before HELLO");
+	if (c->state != BPM_CONN_ACTIVE) {
+		bpm_conn_close(m, c, BP_REASON_NONE, "BYE before it was admitted");
 		return;
 	}
 	bpm_conn_close(m, c, BP_REASON_NONE, "bye from the node: %s",
@@ -213,7 +217,7 @@ const struct bpm_handler bpm_session_handlers[] = {
 	{ BP_MSG_STATUS, BPM_IN(BPM_CONN_ACTIVE), handle_status },
 	{ BP_MSG_PING,   BPM_IN(BPM_CONN_ACTIVE), handle_ping },
 	{ BP_MSG_PONG,   BPM_IN(BPM_CONN_ACTIVE), handle_pong },
-	{ BP_MSG_BYE,    BPM_IN(BPM_CONN_HELLO) | BPM_IN(BPM_CONN_ACTIVE),
-	  handle_bye },
+	{ BP_MSG_BYE,    BPM_IN(BPM_CONN_HELLO) | BPM_IN(BPM_CONN_AUTH) |
+			 BPM_IN(BPM_CONN_ACTIVE), handle_bye },
 	{ 0 }
 };

@@ -40,31 +40,26 @@ static DEFINE_HASHTABLE(bproc_ghosts, 8);
  * sleep, so that a ghost can have its process killed from any context
  * (the task_exit hook, a failed fork) without an allocation that can fail.
  */
+static struct bproc_qmsg *bproc_ghost_signal_msg(s32 node, s32 pid, int sig,
+						 const struct kernel_siginfo *ksi,
+						 gfp_t gfp);
+
 static struct bproc_qmsg *bproc_ghost_kill_msg(s32 node, s32 pid)
 {
-	struct bproc_signal *s;
-	struct bproc_qmsg *m;
+	struct kernel_siginfo ksi;
 
-	BUILD_BUG_ON(sizeof(siginfo_t) != BPROC_SIGINFO_LEN);
-
-	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s),
-			    GFP_KERNEL);
-	if (!m)
-		return NULL;
-	s = (struct bproc_signal *)m->payload;
-	s->size = sizeof(*s);
-	s->pid = pid;
-	s->signo = SIGKILL;
-	((struct kernel_siginfo *)s->siginfo)->si_signo = SIGKILL;
-	((struct kernel_siginfo *)s->siginfo)->si_code = SI_KERNEL;
-	return m;
+	clear_siginfo(&ksi);
+	ksi.si_signo = SIGKILL;
+	ksi.si_code = SI_KERNEL;
+	return bproc_ghost_signal_msg(node, pid, SIGKILL, &ksi,
+				      GFP_KERNEL_ACCOUNT);
 }
 
 /* A fresh record for @pid on @node, in @state; process context. */
 struct bproc_ghost *bproc_ghost_new(s32 node, s32 pid,
 				    enum bproc_ghost_state state)
 {
-	struct bproc_ghost *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	struct bproc_ghost *g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 
 	if (!g)
 		return NULL;
@@ -144,9 +139,10 @@ enum bproc_ghost_state bproc_ghost_state(struct bproc_ghost *g)
 	return state;
 }
 
-/* Queue a signal for @g's process; any context with the right @gfp. */
-int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
-			     const struct kernel_siginfo *ksi, gfp_t gfp)
+/* A SIGNAL message for @pid on @node with @ksi; NULL when out of memory. */
+static struct bproc_qmsg *bproc_ghost_signal_msg(s32 node, s32 pid, int sig,
+						 const struct kernel_siginfo *ksi,
+						 gfp_t gfp)
 {
 	struct bproc_signal *s;
 	struct bproc_qmsg *m;
@@ -155,13 +151,115 @@ int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
 
 	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s), gfp);
 	if (!m)
-		return -ENOMEM;
+		return NULL;
 	s = (struct bproc_signal *)m->payload;
 	s->size = sizeof(*s);
 	s->pid = pid;
 	s->signo = sig;
 	memcpy(s->siginfo, ksi, sizeof(*ksi));	/* the rest stays zero */
-	return bproc_msg_send(m);
+	return m;
+}
+
+/* Queue one of the module's own signals for a process; process context. */
+int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
+			     const struct kernel_siginfo *ksi, gfp_t gfp)
+{
+	struct bproc_qmsg *m = bproc_ghost_signal_msg(node, pid, sig, ksi, gfp);
+
+	return m ? bproc_msg_send(m) : -ENOMEM;
+}
+
+/* A stop or continue signal: their order matters (each cancels the other). */
+static bool bproc_sig_stop_or_cont(int sig)
+{
+	return sig == SIGCONT || sig_kernel_stop(sig);
+}
+
+/*
+ * A user's SIGNAL message for @g left the queue (bpmaster read it, or it
+ * was dropped): the same standard signal may be queued again. Process
+ * context. The pid may be a newer ghost's by now; clearing its bit only
+ * lets one more message through, it loses none.
+ */
+static void bproc_ghost_signal_done(struct bproc_qmsg *m)
+{
+	const struct bproc_signal *s = (const struct bproc_signal *)m->payload;
+	struct bproc_ghost *g;
+	unsigned long flags;
+
+	spin_lock(&bproc_ghosts_lock);
+	g = bproc_ghost_find(m->hdr.pid);
+	if (g && g->node == m->hdr.node) {
+		spin_lock_irqsave(&g->lock, flags);
+		__clear_bit(s->signo, g->sigq);
+		spin_unlock_irqrestore(&g->lock, flags);
+	}
+	spin_unlock(&bproc_ghosts_lock);
+}
+
+/*
+ * Queue a user's signal for @g's process: under @g's siglock, interrupts
+ * off, possibly in interrupt context. A standard signal already queued
+ * (and not yet read by bpmaster) is not queued twice, as a pending one
+ * is not locally; stop and continue signals coalesce only with the last
+ * one queued, so the node still sees them in order. Each message is
+ * charged to the ghost owner's RLIMIT_SIGPENDING as a local queued
+ * signal is; a real-time signal over that limit, or any signal while the
+ * queue is full, is refused with -EAGAIN.
+ */
+static int bproc_ghost_queue_user_signal(struct bproc_ghost *g, int sig,
+					 const struct kernel_siginfo *ksi)
+{
+	bool rt = sig >= SIGRTMIN, override = !rt;
+	struct ucounts *ucounts;
+	struct bproc_qmsg *m;
+	long pending;
+	int err;
+
+	if (!rt) {
+		spin_lock(&g->lock);
+		if (test_bit(sig, g->sigq) &&
+		    (!bproc_sig_stop_or_cont(sig) || g->sigq_last == sig)) {
+			spin_unlock(&g->lock);
+			return 0;
+		}
+		__set_bit(sig, g->sigq);
+		g->sigq_last = sig;
+		spin_unlock(&g->lock);
+		/* stops and continues that do not coalesce count to the limit */
+		override = !bproc_sig_stop_or_cont(sig);
+	}
+
+	err = -EAGAIN;
+	ucounts = task_ucounts(g->task);
+	pending = inc_rlimit_get_ucounts(ucounts, UCOUNT_RLIMIT_SIGPENDING,
+					 override);
+	if (!pending)
+		goto fail;
+	if (!override && pending > task_rlimit(g->task, RLIMIT_SIGPENDING)) {
+		dec_rlimit_put_ucounts(ucounts, UCOUNT_RLIMIT_SIGPENDING);
+		goto fail;
+	}
+	m = bproc_ghost_signal_msg(g->node, g->pid, sig, ksi,
+				   GFP_ATOMIC | __GFP_ACCOUNT | __GFP_NOWARN);
+	if (!m) {
+		dec_rlimit_put_ucounts(ucounts, UCOUNT_RLIMIT_SIGPENDING);
+		err = -ENOMEM;
+		goto fail;
+	}
+	m->ucounts = ucounts;
+	if (!rt)
+		m->done = bproc_ghost_signal_done;
+	err = bproc_msg_send_user(m);
+	if (!err)
+		return 0;
+fail:
+	if (!rt) {
+		spin_lock(&g->lock);
+		__clear_bit(sig, g->sigq);
+		spin_unlock(&g->lock);
+	}
+	return err;
 }
 
 /**
@@ -173,24 +271,28 @@ int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
  * Called at the top of send_signal_locked() with the target's siglock
  * held and interrupts off, possibly from interrupt context: only queues.
  *
- * Return: true when the signal was taken (forwarded to the node, or
- * dropped because the process already ended); false for a SIGCHLD the
- * kernel generated about a local child, which is not the node's, and
- * for the signals the module sends the ghost to act on locally.
+ * Return: 1 when the signal was taken (forwarded to the node, coalesced
+ * with the same one queued, or dropped because the process already
+ * ended); 0 for a SIGCHLD the kernel generated about a local child,
+ * which is not the node's, and for the signals the module sends the
+ * ghost to act on locally; -EAGAIN when it cannot be queued now (the
+ * sender's kill() fails with EAGAIN, as for a real-time signal over
+ * RLIMIT_SIGPENDING).
  */
-bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
-			struct kernel_siginfo *info)
+int bproc_ghost_signal(struct bproc_ghost *g, int sig,
+		       struct kernel_siginfo *info)
 {
 	struct kernel_siginfo ksi;
+	int err;
 
 	/* The module's own stop, continue or wakeup (bproc_ghost_local()). */
 	if (in_task() && READ_ONCE(g->local_from) == current)
-		return false;
+		return 0;
 	if (info != SEND_SIG_NOINFO && info != SEND_SIG_PRIV &&
 	    sig == SIGCHLD && info->si_code > 0 && info->si_code < SI_KERNEL)
-		return false;
+		return 0;
 	if (bproc_ghost_state(g) != BPROC_GHOST_RUNNING)
-		return true;
+		return 1;
 
 	if (info == SEND_SIG_NOINFO) {
 		clear_siginfo(&ksi);
@@ -205,10 +307,14 @@ bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
 	} else {
 		ksi = *info;
 	}
-	if (bproc_ghost_queue_signal(g->node, g->pid, sig, &ksi, GFP_ATOMIC))
-		pr_warn_ratelimited("pid %d: signal %d for node %d lost\n",
-				    g->pid, sig, g->node);
-	return true;
+	err = bproc_ghost_queue_user_signal(g, sig, &ksi);
+	if (err == -EAGAIN || err == -ENOMEM)
+		return -EAGAIN;	/* as for a sigqueue that cannot be allocated */
+	/*
+	 * Else queued, or no master / the node's session just ended: the
+	 * process is gone with it (its ghost is ending as killed).
+	 */
+	return 1;
 }
 
 /* The process ended (or was lost): record @status unless one is set. */

@@ -17,8 +17,8 @@ long bproc_ghost_rexec(const struct bproc_rexec *req);
 
 /* ghost.c */
 void bproc_ghost_node_down(s32 node, int error);
-bool bproc_ghost_signal(struct bproc_ghost *g, int sig,
-			struct kernel_siginfo *info);
+int bproc_ghost_signal(struct bproc_ghost *g, int sig,
+		       struct kernel_siginfo *info);
 void bproc_ghost_free(struct bproc_ghost *g);
 void bproc_ghost_task_exit(struct bproc_ghost *g);
 int bproc_ghost_ptrace_access(struct bproc_ghost *g, unsigned int mode);

@@ -111,7 +111,8 @@ int bproc_ghost_fork_msg(const struct bproc_msg_hdr *hdr,
 		wake_up(&p->wait);
 out:
 	spin_unlock(&bproc_ghosts_lock);
-	kfree(c);
+	if (c)
+		bproc_ghost_discard(c);	/* with its preallocated kill */
 	if (err == -ESRCH)
 		bproc_ghost_kill_pid(hdr->node, hdr->pid);
 	return err;

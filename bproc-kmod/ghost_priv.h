@@ -66,6 +66,9 @@ struct bproc_ghost {
 	bool stopped;			/* the node reported a stop... */
 	int stop_sig;			/* ...by this signal */
 	struct task_struct *local_from;	/* sending a signal to act locally */
+	/* standard signals queued for bpmaster, not read yet; the last one */
+	DECLARE_BITMAP(sigq, SIGRTMIN);
+	int sigq_last;
 	char *strings;			/* path, argv, envp until it turns */
 	u32 strings_len;
 	u32 argc;

@@ -137,7 +137,7 @@ static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 
 	m = bproc_msg_alloc(BPROC_MSG_REXEC, g->node, g->pid, g->id,
 			    sizeof(*r) + gi->ngroups * sizeof(u32) + cwd_len +
-			    req->buf_len + job_len, GFP_KERNEL);
+			    req->buf_len + job_len, GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		err = -ENOMEM;
 		goto out;
@@ -171,7 +171,7 @@ static struct bproc_qmsg *bproc_ghost_rexec_msg(const struct bproc_rexec *req,
 		r->job_len = job_len;
 	}
 	if (!err) {
-		g->strings = kmemdup(p, req->buf_len, GFP_KERNEL);
+		g->strings = kmemdup(p, req->buf_len, GFP_KERNEL_ACCOUNT);
 		g->strings_len = req->buf_len;
 		g->argc = req->argc;
 		if (!g->strings)
@@ -263,7 +263,7 @@ static int bproc_ghost_child_main(void *arg)
 	__module_get(THIS_MODULE);
 	spin_lock(&bproc_ghosts_lock);
 	spin_lock_irq(&current->sighand->siglock);
-	current->bproc = &c->bt;
+	bproc_task_publish(current, &c->bt);
 	spin_lock(&c->lock);
 	c->task = current;
 	c->turned = true;
@@ -298,7 +298,7 @@ static void __noreturn bproc_ghost_become(struct bproc_ghost *g)
 	sigemptyset(&none);
 	spin_lock_irq(&current->sighand->siglock);
 	bproc_flush_signal_handlers(current, 1);
-	current->bproc = &g->bt;
+	bproc_task_publish(current, &g->bt);
 	spin_lock(&g->lock);
 	g->turned = true;
 	spin_unlock(&g->lock);
@@ -354,6 +354,9 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 	if (current->seccomp.mode != SECCOMP_MODE_DISABLED)
 		return -EPERM;
 #endif
+	/* No node can have that number (the table is checked once hashed). */
+	if (req->node < 0 || req->node >= BPROC_NODES_MAX)
+		return -ENODEV;
 	/* As execve() does first: what the ghost closes is its own. */
 	err = bproc_unshare_files();
 	if (err)
@@ -387,7 +390,7 @@ long bproc_ghost_rexec(const struct bproc_rexec *req)
 	if (err)
 		bproc_msg_free(m);
 	else
-		err = bproc_msg_send(m);
+		err = bproc_msg_send_user(m);	/* -EAGAIN: the queue is full */
 	if (!err && wait_event_killable(g->wait, bproc_ghost_state(g) !=
 					BPROC_GHOST_WAIT)) {
 		/* The node may have started it already. */

@@ -19,9 +19,14 @@
 #include "slave.h"
 #include "task.h"
 
+/*
+ * t->bproc is published with smp_store_release() once the record is
+ * complete (bproc_task_publish()); hooks on other CPUs read it with
+ * acquire, so they never see a record before its fields.
+ */
 static struct bproc_ghost *bproc_hooks_ghost(struct task_struct *t)
 {
-	struct bproc_task *bt = t->bproc;
+	struct bproc_task *bt = smp_load_acquire(&t->bproc); /* pairs with bproc_task_publish() */
 
 	if (bt->kind != BPROC_TASK_GHOST)
 		return NULL;
@@ -30,7 +35,7 @@ static struct bproc_ghost *bproc_hooks_ghost(struct task_struct *t)
 
 static struct bproc_masq_rec *bproc_hooks_masq(struct task_struct *t)
 {
-	struct bproc_task *bt = t->bproc;
+	struct bproc_task *bt = smp_load_acquire(&t->bproc); /* pairs with bproc_task_publish() */
 
 	if (bt->kind != BPROC_TASK_MASQ)
 		return NULL;
@@ -49,12 +54,12 @@ static void bproc_hook_task_free(struct task_struct *t)
 		bproc_masq_free(mq);
 }
 
-static bool bproc_hook_signal(struct task_struct *t, int sig,
-			      struct kernel_siginfo *info, enum pid_type type)
+static int bproc_hook_signal(struct task_struct *t, int sig,
+			     struct kernel_siginfo *info, enum pid_type type)
 {
 	struct bproc_ghost *g = bproc_hooks_ghost(t);
 
-	return g && bproc_ghost_signal(g, sig, info);
+	return g ? bproc_ghost_signal(g, sig, info) : 0;
 }
 
 static bool bproc_hook_getppid(struct task_struct *t, pid_t *ppid)

@@ -25,6 +25,7 @@
 
 #include <linux/bproc_hooks.h>
 #include <linux/errno.h>
+#include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/xarray.h>
 
@@ -39,6 +40,36 @@ enum bproc_lease_state {
 
 static DEFINE_XARRAY_FLAGS(bproc_leases, XA_FLAGS_LOCK_IRQ);
 static u32 bproc_lease_count[BPROC_NODES_MAX];	/* under the xa_lock */
+static u32 bproc_lease_total;			/* under the xa_lock */
+
+/*
+ * The most numbers held for all nodes together: half the master's pid
+ * space, so that nodes can never take the numbers the master's own
+ * processes need (pid_max may change at run time; a lower pid_max stops
+ * new leases, it takes none back).
+ */
+static u32 bproc_lease_global_max(void)
+{
+	return (u32)READ_ONCE(pid_max) / 2;
+}
+
+/* One number more for @node, if both bounds allow; xa_lock held. */
+static bool bproc_lease_count_get(s32 node)
+{
+	if (bproc_lease_count[node] >= BPROC_LEASE_NODE_MAX ||
+	    bproc_lease_total >= bproc_lease_global_max())
+		return false;
+	bproc_lease_count[node]++;
+	bproc_lease_total++;
+	return true;
+}
+
+/* One number less for @node; xa_lock held. */
+static void bproc_lease_count_put(s32 node)
+{
+	bproc_lease_count[node]--;
+	bproc_lease_total--;
+}
 
 static void *bproc_lease_entry(s32 node, enum bproc_lease_state state)
 {
@@ -94,8 +125,11 @@ static void bproc_lease_release(int nr, enum bproc_lease_state state)
 int bproc_lease_grant(s32 node, u32 want)
 {
 	struct bproc_msg_pids *pids;
+	s32 got[BPROC_PIDS_MAX];
 	struct bproc_qmsg *m;
 	int nr, err;
+	bool ok;
+	u32 n;
 
 	if (want < 1 || want > BPROC_PIDS_MAX)
 		return -EINVAL;
@@ -105,30 +139,34 @@ int bproc_lease_grant(s32 node, u32 want)
 		return -ENOMEM;
 	pids = (struct bproc_msg_pids *)m->payload;
 	while (pids->count < want) {
+		/* Counted first, so concurrent grants never pass a bound. */
 		xa_lock_irq(&bproc_leases);
-		if (bproc_lease_count[node] >= BPROC_LEASE_NODE_MAX) {
-			xa_unlock_irq(&bproc_leases);
-			break;
-		}
+		ok = bproc_lease_count_get(node);
 		xa_unlock_irq(&bproc_leases);
+		if (!ok)
+			break;
 		nr = bproc_pid_reserve(&init_pid_ns, 0);
-		if (nr < 0)
-			break;
-		err = xa_insert_irq(&bproc_leases, nr,
-				    bproc_lease_entry(node, BPROC_LEASE_LEASED),
-				    GFP_KERNEL);
-		if (err) {
+		if (nr >= 0) {
+			err = xa_insert_irq(&bproc_leases, nr,
+					    bproc_lease_entry(node,
+							      BPROC_LEASE_LEASED),
+					    GFP_KERNEL);
+			if (!err) {
+				pids->pids[pids->count++] = nr;
+				continue;
+			}
 			bproc_pid_unreserve(&init_pid_ns, nr);
-			break;
 		}
 		xa_lock_irq(&bproc_leases);
-		bproc_lease_count[node]++;
+		bproc_lease_count_put(node);
 		xa_unlock_irq(&bproc_leases);
-		pids->pids[pids->count++] = nr;
+		break;
 	}
+	n = pids->count;
+	memcpy(got, pids->pids, n * sizeof(*got));
 	err = bproc_msg_send(m);
-	if (err)
-		bproc_lease_node_down(node);
+	if (err)	/* no master, or the node's session ended: take them back */
+		bproc_lease_free(node, got, n);
 	return err;
 }
 
@@ -158,7 +196,7 @@ void bproc_lease_free(s32 node, const s32 *pids, u32 count)
 		}
 		state = bproc_lease_state(entry);
 		__xa_erase(&bproc_leases, pids[i]);
-		bproc_lease_count[node]--;
+		bproc_lease_count_put(node);
 		xa_unlock_irq(&bproc_leases);
 		bproc_lease_release(pids[i], state);
 	}
@@ -214,16 +252,13 @@ void bproc_lease_node_down(s32 node)
 	unsigned long nr = 0;
 	void *entry;
 
-	/* A lease still queued must not reach the node when it is back. */
-	bproc_msg_drop(BPROC_MSG_PIDS, node);
-
 	xa_lock_irq(&bproc_leases);
 	xa_for_each(&bproc_leases, nr, entry) {
 		if (node != BPROC_NODES_ALL &&
 		    bproc_lease_node(entry) != node)
 			continue;
 		state = bproc_lease_state(entry);
-		bproc_lease_count[bproc_lease_node(entry)]--;
+		bproc_lease_count_put(bproc_lease_node(entry));
 		__xa_erase(&bproc_leases, nr);
 		xa_unlock_irq(&bproc_leases);
 		bproc_lease_release(nr, state);

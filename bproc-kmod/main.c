@@ -12,6 +12,7 @@
 
 #include "dev.h"
 #include "hooks.h"
+#include "msg.h"
 #include "nodes.h"
 #include "version.h"
 
@@ -19,6 +20,7 @@ static int __init bproc_mod_init(void)
 {
 	int ret;
 
+	bproc_msg_init();
 	ret = bproc_nodes_init();
 	if (ret < 0)
 		goto err_nodes;
@@ -38,6 +40,7 @@ err_dev:
 err_hooks:
 	bproc_nodes_uninit();
 err_nodes:
+	bproc_msg_uninit();
 	return ret;
 }
 
@@ -46,6 +49,7 @@ static void __exit bproc_mod_exit(void)
 	bproc_dev_uninit();
 	bproc_hooks_uninit();
 	bproc_nodes_uninit();
+	bproc_msg_uninit();
 	pr_info("unloaded\n");
 }
 

@@ -125,7 +125,7 @@ int bproc_masq_signal(struct bproc_slave *slave,
 	struct task_struct *t;
 	int err;
 
-	if (req->signo <= 0 || req->signo >= _NSIG || req->__pad)
+	if (req->signo <= 0 || req->signo > _NSIG || req->__pad)
 		return -EINVAL;
 	memcpy(&ksi, req->siginfo, sizeof(ksi));
 	if (ksi.si_signo != req->signo)
@@ -133,7 +133,7 @@ int bproc_masq_signal(struct bproc_slave *slave,
 	t = bproc_masq_task(req->pid);
 	if (!t)
 		return -ESRCH;
-	bt = READ_ONCE(t->bproc);
+	bt = smp_load_acquire(&t->bproc); /* pairs with bproc_task_publish() */
 	mq = (struct bproc_masq_rec *)bt;
 	if (bt && bt->kind == BPROC_TASK_MASQ && mq->instance == slave->id)
 		err = bproc_send_sig_info(req->signo, &ksi, t);
@@ -161,7 +161,7 @@ bool bproc_masq_getppid(struct bproc_masq_rec *mq, pid_t *ppid)
 void bproc_masq_thread(struct bproc_masq_rec *mq, struct task_struct *p)
 {
 	refcount_inc(&mq->ref);
-	p->bproc = &mq->bt;
+	bproc_task_publish(p, &mq->bt);
 }
 
 /* The task_free hook; any context. */
@@ -176,7 +176,7 @@ void bproc_masq_free(struct bproc_masq_rec *mq)
 /* The instance (bproc_slave.id) that masqueraded @t, or 0. */
 u64 bproc_masq_instance_of(struct task_struct *t)
 {
-	struct bproc_task *bt = READ_ONCE(t->bproc);
+	struct bproc_task *bt = smp_load_acquire(&t->bproc); /* pairs with bproc_task_publish() */
 
 	if (!bt || bt->kind != BPROC_TASK_MASQ)
 		return 0;

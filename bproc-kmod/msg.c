@@ -9,31 +9,69 @@
  * it registers, bproc_msg_close() when its file is closed, which drops
  * whatever is still queued. Without a master, bproc_msg_send() fails
  * with -ENOTCONN.
+ *
+ * Each node has its own FIFO; nodes with messages wait in a ready list,
+ * served round robin, so one node's backlog neither reorders another's
+ * messages nor delays them behind it, and dropping a node's messages
+ * (bproc_msg_drop_node(), when it goes down) is O(1) with interrupts off.
+ * A message carries the node's session generation from its allocation:
+ * one made for a session that has ended is dropped, never delivered to
+ * the next one.
+ *
+ * Bounds (docs/security.md): messages users cause (signals to ghosts,
+ * REXECs) go through bproc_msg_send_user(), which refuses with -EAGAIN
+ * once msgq_max_kib of them are queued; their memory is charged to the
+ * sender's memory cgroup (__GFP_ACCOUNT). The module's own messages (a
+ * ghost's preallocated kill, pid leases) are bounded by what they are
+ * about and always pass.
  */
 
 #include <linux/atomic.h>
 #include <linux/errno.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/wait.h>
 
 #include "msg.h"
 #include "nodes.h"
 
 /*
- * bproc_msgq_lock protects bproc_msgq and bproc_msgq_open. It is taken
+ * bproc_msgq_lock protects the FIFOs, the ready list, the generations,
+ * the user byte count and bproc_msgq_open. It is taken
  * with interrupts off because the signal hook queues messages with the
  * target's siglock held and interrupts disabled (lock order: siglock,
  * ghost lock, bproc_msgq_lock). Nothing sleeps or allocates under it.
  */
 static DEFINE_SPINLOCK(bproc_msgq_lock);
-static LIST_HEAD(bproc_msgq);
 static bool bproc_msgq_open;
+
+struct bproc_msgq_node {
+	struct list_head msgs;		/* this node's FIFO */
+	struct list_head ready;		/* in bproc_msgq_ready while non-empty */
+	u32 gen;			/* session generation */
+	u64 charge;			/* user bytes in msgs */
+};
+
+static struct bproc_msgq_node bproc_msgq_nodes[BPROC_NODES_MAX];
+static LIST_HEAD(bproc_msgq_ready);
+static u64 bproc_msgq_user;		/* bytes of user messages queued */
+
+static unsigned int msgq_max_kib = BPROC_MSGQ_USER_MAX_KIB;
+module_param(msgq_max_kib, uint, 0644);
+MODULE_PARM_DESC(msgq_max_kib,
+		 "bound on the KiB of user-caused messages (signals, REXECs) queued for bpmaster");
 static DECLARE_WAIT_QUEUE_HEAD(bproc_msgq_wait);
 static atomic64_t bproc_msg_ids = ATOMIC64_INIT(0);
+
+static struct bproc_msgq_node *bproc_msgq_node(s32 node)
+{
+	return &bproc_msgq_nodes[node];
+}
 
 /* A fresh request id, echoed by the node in its reply. */
 u64 bproc_msg_new_id(void)
@@ -48,17 +86,20 @@ u64 bproc_msg_new_id(void)
  * @pid: process the message is about
  * @id: request id, 0 when not a request
  * @payload: payload bytes (zeroed)
- * @gfp: allocation flags; GFP_ATOMIC from the signal hook
+ * @gfp: allocation flags; GFP_ATOMIC from the signal hook; add
+ *	 __GFP_ACCOUNT for a message a user causes
  *
- * Return: the message, or NULL when out of memory.
+ * Return: the message, or NULL when out of memory or @node is out of range.
  */
 struct bproc_qmsg *bproc_msg_alloc(u16 type, s32 node, s32 pid, u64 id,
 				   size_t payload, gfp_t gfp)
 {
 	struct bproc_qmsg *m;
 
+	if (node < 0 || node >= BPROC_NODES_MAX)
+		return NULL;
 	/* kvzalloc() only for callers that may sleep. */
-	if (gfp == GFP_KERNEL)
+	if (gfpflags_allow_blocking(gfp))
 		m = kvzalloc(struct_size(m, payload, payload), gfp);
 	else
 		m = kzalloc(struct_size(m, payload, payload), gfp);
@@ -70,60 +111,160 @@ struct bproc_qmsg *bproc_msg_alloc(u16 type, s32 node, s32 pid, u64 id,
 	m->hdr.node = node;
 	m->hdr.pid = pid;
 	m->hdr.id = id;
+	m->gen = READ_ONCE(bproc_msgq_node(node)->gen);
 	return m;
 }
 
+/* Free a message that never was queued (no done callback); any context. */
 void bproc_msg_free(struct bproc_qmsg *m)
 {
+	if (m->ucounts)
+		dec_rlimit_put_ucounts(m->ucounts, UCOUNT_RLIMIT_SIGPENDING);
 	kvfree(m);
 }
 
-/**
- * bproc_msg_send - queue a message for the master daemon
- * @m: the message; the queue owns it from here on, whatever the result
- *
- * May be called in any context.
- *
- * Return: 0, or -ENOTCONN when no master daemon is registered.
- */
-int bproc_msg_send(struct bproc_qmsg *m)
+/* A message left the queue; process context, no lock held. */
+static void bproc_msg_retire(struct bproc_qmsg *m)
 {
+	if (m->done)
+		m->done(m);
+	bproc_msg_free(m);
+}
+
+/* Unlink @m from its node's FIFO; bproc_msgq_lock held. */
+static void bproc_msgq_unlink(struct bproc_qmsg *m)
+{
+	struct bproc_msgq_node *qn = bproc_msgq_node(m->hdr.node);
+
+	list_del_init(&m->list);
+	bproc_msgq_user -= m->charge;
+	qn->charge -= m->charge;
+	if (list_empty(&qn->msgs))
+		list_del_init(&qn->ready);
+}
+
+static int bproc_msg_queue(struct bproc_qmsg *m, bool user)
+{
+	struct bproc_msgq_node *qn = bproc_msgq_node(m->hdr.node);
 	unsigned long flags;
-	bool queued = false;
+	int err = 0;
 
 	spin_lock_irqsave(&bproc_msgq_lock, flags);
-	if (bproc_msgq_open) {
-		list_add_tail(&m->list, &bproc_msgq);
-		queued = true;
+	if (!bproc_msgq_open) {
+		err = -ENOTCONN;
+	} else if (m->gen != qn->gen) {
+		err = -EHOSTDOWN;	/* made for a session that ended */
+	} else if (user && bproc_msgq_user + m->hdr.size >
+		   (u64)READ_ONCE(msgq_max_kib) * 1024) {
+		err = -EAGAIN;
+	} else {
+		if (user) {
+			m->charge = m->hdr.size;
+			bproc_msgq_user += m->charge;
+			qn->charge += m->charge;
+		}
+		if (list_empty(&qn->msgs))
+			list_add_tail(&qn->ready, &bproc_msgq_ready);
+		list_add_tail(&m->list, &qn->msgs);
 	}
 	spin_unlock_irqrestore(&bproc_msgq_lock, flags);
-	if (!queued) {
+	if (err) {
 		bproc_msg_free(m);
-		return -ENOTCONN;
+		return err;
 	}
 	wake_up_interruptible(&bproc_msgq_wait);
 	return 0;
 }
 
-/*
- * Drop the queued messages of @type for @node (BPROC_NODES_ALL: any
- * node): what the node must not get once it was lost, as a lease of
- * numbers the master took back.
+/**
+ * bproc_msg_send - queue one of the module's own messages for the master
+ * @m: the message; the queue owns it from here on, whatever the result
+ *
+ * May be called in any context. Not bounded: for messages bounded by what
+ * they are about (one kill per ghost, pid leases).
+ *
+ * Return: 0; -ENOTCONN when no master daemon is registered; -EHOSTDOWN
+ * when the node's session that @m was made for has ended.
  */
-void bproc_msg_drop(u16 type, s32 node)
+int bproc_msg_send(struct bproc_qmsg *m)
+{
+	return bproc_msg_queue(m, false);
+}
+
+/**
+ * bproc_msg_send_user - queue a message a user caused (signal, REXEC)
+ * @m: the message; the queue owns it from here on, whatever the result
+ *
+ * Return: as bproc_msg_send(), or -EAGAIN when msgq_max_kib of user
+ * messages are queued already (bpmaster is slow or stopped).
+ */
+int bproc_msg_send_user(struct bproc_qmsg *m)
+{
+	return bproc_msg_queue(m, true);
+}
+
+static void bproc_msg_retire_list(struct list_head *drop)
 {
 	struct bproc_qmsg *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, drop, list) {
+		list_del(&m->list);
+		bproc_msg_retire(m);
+	}
+}
+
+/* Take every message of @qn into @drop; bproc_msgq_lock held. */
+static void bproc_msgq_take_node(struct bproc_msgq_node *qn,
+				 struct list_head *drop)
+{
+	bproc_msgq_user -= qn->charge;
+	qn->charge = 0;
+	list_splice_tail_init(&qn->msgs, drop);
+	list_del_init(&qn->ready);
+}
+
+/**
+ * bproc_msg_drop_node - @node's session ended: drop what is queued for it
+ * @node: the node, or BPROC_NODES_ALL
+ *
+ * Nothing queued or made for the ended session reaches the node's next
+ * one (REXEC, SIGNAL, PIDS alike). Process context.
+ */
+void bproc_msg_drop_node(s32 node)
+{
+	s32 first = node == BPROC_NODES_ALL ? 0 : node;
+	s32 last = node == BPROC_NODES_ALL ? BPROC_NODES_MAX - 1 : node;
 	LIST_HEAD(drop);
+	s32 n;
 
-	spin_lock_irq(&bproc_msgq_lock);
-	list_for_each_entry_safe(m, tmp, &bproc_msgq, list)
-		if (m->hdr.type == type &&
-		    (node == BPROC_NODES_ALL || m->hdr.node == node))
-			list_move(&m->list, &drop);
-	spin_unlock_irq(&bproc_msgq_lock);
+	if (node != BPROC_NODES_ALL && (node < 0 || node >= BPROC_NODES_MAX))
+		return;
+	for (n = first; n <= last; n++) {
+		struct bproc_msgq_node *qn = bproc_msgq_node(n);
 
-	list_for_each_entry_safe(m, tmp, &drop, list)
-		bproc_msg_free(m);
+		spin_lock_irq(&bproc_msgq_lock);
+		WRITE_ONCE(qn->gen, qn->gen + 1);
+		bproc_msgq_take_node(qn, &drop);
+		spin_unlock_irq(&bproc_msgq_lock);
+	}
+	bproc_msg_retire_list(&drop);
+}
+
+/* Module init: every node's FIFO empty. */
+void bproc_msg_init(void)
+{
+	int n;
+
+	for (n = 0; n < BPROC_NODES_MAX; n++) {
+		INIT_LIST_HEAD(&bproc_msgq_nodes[n].msgs);
+		INIT_LIST_HEAD(&bproc_msgq_nodes[n].ready);
+	}
+}
+
+/* Module exit: the master's file was closed, so nothing is queued. */
+void bproc_msg_uninit(void)
+{
+	WARN_ON(!list_empty(&bproc_msgq_ready));
 }
 
 /* A master registered: accept messages. */
@@ -137,16 +278,15 @@ void bproc_msg_open(void)
 /* The master's file is closed: refuse messages, drop the queued ones. */
 void bproc_msg_close(void)
 {
-	struct bproc_qmsg *m, *tmp;
+	struct bproc_msgq_node *qn, *tmp;
 	LIST_HEAD(drop);
 
 	spin_lock_irq(&bproc_msgq_lock);
 	bproc_msgq_open = false;
-	list_splice_init(&bproc_msgq, &drop);
+	list_for_each_entry_safe(qn, tmp, &bproc_msgq_ready, ready)
+		bproc_msgq_take_node(qn, &drop);
 	spin_unlock_irq(&bproc_msgq_lock);
-
-	list_for_each_entry_safe(m, tmp, &drop, list)
-		bproc_msg_free(m);
+	bproc_msg_retire_list(&drop);
 }
 
 static bool bproc_msg_pending(void)
@@ -154,7 +294,7 @@ static bool bproc_msg_pending(void)
 	bool pending;
 
 	spin_lock_irq(&bproc_msgq_lock);
-	pending = !list_empty(&bproc_msgq);
+	pending = !list_empty(&bproc_msgq_ready);
 	spin_unlock_irq(&bproc_msgq_lock);
 	return pending;
 }
@@ -171,19 +311,26 @@ static bool bproc_msg_pending(void)
  */
 ssize_t bproc_msg_read(struct file *file, char __user *buf, size_t len)
 {
+	struct bproc_msgq_node *qn;
 	struct bproc_qmsg *m;
 	ssize_t ret;
 
 	for (;;) {
+		m = NULL;
 		spin_lock_irq(&bproc_msgq_lock);
-		m = list_first_entry_or_null(&bproc_msgq, struct bproc_qmsg,
+		qn = list_first_entry_or_null(&bproc_msgq_ready,
+					      struct bproc_msgq_node, ready);
+		if (qn) {
+			m = list_first_entry(&qn->msgs, struct bproc_qmsg,
 					     list);
-		if (m) {
 			if (m->hdr.size > len) {
 				spin_unlock_irq(&bproc_msgq_lock);
 				return -EINVAL;
 			}
-			list_del_init(&m->list);
+			bproc_msgq_unlink(m);
+			/* Round robin: the node goes to the back. */
+			if (!list_empty(&qn->msgs))
+				list_move_tail(&qn->ready, &bproc_msgq_ready);
 		}
 		spin_unlock_irq(&bproc_msgq_lock);
 		if (m)
@@ -196,19 +343,29 @@ ssize_t bproc_msg_read(struct file *file, char __user *buf, size_t len)
 			return ret;
 	}
 
+	/* Off the queue now: a coalesced signal may be queued again. */
+	if (m->done) {
+		m->done(m);
+		m->done = NULL;
+	}
 	ret = m->hdr.size;
 	if (copy_to_user(buf, &m->hdr, m->hdr.size)) {
-		/* Put it back where it was, unless the queue closed. */
+		/* Put it back where it was, unless its session ended. */
+		qn = bproc_msgq_node(m->hdr.node);
 		spin_lock_irq(&bproc_msgq_lock);
-		if (bproc_msgq_open) {
-			list_add(&m->list, &bproc_msgq);
+		if (bproc_msgq_open && m->gen == qn->gen) {
+			if (list_empty(&qn->msgs))
+				list_add(&qn->ready, &bproc_msgq_ready);
+			list_add(&m->list, &qn->msgs);
+			bproc_msgq_user += m->charge;
+			qn->charge += m->charge;
 			m = NULL;
 		}
 		spin_unlock_irq(&bproc_msgq_lock);
 		ret = -EFAULT;
 	}
 	if (m)
-		bproc_msg_free(m);
+		bproc_msg_retire(m);
 	return ret;
 }
 

@@ -80,7 +80,8 @@ static ssize_t bproc_msg_take(struct bproc_msg_in *in, size_t len)
 
 	if (in->hdr.size != len || in->hdr.flags)
 		return -EINVAL;
-	if (in->hdr.node < 0 || in->hdr.node >= BPROC_NODES_MAX)
+	/* Only nodes of the master's table (bproc_nodes_count()) speak. */
+	if (in->hdr.node < 0 || (u32)in->hdr.node >= bproc_nodes_count())
 		return -EINVAL;
 	if (type >= BPROC_MSG_NTYPES || !bproc_msg_routes[type].handle ||
 	    bproc_msg_kinds[type].dir != BPROC_MSG_TO_MASTER)

@@ -40,7 +40,16 @@
 #define BPROC_SLAVE_POOL	256
 /* Freed numbers not yet handed back: at most all the node may hold. */
 #define BPROC_SLAVE_FREED	(BPROC_LEASE_NODE_MAX + BPROC_SLAVE_POOL)
-#define BPROC_SLAVE_EVQ		4096
+/*
+ * FORK and EXIT events waiting for bpslave. Enough that the ring never
+ * fills: each event is about a process with a leased number (bpslave's
+ * own processes it reports itself, threads push none), a number has at
+ * most its FORK and its EXIT queued, and it is handed back (PIDS_FREE,
+ * which bpslave reads only once no event is queued) before it can be
+ * leased and used again; the master leases at most BPROC_LEASE_NODE_MAX
+ * numbers to a node. So at most 2 * BPROC_LEASE_NODE_MAX events.
+ */
+#define BPROC_SLAVE_EVQ		(2 * BPROC_LEASE_NODE_MAX)
 
 /* A FORK or EXIT of a child process, as bpslave will read it. */
 struct bproc_slave_ev {
@@ -333,6 +342,13 @@ bool bproc_slave_pid_free(struct pid_namespace *ns, int nr, bool used)
 
 	if (nr == 1)
 		return false;	/* the namespace's init: never leased */
+	/*
+	 * A failed fork from outside the namespace (bpslave's, with set_tid
+	 * the master's pid) did not take a leased number: nothing to keep
+	 * or hand back.
+	 */
+	if (!used && task_active_pid_ns(current) != ns)
+		return false;
 	spin_lock_irqsave(&bproc_slaves_lock, flags);
 	slave = bproc_slave_of_ns(ns);
 	if (slave && !used && slave->npool < BPROC_SLAVE_POOL) {

@@ -35,6 +35,8 @@
 
 #include <linux/bproc.h>
 
+#include "bp_auth.h"
+#include "bp_crypto.h"
 #include "bp_job.h"
 #include "bp_log.h"
 #include "bp_loop.h"
@@ -114,6 +116,7 @@ enum bps_end {
 	BPS_END_REQUEST,	/* PID 1 was asked to reboot/halt/power off */
 	BPS_END_QUIT,		/* SIGTERM/SIGINT */
 	BPS_END_FATAL,		/* local failure; exit 1 */
+	BPS_END_ENROLLED,	/* got its key: connect again at once */
 };
 
 enum bps_sess_state {
@@ -140,6 +143,19 @@ struct bps_sess {
 	uint64_t last_rx;		/* ms, CLOCK_MONOTONIC */
 	struct bp_timer deadline;	/* connect, WELCOME, silence, BYE drain */
 	struct bp_timer status;		/* WELCOMED: STATUS every interval */
+	/* Authentication (auth.c) of this session. */
+	uint32_t auth_method;		/* what HELLO offered */
+	uint8_t nonce_n[BP_AUTH_NONCE_LEN];
+	uint8_t enroll_priv[BP_X25519_LEN], enroll_pub[BP_X25519_LEN];
+	bool authed;			/* the master proved itself; sealed */
+};
+
+/* The node's key (auth.c): its number, generation and K_N. */
+struct bps_key {
+	bool have;
+	int32_t node;
+	uint32_t gen;
+	uint8_t key[BP_AUTH_KEY_LEN];
 };
 
 struct bps {
@@ -158,6 +174,8 @@ struct bps {
 	struct bp_timer retry;		/* the next session is due */
 	unsigned int backoff_ms;	/* delay before the last retry */
 	bool request_pending;		/* the master asked PID 1 to act */
+	bool auth_none;			/* --auth none: no key, no proof */
+	struct bps_key key;		/* in memory only (auth.c) */
 	/* The masquerade pid namespace and the processes in it. */
 	int own_ns_fd;			/* bpslave's pid namespace */
 	int reaper_fd;			/* write end of the reaper's life pipe */
@@ -250,6 +268,17 @@ int bps_ident_apply(const struct bproc_msg_rexec *r, const uint32_t *gids);
 
 /* session.c */
 int bps_session_start(struct bps *s);
+
+/*
+ * auth.c: the node's side of authentication (docs/security.md). Each
+ * handler returns 0 to go on, -1 when it ended the session.
+ */
+int bps_auth_bind(struct bps *s, int fd);
+int bps_auth_hello(struct bps_sess *x, struct bp_msg_hello *h);
+int bps_auth_challenge(struct bps_sess *x, const struct bp_msg_challenge *c);
+int bps_auth_enrolled(struct bps_sess *x, const struct bp_msg_enrolled *e);
+int bps_auth_rekey(struct bps_sess *x, const struct bp_msg_rekey *r);
+bool bps_auth_welcome_ok(struct bps_sess *x, int32_t node);
 int bps_sess_send(struct bps_sess *x, const struct bp_msg *m);
 void bps_sess_end(struct bps_sess *x, enum bps_end end, uint32_t bye_code,
 		  const char *bye_text);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include <linux/bproc.h>
 
@@ -22,11 +23,14 @@ static const char *prog = "bpslave";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-p PORT] [-v] [--cache-dir DIR] [--cache-size BYTES] MASTER_ADDR[:PORT]\n"
+		"usage: %s [-p PORT] [-v] [--auth key|none]\n"
+		"       [--cache-dir DIR] [--cache-size BYTES] MASTER_ADDR[:PORT]\n"
 		"The bproc node daemon: connects this node to bpmaster.\n"
 		"\n"
 		"  MASTER_ADDR          the master's IPv4 address (numeric)\n"
 		"  -p, --port PORT      the master's port (default %d)\n"
+		"  --auth key|none      enroll and authenticate with a node key held\n"
+		"                       in memory (default), or not at all\n"
 		"  --cache-dir DIR      the program cache of jobs (default " BPS_CACHE_DIR ")\n"
 		"  --cache-size BYTES   its limit, with a K, M or G suffix\n"
 		"                       (default: a quarter of the node's memory)\n"
@@ -97,6 +101,10 @@ static void session_ended(struct bps *s, enum bps_end end)
 		break;
 	case BPS_END_RETRY:
 		break;
+	case BPS_END_ENROLLED:
+		s->backoff_ms = 0;
+		retry_in(s, 0);
+		return;
 	}
 	s->backoff_ms = bp_backoff_next(&bps_backoff, s->backoff_ms, 0);
 	bps_log(s, "reconnecting in %u s", s->backoff_ms / 1000);
@@ -131,6 +139,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "port",	required_argument,	NULL, 'p' },
 		{ "cache-dir",	required_argument,	NULL, 'C' },
+		{ "auth",	required_argument,	NULL, 'A' },
 		{ "cache-size",	required_argument,	NULL, 'S' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -148,7 +157,7 @@ int main(int argc, char **argv)
 
 	bp_log_init(&s.log, prog, 2, BP_LOG_STAMP_MONO);
 
-	while ((c = getopt_long(argc, argv, "p:vhVC:S:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:vhVC:S:A:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			errno = 0;
@@ -163,6 +172,16 @@ int main(int argc, char **argv)
 		case 'v':
 			s.log.verbose = true;
 			break;
+		case 'A':
+			if (!strcmp(optarg, "none")) {
+				s.auth_none = true;
+			} else if (strcmp(optarg, "key")) {
+				fprintf(stderr, "%s: --auth '%s' is neither key nor none\n",
+					prog, optarg);
+				return 1;
+			}
+			break;
+
 		case 'C':
 			if (optarg[0] != '/') {
 				fprintf(stderr, "%s: --cache-dir '%s' is not an absolute path\n",
@@ -219,6 +238,9 @@ int main(int argc, char **argv)
 	}
 	if (!s.cache_dir)
 		s.cache_dir = BPS_CACHE_DIR;
+	/* Its memory holds the node key: no core dumps, no ptrace by peers. */
+	prctl(PR_SET_DUMPABLE, 0);
+
 	if (!s.cache_size)
 		s.cache_size = s.facts.mem_total / 4;
 	ret = bp_loop_init(&s.loop);

@@ -72,6 +72,7 @@ static void sess_free(struct bps_sess *x)
 	bp_rx_free(&x->rx);
 	bp_tx_free(&x->tx);
 	s->sess = NULL;
+	memset(x, 0, sizeof(*x));
 	free(x);
 	s->ended(s, end);
 }
@@ -139,7 +140,9 @@ static int send_hello(struct bps_sess *x)
 	int ret;
 
 	h.hello.cpus = f->cpus;
-	h.hello.auth_method = BP_AUTH_NONE;
+	ret = bps_auth_hello(x, &h.hello);
+	if (ret)
+		return ret;
 	h.hello.mem_total = f->mem_total;
 	h.hello.boot_time = f->boot_time;
 	memcpy(h.hello.kernel, f->kernel, sizeof(h.hello.kernel));
@@ -247,7 +250,13 @@ static int handle_first(struct bps_sess *x, const struct bp_msg *m)
 
 	switch (m->type) {
 	case BP_MSG_WELCOME:
+		if (!bps_auth_welcome_ok(x, m->welcome.node))
+			return -1;
 		return welcomed(x, &m->welcome);
+	case BP_MSG_CHALLENGE:
+		return bps_auth_challenge(x, &m->challenge);
+	case BP_MSG_ENROLLED:
+		return bps_auth_enrolled(x, &m->enrolled);
 	case BP_MSG_REJECT:
 		bps_log(s, "rejected by %s: %s", s->master_str,
 			reason_text(&m->reason));
@@ -297,6 +306,8 @@ static int handle_msg(struct bps_sess *x, const struct bp_msg *m)
 		return -1;
 	case BP_MSG_PROC:
 		return s->relay->proc(x, &m->proc);
+	case BP_MSG_REKEY:
+		return bps_auth_rekey(x, &m->rekey);
 	case BP_MSG_BYE:
 		bps_log(s, "%s closed the connection: %s", s->master_str,
 			reason_text(&m->reason));
@@ -321,7 +332,7 @@ static const char *rx_strerror(int err)
 	case -EMSGSIZE:
 		return "oversized message";
 	case -EBADMSG:
-		return "malformed message";
+		return "malformed message (or, on the sealed link, forged or replayed)";
 	case -EOPNOTSUPP:
 		return "unknown message type";
 	default:
@@ -490,6 +501,13 @@ int bps_session_start(struct bps *s)
 		return ret;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ret = bps_auth_bind(s, fd);
+	if (ret) {
+		bps_log(s, "enrollment needs a privileged port: %s", strerror(-ret));
+		close(fd);
+		free(x);
+		return ret;
+	}
 	ret = bp_io_add(&s->loop, &x->io, fd, EPOLLOUT);
 	if (ret) {
 		close(fd);

@@ -38,6 +38,35 @@ int bp_mem_neq(const void *a, const void *b, size_t len);
 /* @len random bytes from the kernel (getrandom(2)), or -errno. */
 int bp_random(void *buf, size_t len);
 
+/*
+ * AES-256-GCM (authenticated encryption): the links between bpmaster
+ * and bpslave once a node has authenticated (docs/security.md).
+ */
+#define BP_AEAD_KEY_LEN		32
+#define BP_AEAD_NONCE_LEN	12
+#define BP_AEAD_TAG_LEN		16
+
+/* Encrypt @len bytes at @buf in place; the tag goes to @tag. */
+int bp_aead_seal(const uint8_t key[BP_AEAD_KEY_LEN],
+		 const uint8_t nonce[BP_AEAD_NONCE_LEN], const void *aad,
+		 size_t aadlen, uint8_t *buf, size_t len,
+		 uint8_t tag[BP_AEAD_TAG_LEN]);
+/* Decrypt in place; -EBADMSG when @tag does not verify (@buf is garbage). */
+int bp_aead_open(const uint8_t key[BP_AEAD_KEY_LEN],
+		 const uint8_t nonce[BP_AEAD_NONCE_LEN], const void *aad,
+		 size_t aadlen, uint8_t *buf, size_t len,
+		 const uint8_t tag[BP_AEAD_TAG_LEN]);
+
+/* X25519 key agreement (node enrollment). */
+#define BP_X25519_LEN		32
+
+/* A fresh private key and its public key. */
+int bp_x25519_keypair(uint8_t priv[BP_X25519_LEN], uint8_t pub[BP_X25519_LEN]);
+/* The shared secret of @priv and the peer's @pub; -EINVAL for a bad @pub. */
+int bp_x25519_shared(const uint8_t priv[BP_X25519_LEN],
+		     const uint8_t pub[BP_X25519_LEN],
+		     uint8_t out[BP_X25519_LEN]);
+
 /* Lower-case hex of @len bytes into @out (2 * @len + 1 bytes). */
 void bp_hex(const uint8_t *data, size_t len, char *out);
 /* Parse 2 * @len hex digits; -EINVAL unless exactly that. */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Hashes, MACs and random bytes (bp_crypto.h), from libcrypto. */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -120,4 +122,104 @@ int bp_unhex(const char *hex, uint8_t *out, size_t len)
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return hex[2 * len] ? -EINVAL : 0;
+}
+
+static int aead(bool enc, const uint8_t key[BP_AEAD_KEY_LEN],
+		const uint8_t nonce[BP_AEAD_NONCE_LEN], const void *aad,
+		size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n, ret = -EIO;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (len > INT_MAX || aadlen > INT_MAX)
+		goto out;
+	if (!EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) ||
+	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
+				 BP_AEAD_NONCE_LEN, NULL) ||
+	    !EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc))
+		goto out;
+	if (aadlen && !EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen))
+		goto out;
+	if (len && !EVP_CipherUpdate(ctx, buf, &n, buf, (int)len))
+		goto out;
+	if (!enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG,
+					 BP_AEAD_TAG_LEN, tag))
+		goto out;
+	if (!EVP_CipherFinal_ex(ctx, buf + len, &n)) {
+		ret = enc ? -EIO : -EBADMSG;
+		goto out;
+	}
+	if (enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG,
+					BP_AEAD_TAG_LEN, tag))
+		goto out;
+	ret = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	return ret;
+}
+
+int bp_aead_seal(const uint8_t key[BP_AEAD_KEY_LEN],
+		 const uint8_t nonce[BP_AEAD_NONCE_LEN], const void *aad,
+		 size_t aadlen, uint8_t *buf, size_t len,
+		 uint8_t tag[BP_AEAD_TAG_LEN])
+{
+	return aead(true, key, nonce, aad, aadlen, buf, len, tag);
+}
+
+int bp_aead_open(const uint8_t key[BP_AEAD_KEY_LEN],
+		 const uint8_t nonce[BP_AEAD_NONCE_LEN], const void *aad,
+		 size_t aadlen, uint8_t *buf, size_t len,
+		 const uint8_t tag[BP_AEAD_TAG_LEN])
+{
+	uint8_t t[BP_AEAD_TAG_LEN];
+
+	memcpy(t, tag, sizeof(t));
+	return aead(false, key, nonce, aad, aadlen, buf, len, t);
+}
+
+int bp_x25519_keypair(uint8_t priv[BP_X25519_LEN], uint8_t pub[BP_X25519_LEN])
+{
+	EVP_PKEY *pk;
+	size_t n = BP_X25519_LEN;
+	int ret;
+
+	ret = bp_random(priv, BP_X25519_LEN);
+	if (ret)
+		return ret;
+	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv,
+					  BP_X25519_LEN);
+	if (!pk)
+		return -EIO;
+	ret = EVP_PKEY_get_raw_public_key(pk, pub, &n) && n == BP_X25519_LEN ?
+	      0 : -EIO;
+	EVP_PKEY_free(pk);
+	return ret;
+}
+
+int bp_x25519_shared(const uint8_t priv[BP_X25519_LEN],
+		     const uint8_t pub[BP_X25519_LEN],
+		     uint8_t out[BP_X25519_LEN])
+{
+	EVP_PKEY *me, *peer = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	size_t n = BP_X25519_LEN;
+	int ret = -EINVAL;
+
+	me = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv,
+					  BP_X25519_LEN);
+	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub,
+					   BP_X25519_LEN);
+	if (me && peer)
+		ctx = EVP_PKEY_CTX_new(me, NULL);
+	/* fails for a low-order public key: the shared secret would be 0 */
+	if (ctx && EVP_PKEY_derive_init(ctx) > 0 &&
+	    EVP_PKEY_derive_set_peer(ctx, peer) > 0 &&
+	    EVP_PKEY_derive(ctx, out, &n) > 0 && n == BP_X25519_LEN)
+		ret = 0;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(me);
+	return ret;
 }

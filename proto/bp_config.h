@@ -13,6 +13,7 @@
 
 #define BP_CFG_PATH		"/etc/bproc/config"
 #define BP_CFG_BOOTDIR		"/run/bproc/boot"
+#define BP_CFG_KEYFILE		"/etc/bproc/cluster.key"
 #define BP_CFG_PINGINTERVAL	5
 #define BP_CFG_PINGTIMEOUT	30
 #define BP_CFG_SECONDS_MAX	3600	/* pinginterval, pingtimeout */
@@ -59,6 +60,8 @@ struct bp_cfg {
 	uint32_t node_count;		/* highest node number + 1 */
 	char   **libraries;		/* shipped with every bpsh job */
 	size_t   nlibraries;
+	bool     auth_none;		/* "auth none": nodes by address only */
+	char     keyfile[BP_CFG_PATH_LEN];	/* the cluster key file */
 };
 
 /*

@@ -8,6 +8,7 @@
 #ifndef BP_STREAM_H
 #define BP_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,11 +18,29 @@
 /* Most bytes a send queue holds before bp_tx_queue() fails with -ENOBUFS. */
 #define BP_TX_MAX	(4u * BP_WIRE_MAX_MSG)
 
+/*
+ * One direction of a sealed link (docs/security.md): once on, every
+ * message carries BP_WIRE_F_SEALED, its payload encrypted with AES-256-GCM
+ * under @key, the header as associated data, and a 16-byte tag after the
+ * payload. The nonce is @dir and the message's sequence number, so a
+ * message replayed, dropped, reordered or reflected fails to open.
+ */
+struct bp_seal {
+	bool on;
+	uint32_t dir;		/* BP_DIR_TO_NODE or BP_DIR_TO_MASTER */
+	uint64_t seq;		/* of the next message */
+	uint8_t key[32];
+};
+
+/* From now on, seal (tx) or open (rx) every message with @key. */
+void bp_seal_start(struct bp_seal *s, const uint8_t key[32], uint32_t dir);
+
 struct bp_rx {
 	uint8_t *buf;
 	size_t off;	/* start of unconsumed bytes */
 	size_t len;	/* end of unconsumed bytes */
 	size_t cap;
+	struct bp_seal seal;
 };
 
 struct bp_tx {
@@ -29,6 +48,7 @@ struct bp_tx {
 	size_t off;
 	size_t len;
 	size_t cap;
+	struct bp_seal seal;
 };
 
 void bp_rx_init(struct bp_rx *rx);
@@ -50,7 +70,8 @@ int bp_rx_feed(struct bp_rx *rx, const void *data, size_t len);
  * bp_wire_peek()/bp_wire_decode(). On -ENOMSG (unknown optional type)
  * the message has been consumed and the caller may go on. @hdr, when not
  * NULL, receives the header of the message looked at (valid for every
- * result but 0 and -EPROTO).
+ * result but 0 and -EPROTO). On a sealed link, a message that does not
+ * open (forged, replayed, reordered, or not sealed) is -EBADMSG.
  */
 int bp_rx_next(struct bp_rx *rx, struct bp_msg *msg, struct bp_wire_hdr *hdr);
 

@@ -64,6 +64,11 @@ enum bp_msg_type {
 	BP_MSG_PONG	= 0x0006,	/* reply to PING, same id and time */
 	BP_MSG_REQUEST	= 0x0007,	/* master -> node: reboot/halt/poweroff */
 	BP_MSG_BYE	= 0x0008,	/* either way: closing, with reason */
+	/* Node authentication (docs/security.md, wire_auth.c). */
+	BP_MSG_CHALLENGE = 0x0009,	/* master -> node: its nonce and proof */
+	BP_MSG_AUTH	= 0x000a,	/* node -> master: the node's proof */
+	BP_MSG_ENROLLED	= 0x000b,	/* master -> node: its key, wrapped */
+	BP_MSG_REKEY	= 0x000c,	/* master -> node (sealed): a new key */
 	BP_MSG_PROC	= 0x0010,	/* either way: one process message */
 	/* A job's connections to bpsh (bp_job.h, docs/bpsh.md). */
 	BP_MSG_IO_HELLO	= 0x0020,	/* node -> bpsh: first on each */
@@ -95,10 +100,28 @@ enum bp_action {
 	BP_ACTION_POWEROFF	= 3,
 };
 
-/* Authentication methods of HELLO. */
+/*
+ * Authentication methods of HELLO (docs/security.md). The auth bytes:
+ *   NONE    none (a master with "auth none" only)
+ *   KEY     u32 key generation, 32-byte nonce: CHALLENGE, AUTH follow
+ *   ENROLL  the node's 32-byte X25519 public key: ENROLLED follows
+ */
 enum bp_auth {
 	BP_AUTH_NONE		= 0,
+	BP_AUTH_KEY		= 1,
+	BP_AUTH_ENROLL		= 2,
 };
+
+#define BP_AUTH_NONCE_LEN	32
+#define BP_AUTH_KEY_LEN		32
+#define BP_AUTH_PROOF_LEN	32
+#define BP_AUTH_PUB_LEN		32
+#define BP_AUTH_KEY_AUTH_LEN	(4 + BP_AUTH_NONCE_LEN)
+#define BP_AUTH_WRAPPED_LEN	(BP_AUTH_KEY_LEN + 16)	/* key + GCM tag */
+
+/* A sealed message (docs/security.md): header flag, 16-byte tag at the end. */
+#define BP_WIRE_F_SEALED	0x01
+#define BP_WIRE_SEAL_TAG	16
 
 #define BP_WIRE_HWADDR_LEN	8
 #define BP_WIRE_KERNEL_LEN	64	/* with NUL; 63 bytes on the wire */
@@ -143,6 +166,29 @@ struct bp_msg_welcome {
 struct bp_msg_reason {			/* REJECT and BYE */
 	uint32_t code;			/* enum bp_reason */
 	char     text[BP_WIRE_TEXT_LEN];
+};
+
+struct bp_msg_challenge {
+	int32_t  node;			/* the number the master gives the node */
+	uint32_t gen;			/* key generation used */
+	uint8_t  nonce[BP_AUTH_NONCE_LEN];	/* the master's, fresh */
+	uint8_t  proof[BP_AUTH_PROOF_LEN];	/* bp_auth_proof("master") */
+};
+
+struct bp_msg_auth {
+	uint8_t  proof[BP_AUTH_PROOF_LEN];	/* bp_auth_proof("node") */
+};
+
+struct bp_msg_enrolled {
+	int32_t  node;
+	uint32_t gen;
+	uint8_t  pub[BP_AUTH_PUB_LEN];		/* the master's X25519 key */
+	uint8_t  wrapped[BP_AUTH_WRAPPED_LEN];	/* the node key, sealed */
+};
+
+struct bp_msg_rekey {
+	uint32_t gen;
+	uint8_t  key[BP_AUTH_KEY_LEN];		/* the node key of @gen */
 };
 
 struct bp_msg_status {
@@ -225,6 +271,10 @@ struct bp_msg {
 	union {
 		struct bp_msg_hello	hello;
 		struct bp_msg_welcome	welcome;
+		struct bp_msg_challenge	challenge;
+		struct bp_msg_auth	auth;
+		struct bp_msg_enrolled	enrolled;
+		struct bp_msg_rekey	rekey;
 		struct bp_msg_reason	reason;
 		struct bp_msg_status	status;
 		struct bp_msg_ping	ping;

@@ -31,6 +31,8 @@ enum keyword {
 	KW_BOOTDIR,
 	KW_BOOTARGS,
 	KW_LIBRARIES,
+	KW_AUTH,
+	KW_KEYFILE,
 	KW_COUNT
 };
 
@@ -406,6 +408,27 @@ static int kw_libraries(struct parser *p, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * How nodes prove who they are (docs/security.md): "key" (the default)
+ * by the cluster key file; "none" by their address alone, for tests and
+ * closed networks only.
+ */
+static int kw_auth(struct parser *p, int argc, char **argv)
+{
+	if (!strcmp(argv[1], "key"))
+		p->cfg->auth_none = false;
+	else if (!strcmp(argv[1], "none"))
+		p->cfg->auth_none = true;
+	else
+		return fail(p, "auth '%s' is neither key nor none", argv[1]);
+	return 0;
+}
+
+static int kw_keyfile(struct parser *p, int argc, char **argv)
+{
+	return parse_path(p, argv[0], argv[1], p->cfg->keyfile);
+}
+
 static const struct kwdesc keywords[KW_COUNT] = {
 	[KW_INTERFACE]	= { "interface", 2, 2, false, "interface IFNAME ADDR/PREFIX",
 			    kw_interface },
@@ -424,6 +447,8 @@ static const struct kwdesc keywords[KW_COUNT] = {
 			    kw_bootargs },
 	[KW_LIBRARIES]	= { "libraries", 1, MAX_ARGS, true, "libraries PATH...",
 			    kw_libraries },
+	[KW_AUTH]	= { "auth", 1, 1, false, "auth key|none", kw_auth },
+	[KW_KEYFILE]	= { "keyfile", 1, 1, false, "keyfile PATH", kw_keyfile },
 };
 
 static int parse_line(struct parser *p, char *s)
@@ -495,6 +520,7 @@ static void cfg_defaults(struct bp_cfg *cfg)
 	cfg->ping_interval = BP_CFG_PINGINTERVAL;
 	cfg->ping_timeout = BP_CFG_PINGTIMEOUT;
 	strcpy(cfg->bootdir, BP_CFG_BOOTDIR);
+	strcpy(cfg->keyfile, BP_CFG_KEYFILE);
 }
 
 int bp_cfg_parse(struct bp_cfg *cfg, const char *text, size_t len,

@@ -8,7 +8,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "bp_crypto.h"
 #include "bp_stream.h"
+#include "wire_priv.h"
 
 #define RX_CHUNK	4096
 
@@ -20,7 +22,45 @@ void bp_rx_init(struct bp_rx *rx)
 void bp_rx_free(struct bp_rx *rx)
 {
 	free(rx->buf);
+	memset(&rx->seal, 0, sizeof(rx->seal));
 	bp_rx_init(rx);
+}
+
+void bp_seal_start(struct bp_seal *s, const uint8_t key[32], uint32_t dir)
+{
+	s->on = true;
+	s->dir = dir;
+	s->seq = 0;
+	memcpy(s->key, key, sizeof(s->key));
+}
+
+static void seal_nonce(const struct bp_seal *s, uint8_t nonce[BP_AEAD_NONCE_LEN])
+{
+	bp_put_le32(nonce, s->dir);
+	bp_put_le64(nonce + 4, s->seq);
+}
+
+/*
+ * The total length of the sealed message at the start of @p (@len bytes
+ * there): 0 when the header is incomplete, or a negative errno.
+ */
+static ssize_t sealed_peek(const uint8_t *p, size_t len)
+{
+	uint32_t length;
+
+	if (len >= 4 && bp_get_le32(p) != BP_WIRE_MAGIC)
+		return -EPROTO;
+	if (len < BP_WIRE_HDR_LEN)
+		return 0;
+	if (p[4] != BP_WIRE_VERSION)
+		return -EPROTONOSUPPORT;
+	if (p[5] != BP_WIRE_F_SEALED)
+		return -EBADMSG;	/* not sealed on a sealed link */
+	length = bp_get_le32(p + 8);
+	if (length < BP_WIRE_SEAL_TAG ||
+	    length > BP_WIRE_MAX_PAYLOAD + BP_WIRE_SEAL_TAG)
+		return -EMSGSIZE;
+	return BP_WIRE_HDR_LEN + (ssize_t)length;
 }
 
 /* Make room for at least @need unconsumed bytes plus nothing else. */
@@ -52,7 +92,10 @@ static size_t rx_want(const struct bp_rx *rx)
 	struct bp_wire_hdr hdr;
 	ssize_t total;
 
-	total = bp_wire_peek(rx->buf + rx->off, pending, &hdr);
+	if (rx->seal.on)
+		total = sealed_peek(rx->buf + rx->off, pending);
+	else
+		total = bp_wire_peek(rx->buf + rx->off, pending, &hdr);
 	if (total > 0 && (size_t)total > want)
 		want = (size_t)total;
 	return want;
@@ -88,6 +131,40 @@ int bp_rx_feed(struct bp_rx *rx, const void *data, size_t len)
 	return 0;
 }
 
+/* bp_rx_next() on a sealed link: open the message in place, decode it. */
+static int rx_next_sealed(struct bp_rx *rx, struct bp_msg *msg,
+			  struct bp_wire_hdr *hdr)
+{
+	uint8_t *p = rx->buf + rx->off, nonce[BP_AEAD_NONCE_LEN];
+	ssize_t total = sealed_peek(p, bp_rx_pending(rx));
+	uint32_t plain;
+	int ret;
+
+	if (total <= 0)
+		return (int)total;
+	if ((size_t)total > bp_rx_pending(rx))
+		return 0;
+	plain = (uint32_t)(total - BP_WIRE_HDR_LEN - BP_WIRE_SEAL_TAG);
+	seal_nonce(&rx->seal, nonce);
+	if (bp_aead_open(rx->seal.key, nonce, p, BP_WIRE_HDR_LEN,
+			 p + BP_WIRE_HDR_LEN, plain,
+			 p + BP_WIRE_HDR_LEN + plain))
+		return -EBADMSG;
+	rx->seal.seq++;
+	/* The header as the codec knows it: not sealed, the plain length. */
+	p[5] = 0;
+	bp_put_le32(p + 8, plain);
+	if (bp_wire_peek(p, BP_WIRE_HDR_LEN + plain, hdr) < 0)
+		return -EBADMSG;
+	ret = bp_wire_decode(p, BP_WIRE_HDR_LEN + plain, msg);
+	if (ret && ret != -ENOMSG)
+		return ret;
+	rx->off += (size_t)total;
+	if (rx->off == rx->len)
+		rx->off = rx->len = 0;
+	return ret ? ret : 1;
+}
+
 int bp_rx_next(struct bp_rx *rx, struct bp_msg *msg, struct bp_wire_hdr *hdr)
 {
 	struct bp_wire_hdr h;
@@ -99,6 +176,8 @@ int bp_rx_next(struct bp_rx *rx, struct bp_msg *msg, struct bp_wire_hdr *hdr)
 		hdr = &h;
 	if (!pending)
 		return 0;
+	if (rx->seal.on)
+		return rx_next_sealed(rx, msg, hdr);
 	total = bp_wire_peek(rx->buf + rx->off, pending, hdr);
 	if (total <= 0)
 		return (int)total;
@@ -121,6 +200,7 @@ void bp_tx_init(struct bp_tx *tx)
 void bp_tx_free(struct bp_tx *tx)
 {
 	free(tx->buf);
+	memset(&tx->seal, 0, sizeof(tx->seal));
 	bp_tx_init(tx);
 }
 
@@ -130,6 +210,8 @@ int bp_tx_queue(struct bp_tx *tx, const struct bp_msg *msg)
 	ssize_t n;
 	uint8_t *p;
 
+	if (tx->seal.on)
+		need += BP_WIRE_SEAL_TAG;
 	if (pending + need > BP_TX_MAX)
 		return -ENOBUFS;
 	if (tx->off) {
@@ -151,6 +233,23 @@ int bp_tx_queue(struct bp_tx *tx, const struct bp_msg *msg)
 	n = bp_wire_encode(msg, tx->buf + tx->len, tx->cap - tx->len);
 	if (n < 0)
 		return (int)n;
+	if (tx->seal.on) {
+		uint8_t nonce[BP_AEAD_NONCE_LEN];
+		size_t plain = (size_t)n - BP_WIRE_HDR_LEN;
+		int ret;
+
+		p = tx->buf + tx->len;
+		p[5] = BP_WIRE_F_SEALED;
+		bp_put_le32(p + 8, (uint32_t)(plain + BP_WIRE_SEAL_TAG));
+		seal_nonce(&tx->seal, nonce);
+		ret = bp_aead_seal(tx->seal.key, nonce, p, BP_WIRE_HDR_LEN,
+				   p + BP_WIRE_HDR_LEN, plain,
+				   p + BP_WIRE_HDR_LEN + plain);
+		if (ret)
+			return ret;
+		tx->seal.seq++;
+		n += BP_WIRE_SEAL_TAG;
+	}
 	tx->len += (size_t)n;
 	return 0;
 }

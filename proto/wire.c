@@ -5,7 +5,8 @@
  * conventions and docs/protocol.md for the message layouts. Each message
  * family lives in a file of its own and adds its rows (wire_priv.h):
  * wire_session.c (HELLO ... BYE), wire_proc.c (PROC), wire_job.c (a
- * job's connections to bpsh: IO_HELLO, FILE_*).
+ * job's connections to bpsh: IO_HELLO, FILE_*), wire_auth.c (CHALLENGE,
+ * AUTH, ENROLLED, REKEY).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@ static const struct bp_wire_desc *const bp_wire_families[] = {
 	bp_wire_session_descs,
 	bp_wire_proc_descs,
 	bp_wire_job_descs,
+	bp_wire_auth_descs,
 };
 
 /* The row of wire type @type, or NULL. */

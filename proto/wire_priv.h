@@ -189,5 +189,6 @@ struct bp_wire_desc {
 extern const struct bp_wire_desc bp_wire_session_descs[];
 extern const struct bp_wire_desc bp_wire_proc_descs[];
 extern const struct bp_wire_desc bp_wire_job_descs[];
+extern const struct bp_wire_desc bp_wire_auth_descs[];
 
 #endif /* BP_WIRE_PRIV_H */

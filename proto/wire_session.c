@@ -52,12 +52,17 @@ static bool hello_ok(const struct bp_msg_hello *h)
 	for (size_t i = h->hwaddr_len; i < BP_WIRE_HWADDR_LEN; i++)
 		if (h->hwaddr[i])
 			return false;
-	if (h->auth_len > BP_WIRE_AUTH_LEN)
-		return false;
-	/* No method defined yet carries data. */
-	if (h->auth_method == BP_AUTH_NONE && h->auth_len)
-		return false;
-	return true;
+	switch (h->auth_method) {
+	case BP_AUTH_NONE:
+		return h->auth_len == 0;
+	case BP_AUTH_KEY:
+		return h->auth_len == BP_AUTH_KEY_AUTH_LEN;
+	case BP_AUTH_ENROLL:
+		return h->auth_len == BP_AUTH_PUB_LEN;
+	default:
+		/* a later method: the master refuses it by name */
+		return h->auth_len <= BP_WIRE_AUTH_LEN;
+	}
 }
 
 static int decode_hello(struct bp_rd *r, struct bp_msg *m)

@@ -54,8 +54,18 @@ done
 pkey=$(cat $(series_files) | sha256sum | cut -c1-16)
 
 if [ ! -f "$tree/.bproc-patches" ] || [ "$(cat "$tree/.bproc-patches")" != "$pkey" ]; then
+	stamps=$cache/series-stamps
+	rm -f "$stamps"
 	if [ -d "$tree/.pc" ]; then
 		say "patch series changed: popping the old series"
+		# Content and mtime of every file the old series patched: a
+		# file the new series leaves the same gets its mtime back, so
+		# only what really changed is rebuilt.
+		(cd "$tree" && for p in $(quilt applied 2>/dev/null); do
+			quilt files "$p" 2>/dev/null; done | sort -u |
+			while read -r f; do
+				[ -f "$f" ] && echo "$(sha256sum < "$f" | cut -c1-64) $(stat -c %Y "$f") $f"
+			done) > "$stamps" 2>/dev/null || rm -f "$stamps"
 		if ! (cd "$tree" && quilt pop -a -f -q >/dev/null); then
 			say "quilt pop failed: extracting the source again"
 			rm -rf "$tree"
@@ -79,6 +89,17 @@ if [ ! -f "$tree/.bproc-patches" ] || [ "$(cat "$tree/.bproc-patches")" != "$pke
 			top_patch=$(cd "$tree" && quilt top 2>/dev/null || true)
 			die "a patch of patches/series does not apply (applied so far: ${top_patch:-none}); see the hunk above"
 		fi
+	fi
+	if [ -f "$stamps" ]; then
+		kept=0
+		while read -r sum mtime f; do
+			[ -f "$tree/$f" ] || continue
+			if [ "$(sha256sum < "$tree/$f" | cut -c1-64)" = "$sum" ]; then
+				touch -m -d "@$mtime" "$tree/$f" && kept=$((kept + 1))
+			fi
+		done < "$stamps"
+		say "kept the mtimes of $kept unchanged patched files"
+		rm -f "$stamps"
 	fi
 	echo "$pkey" > "$tree/.bproc-patches"
 fi

@@ -149,6 +149,8 @@ insmod "$kmod" 2>/dev/null || [ -e /dev/bproc ]
 ok $? "bproc module loaded"
 
 cat > "$cfg" <<EOF
+# nodes by address: fake nodes here speak no key (docs/security.md)
+auth none
 # loopback cluster: nodes 0-2 on 127.0.0.1-127.0.0.3
 iprange 0 127.0.0.1 127.0.0.3
 pinginterval 1
@@ -169,6 +171,8 @@ ok $? "bpmaster with a missing config names it ($out)"
 mpid=$!
 pids+=("$mpid")
 check "bpmaster listening" wait_for "$mlog" "listening on port 2223 for 3 nodes" 30
+check "bpmaster warns that auth none admits nodes by address" \
+	grep -q "auth none: nodes are admitted by their address alone" "$mlog"
 check "node count is 3" test "$(node count)" = 3
 check "node 0 starts down" test "$(node state 0)" = down
 check "node 0 has its range address while down" test "$(node addr 0)" = 127.0.0.1
@@ -177,7 +181,7 @@ out=$("$bin/bpmaster" -f -c "$cfg" 2>&1); rc=$?
 [ $rc = 1 ] && [[ $out == *"BPROC_IOC_MASTER: Device or resource busy (another bpmaster is running)" ]]
 ok $? "a second bpmaster is refused ($out)"
 
-"$bpslave" -v 127.0.0.1 > "$dir/slave1.log" 2>&1 &
+"$bpslave" --auth none -v 127.0.0.1 > "$dir/slave1.log" 2>&1 &
 s1=$!
 pids+=("$s1")
 check "bpmaster: node 0 up (127.0.0.1)" wait_for "$mlog" "bpmaster: node 0 up (127.0.0.1)" 30
@@ -252,7 +256,7 @@ check "node 0 still up" test "$(node state 0)" = up
 
 echo "# replacement, ping timeout, reconnect"
 kill -STOP "$s1"
-"$bpslave" 127.0.0.1 > "$dir/slave2.log" 2>&1 &
+"$bpslave" --auth none 127.0.0.1 > "$dir/slave2.log" 2>&1 &
 s2=$!
 pids+=("$s2")
 check "a new connection replaces the old one" \
@@ -273,7 +277,7 @@ check "bpslave says bye on SIGTERM" \
 wait "$s2"
 ok $? "bpslave exits 0 on SIGTERM"
 
-"$bpslave" 127.0.0.1:2299 > "$dir/slave3.log" 2>&1 &
+"$bpslave" --auth none 127.0.0.1:2299 > "$dir/slave3.log" 2>&1 &
 s3=$!
 pids+=("$s3")
 check "bpslave retries with backoff when the master is absent" \
@@ -295,8 +299,10 @@ cp "$cfg" "$dir/config.good"
 echo "port 0" >> "$cfg"
 kill -HUP "$mpid"
 check "a bad config is refused on SIGHUP" \
-	wait_for "$mlog" "reload: $cfg:5: port '0' is not a number from 1 to 65535; keeping the running configuration" 10
+	wait_for "$mlog" "reload: $cfg:7: port '0' is not a number from 1 to 65535; keeping the running configuration" 10
 cat > "$cfg" <<EOF
+# nodes by address: fake nodes here speak no key (docs/security.md)
+auth none
 iprange 0 127.0.0.1 127.0.0.3
 iprange 10.77.0.2 10.77.0.2
 pinginterval 1
@@ -306,10 +312,10 @@ kill -HUP "$mpid"
 check "config with a fourth node applied on SIGHUP" \
 	wait_for "$mlog" "reloaded $cfg: 4 nodes, port 2223, ping 1/4 s" 10
 check "node count is 4" test "$(node count)" = 4
-ip netns exec bpn1 "$bpslave" 10.77.0.1 > "$dir/slave4.log" 2>&1 &
+ip netns exec bpn1 "$bpslave" --auth none 10.77.0.1 > "$dir/slave4.log" 2>&1 &
 s4=$!
 pids+=("$s4")
-"$bpslave" 127.0.0.1 > "$dir/slave5.log" 2>&1 &
+"$bpslave" --auth none 127.0.0.1 > "$dir/slave5.log" 2>&1 &
 s5=$!
 pids+=("$s5")
 check "bpmaster: node 3 up (10.77.0.2)" wait_for "$mlog" "bpmaster: node 3 up (10.77.0.2)" 30
@@ -317,6 +323,8 @@ check "node 0 up again" wait_for "$mlog" "bpmaster: node 0 up (127.0.0.1)" 30 4
 check "node 3 hwaddr is the veth's" test "$(node hwaddr 3)" = "$mac"
 check "node 3 address" test "$(node addr 3)" = 10.77.0.2
 cat > "$cfg" <<EOF
+# nodes by address: fake nodes here speak no key (docs/security.md)
+auth none
 iprange 0 127.0.0.1 127.0.0.3
 iprange 10 10.77.0.2 10.77.0.2
 pinginterval 2
@@ -357,6 +365,46 @@ check "it holds the master role" test "$(node count)" = 3
 kill -TERM $dpid
 check "it exits on SIGTERM" timeout 10 sh -c "while kill -0 $dpid 2>/dev/null; do sleep 0.1; done"
 kill -9 $dpid 2>/dev/null
+
+echo "# authenticated nodes: a real bpmaster and bpslave with the cluster key"
+kcfg=$dir/config.key
+cat > "$kcfg" <<EOF
+iprange 0 127.0.0.1 127.0.0.3
+pinginterval 1
+pingtimeout 4
+keyfile $dir/cluster.key
+EOF
+klog=$dir/bpmaster-key.log
+"$bin/bpmaster" -f -v -c "$kcfg" > "$klog" 2>&1 &
+kpid=$!
+pids+=("$kpid")
+check "bpmaster makes the cluster key at its first start" \
+	wait_for "$klog" "generated a new cluster key (generation 1)" 30
+check "the key file is mode 0400" test "$(stat -c %a "$dir/cluster.key")" = 400
+"$bpslave" -v 127.0.0.1 > "$dir/slave8.log" 2>&1 &
+k8=$!
+pids+=("$k8")
+check "bpslave enrolls" wait_for "$klog" "node 0 (127.0.0.1:[0-9]*) enrolled with key generation 1" 30
+check "then authenticates and is node 0" \
+	wait_for "$dir/slave8.log" "bpslave: connected to 127.0.0.1:2223 as node 0" 30
+check "node 0 up" wait_for "$klog" "bpmaster: node 0 up (127.0.0.1)" 30
+out=$(fake_node 127.0.0.1 "")
+check "a HELLO without a key is refused ($out)" \
+	wait_for "$klog" "refused: this master admits only authenticated nodes" 10
+check "and did not replace node 0" test "$(grep -c 'node 0 down' "$klog")" = 0
+"$bin/bpmaster" -K -c "$kcfg" > "$dir/keygen.out" 2>&1
+ok $? "bpmaster -K adds a generation ($(cat "$dir/keygen.out"))"
+kill -HUP "$kpid"
+check "SIGHUP sends node 0 the new key over its sealed link" \
+	wait_for "$klog" "node 0: sent key generation 2 (had 1)" 10
+check "bpslave takes it" wait_for "$dir/slave8.log" "key generation 2 from 127.0.0.1:2223" 10
+check "node 0 stayed up" test "$(grep -c 'node 0 down' "$klog")" = 0
+kill -TERM "$k8"
+check "bpslave says bye over the sealed link" \
+	wait_for "$klog" "node 0 down (bye from the node: bpslave exiting)" 10
+kill -TERM "$kpid"
+wait "$kpid"
+ok $? "the authenticating bpmaster exits 0 on SIGTERM"
 
 echo "# bpslave carries out a master's request"
 python3 - > "$dir/fake.log" 2>&1 <<'EOF' &
@@ -400,7 +448,7 @@ fpid=$!
 pids+=("$fpid")
 sleep 1
 unshare --pid --fork --kill-child --mount-proc sh -c \
-	"trap 'echo USR1 > $dir/pid1.sig' USR1; $bpslave 127.0.0.1:2300 2>$dir/slave6.log & wait; wait" &
+	"trap 'echo USR1 > $dir/pid1.sig' USR1; $bpslave --auth none 127.0.0.1:2300 2>$dir/slave6.log & wait; wait" &
 upid=$!
 pids+=("$upid")
 check "bpslave registers as node 2 with the test master" \
@@ -411,6 +459,59 @@ check "bpslave logs the request" \
 	grep -q "master requests halt: signalling PID 1 (SIGUSR1)" "$dir/slave6.log"
 # unshare ignores SIGTERM; SIGKILL takes the namespace down (--kill-child).
 kill -9 "$upid" "$fpid" 2>/dev/null
+
+echo "# a fake master that skips authentication (issue 10, point 2)"
+python3 - > "$dir/fake2.log" 2>&1 <<'EOF' &
+# WELCOME to whatever HELLO comes: what a rogue master on the network does.
+import socket, struct
+HDR = "<IBBHII"
+def recvn(c, n):
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            raise EOFError
+        b += d
+    return b
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 2301))
+l.listen(1)
+l.settimeout(60)
+c, peer = l.accept()
+c.settimeout(30)
+magic, v, f, t, n, i = struct.unpack(HDR, recvn(c, 16))
+p = recvn(c, n)
+print("HELLO auth method", struct.unpack("<I", p[4:8])[0], "from port", peer[1], flush=True)
+c.sendall(struct.pack(HDR, 0x43525042, 1, 0, 2, 24, 0) +
+          struct.pack("<iIIIQ", 2, 1000, 5000, 0, 0))
+try:
+    while True:
+        magic, v, f, t, n, i = struct.unpack(HDR, recvn(c, 16))
+        print("then type", t, flush=True)
+        recvn(c, n)
+except (EOFError, OSError):
+    print("closed by the node", flush=True)
+EOF
+fpid=$!
+pids+=("$fpid")
+sleep 1
+"$bpslave" 127.0.0.1:2301 > "$dir/slave7.log" 2>&1 &
+spid=$!
+pids+=("$spid")
+check "bpslave enrolls from a privileged port" \
+	wait_for "$dir/fake2.log" "HELLO auth method 2 from port" 30
+grep -qE "from port ([5-9][0-9][0-9]|10[0-2][0-9])$" "$dir/fake2.log"
+ok $? "the enrollment's source port is below 1024 ($(grep HELLO "$dir/fake2.log"))"
+check "bpslave refuses a master that did not authenticate" \
+	wait_for "$dir/slave7.log" "WELCOME without authenticating: not this cluster's master: refusing this master" 30
+check "the rogue master got nothing after WELCOME but a BYE" \
+	wait_for "$dir/fake2.log" "closed by the node" 30
+! grep -q "then type 4" "$dir/fake2.log"
+ok $? "no STATUS went to the rogue master"
+! grep -q "connected to 127.0.0.1:2301" "$dir/slave7.log"
+ok $? "bpslave never called itself connected to it"
+kill "$spid" "$fpid" 2>/dev/null
 
 tap_done
 status=$?

@@ -346,7 +346,7 @@ def main():
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", PORT))
     lsock.listen(4)
-    slave = subprocess.Popen([bpslave, "-v", "127.0.0.1:%d" % PORT],
+    slave = subprocess.Popen([bpslave, "-v", "--auth", "none", "127.0.0.1:%d" % PORT],
                              stdout=logf, stderr=subprocess.STDOUT)
     try:
         run(lsock, slave)

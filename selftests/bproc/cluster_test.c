@@ -210,16 +210,67 @@ static void wait_state(struct __test_metadata *_metadata, int fd, int nodes,
 	       now() - t0);
 }
 
+/* The cluster key's current generation on the master, or 0. */
+static unsigned int key_generation(void)
+{
+	char buf[64];
+
+	if (cluster_sh(buf, sizeof(buf),
+		       "awk '!/^#/ { g = $1 } END { print g }' /etc/bproc/cluster.key"))
+		return 0;
+	return (unsigned int)strtoul(buf, NULL, 10);
+}
+
+/* bpmaster's log has @text at least @n times within @limit seconds. */
+static bool master_logged(const char *text, int n, double limit)
+{
+	double t0 = now();
+	char buf[64];
+
+	do {
+		if (!cluster_sh(buf, sizeof(buf),
+				"grep -c -F '%s' /var/log/bpmaster.log", text) &&
+		    atoi(buf) >= n)
+			return true;
+		usleep(200000);
+	} while (now() - t0 < limit);
+	return false;
+}
+
 /*
  * Cut a node's link through the control channel: the master declares it
  * down while the others stay up; restore the link: bpslave notices the
  * silent master, reconnects by itself and the node is up again.
+ *
+ * With a key rotation on the way (issue 10, point 2): a new generation
+ * (bpmaster -K, SIGHUP) reaches every node over its sealed link while it
+ * stays up; the old generation is then removed, and the node that was
+ * cut comes back with the new key alone.
  */
 TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
 {
 	double limit = self->down_limit;
-	char buf[256];
+	unsigned int old_gen = key_generation(), gen;
+	char buf[256], text[96];
 	int victim = 0;
+
+	ASSERT_LT(0u, old_gen) TH_LOG("no cluster key on the master");
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bpmaster -K -c %s 2>&1",
+				CLUSTER_CONFIG)) TH_LOG("bpmaster -K: %s", buf);
+	gen = key_generation();
+	ASSERT_EQ(old_gen + 1, gen);
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "pkill -HUP -x bpmaster 2>&1"))
+		TH_LOG("%s", buf);
+	snprintf(text, sizeof(text), "sent key generation %u (had ", gen);
+	EXPECT_TRUE(master_logged(text, self->nodes, 60))
+		TH_LOG("not every node got key generation %u", gen);
+	for (int n = 0; n < self->nodes; n++) {
+		struct bproc_node_info ni;
+
+		ASSERT_EQ(0, node_get(self->fd, n, &ni));
+		EXPECT_EQ(BPROC_NODE_UP, ni.state)
+			TH_LOG("node %d not up after the key rotation", n);
+	}
 
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d down 2>&1",
 			victim)) TH_LOG("%s", buf);
@@ -227,6 +278,11 @@ TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
 		   limit);
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl state node%d", victim));
 	EXPECT_STREQ("running link down", buf);
+	/* Retire the old generation: only the new key admits nodes now. */
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"sed -i '/^[0-9]/{/^%u /!d}' /etc/bproc/cluster.key && pkill -HUP -x bpmaster 2>&1",
+				gen)) TH_LOG("%s", buf);
+	EXPECT_EQ(gen, key_generation());
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl link node%d up 2>&1",
 			victim)) TH_LOG("%s", buf);
 	wait_state(_metadata, self->fd, self->nodes, victim, BPROC_NODE_UP,

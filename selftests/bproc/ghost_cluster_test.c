@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
@@ -54,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <bproc.h>
 
 #include "kselftest_harness.h"
@@ -96,6 +98,8 @@ struct start {
 	const gid_t *groups;
 	int ngroups;
 	int ctty;		/* >= 0: setsid() and make it the controlling tty */
+	rlim_t sigpending;	/* != 0: RLIMIT_SIGPENDING of the process */
+	bool nocaps;		/* drop every capability, stay uid 0 */
 };
 
 FIXTURE(ghost) {
@@ -161,11 +165,26 @@ start_child(const struct start *st, int wfd)
 		goto fail;
 	if (st->cwd && chdir(st->cwd))
 		goto fail;
+	if (st->sigpending &&
+	    setrlimit(RLIMIT_SIGPENDING, &(struct rlimit){ st->sigpending,
+							     st->sigpending }))
+		goto fail;
 	if (st->uid &&
 	    (setgroups(st->ngroups, st->groups) ||
 	     setresgid(st->gid, st->gid, st->gid) ||
 	     setresuid(st->uid, st->uid, st->uid)))
 		goto fail;
+	if (st->nocaps) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = { { 0 } };
+
+		for (int c = 0; c <= 63; c++)
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+		if (syscall(SYS_capset, &hdr, data))
+			goto fail;
+	}
 	subst_ids(st->argv);
 	bproc_rexec(st->node, st->path, st->argv, st->envp ? st->envp : empty);
 fail:
@@ -1033,6 +1052,299 @@ TEST_F_TIMEOUT(ghost, debuggers_refused, 600)
 	EXPECT_TRUE(status_line(g->pid, "BProcNode:\t0\n"));
 	ASSERT_EQ(0, kill(g->pid, SIGTERM));
 	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "SIGTERM after the debuggers");
+}
+
+/* Slab memory of the master now, in kB (/proc/meminfo). */
+static long slab_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+struct flood {
+	long std_sent, std_failed;	/* kill(SIGWINCH) */
+	int std_errno;
+	long rt_ok;			/* sigqueue() until it failed */
+	int rt_errno;
+};
+
+/*
+ * In a child as @uid (0: as root): @n kill(SIGWINCH) to @pid, then
+ * sigqueue(SIGRTMIN + 2) until one fails (at most @rt_max).
+ */
+static struct flood flood(pid_t pid, uid_t uid, long n, long rt_max)
+{
+	struct flood r = { 0 };
+	int p[2], st;
+	pid_t c;
+
+	if (pipe(p))
+		return r;
+	c = fork();
+	if (c == 0) {
+		close(p[0]);
+		if (uid && (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+			    setresuid(uid, uid, uid)))
+			_exit(1);
+		for (r.std_sent = 0; r.std_sent < n; r.std_sent++)
+			if (kill(pid, SIGWINCH) && !r.std_failed++)
+				r.std_errno = errno;
+		for (r.rt_ok = 0; r.rt_ok < rt_max; r.rt_ok++)
+			if (sigqueue_int(pid, SIGRTMIN + 2, (int)r.rt_ok)) {
+				r.rt_errno = errno;
+				break;
+			}
+		_exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
+	}
+	close(p[1]);
+	if (c < 0 || read(p[0], &r, sizeof(r)) != sizeof(r))
+		memset(&r, 0, sizeof(r));
+	close(p[0]);
+	waitpid(c, &st, 0);
+	return r;
+}
+
+/*
+ * Issue 10, point 4: with bpmaster stopped, a user's signal flood to its
+ * own ghost costs bounded kernel memory (standard signals coalesce per
+ * ghost, real-time ones stop at RLIMIT_SIGPENDING with EAGAIN), a full
+ * queue refuses signals and REXECs with EAGAIN, and once bpmaster runs
+ * again nothing was dropped: the node is up and the ghost still answers.
+ */
+TEST_F_TIMEOUT(ghost, signal_flood_is_bounded, 600)
+{
+	static const gid_t groups[] = { 65534 };
+	/* ignores SIGWINCH and the real-time signals the test floods */
+	char *argv[] = { "sh", "-c", "trap '' 28 34 35 36; exec sleep 600",
+			 NULL };
+	struct start st = {
+		.node = 0, .path = "/bin/sh", .argv = argv, .ctty = -1,
+		.cwd = "/tmp", .uid = 65534, .gid = 65534, .groups = groups,
+		.ngroups = 1, .sigpending = 64,
+	};
+	struct start st_root = { .node = 1, .path = "/bin/sh", .argv = argv,
+				 .ctty = -1, .cwd = "/tmp" };
+	char *argv2[] = { "true", NULL };
+	struct start st2 = { .node = 1, .path = "/bin/true", .argv = argv2,
+			     .ctty = -1 };
+	struct ghost *g, *gr, *g2;
+	struct flood r, rr;
+	long before, after;
+	char buf[256];
+
+	g = ghost_start(_metadata, self, &st);
+	gr = ghost_start(_metadata, self, &st_root);
+	ASSERT_TRUE(ghost_within(g->pid, 0, 60))
+		TH_LOG("pid %d did not become a ghost", g->pid);
+	ASSERT_TRUE(ghost_within(gr->pid, 1, 60))
+		TH_LOG("pid %d did not become a ghost", gr->pid);
+	sleep(2);	/* the shells have set their traps */
+
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "pkill -STOP -x bpmaster 2>&1"))
+		TH_LOG("pkill -STOP bpmaster: %s", buf);
+
+	/* The global bound: a 16 KiB queue, filled by root's signals. */
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"echo 16 > /sys/module/bproc/parameters/msgq_max_kib 2>&1"))
+		TH_LOG("msgq_max_kib: %s", buf);
+	rr = flood(gr->pid, 0, 0, 100000);
+	g2 = ghost_start(_metadata, self, &st2);
+	rexec_failed(_metadata, g2, EAGAIN, "REXEC while the queue is full");
+	cluster_sh(NULL, 0,
+		   "echo 32768 > /sys/module/bproc/parameters/msgq_max_kib");
+
+	/* The per-user bounds: nobody floods its own ghost. */
+	before = slab_kb();
+	r = flood(g->pid, 65534, 100000, 100000);
+	after = slab_kb();
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "pkill -CONT -x bpmaster 2>&1"))
+		TH_LOG("pkill -CONT bpmaster: %s", buf);
+
+	EXPECT_EQ(EAGAIN, rr.rt_errno)
+		TH_LOG("root's sigqueue stopped by %s after %ld",
+		       strerror(rr.rt_errno), rr.rt_ok);
+	/* a SIGNAL message is 168 bytes: about 97 fit in 16 KiB */
+	EXPECT_LT(40, rr.rt_ok) TH_LOG("%ld signals queued in 16 KiB", rr.rt_ok);
+	EXPECT_GT(16384 / 128, rr.rt_ok)
+		TH_LOG("%ld signals queued in 16 KiB", rr.rt_ok);
+
+	EXPECT_EQ(100000, r.std_sent);
+	EXPECT_EQ(0, r.std_failed) TH_LOG("kill(SIGWINCH) failed %ld times: %s",
+					  r.std_failed, strerror(r.std_errno));
+	EXPECT_EQ(EAGAIN, r.rt_errno)
+		TH_LOG("sigqueue stopped by %s after %ld", strerror(r.rt_errno),
+		       r.rt_ok);
+	EXPECT_GE(64, r.rt_ok) TH_LOG("%ld real-time signals queued, limit 64",
+				      r.rt_ok);
+	EXPECT_LT(0, r.rt_ok);
+	/* 100,000 unbounded messages would be ~19 MB of slab. */
+	EXPECT_GT(4096, after - before)
+		TH_LOG("slab grew %ld kB during the flood", after - before);
+
+	/* Nothing was dropped: the nodes are up, the ghosts still answer. */
+	sleep(2);
+	EXPECT_EQ(BPROC_NODE_UP, bproc_nodestatus(0));
+	EXPECT_EQ(BPROC_NODE_UP, bproc_nodestatus(1));
+	EXPECT_EQ(0, waitpid(g->pid, NULL, WNOHANG));
+	ASSERT_EQ(0, kill(g->pid, SIGTERM));
+	status_is(_metadata, g, 0, ST_SIG(SIGTERM), "SIGTERM after the flood");
+	ASSERT_EQ(0, kill(gr->pid, SIGTERM));
+	status_is(_metadata, gr, 0, ST_SIG(SIGTERM), "SIGTERM after the flood");
+}
+
+/*
+ * Issue 10, point 3: uid 0 without capabilities is an ordinary user on
+ * the node too: its process there has uid 0 and no capability at all
+ * (on the code before, bpslave gave it its own full set).
+ */
+TEST_F_TIMEOUT(ghost, uid0_without_caps_has_none_on_node, 120)
+{
+	char *argv[] = { "sh", "-c",
+		"[ $(id -u) = 0 ] && grep -q '^CapEff:.0000000000000000$' /proc/self/status && grep -q '^CapPrm:.0000000000000000$' /proc/self/status && grep -q '^CapBnd:.0000000000000000$' /proc/self/status",
+		NULL };
+	struct start st = { .node = 0, .path = "/bin/sh", .argv = argv,
+			    .ctty = -1, .cwd = "/", .nocaps = true };
+	struct ghost *g = ghost_start(_metadata, self, &st);
+
+	status_is(_metadata, g, 0, ST_EXIT(0),
+		  "uid 0 without capabilities: none on the node");
+}
+
+/* --- Issue 10, point 2: no one on a node can pose as it -------------- */
+
+/* Append @n bytes to @out as printf(1) octal escapes. */
+static void esc(char *out, size_t cap, const uint8_t *b, size_t n)
+{
+	size_t len = strlen(out);
+
+	for (size_t i = 0; i < n && len + 5 < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "\\%03o", b[i]);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A wire message (docs/protocol.md) of @type with @len payload bytes. */
+static size_t wire_msg(uint8_t *out, uint16_t type, const uint8_t *p,
+		       size_t len)
+{
+	le32(out, 0x43525042);		/* "BPRC" */
+	out[4] = 1;
+	out[5] = 0;
+	out[6] = (uint8_t)type;
+	out[7] = (uint8_t)(type >> 8);
+	le32(out + 8, (uint32_t)len);
+	le32(out + 12, 0);
+	memcpy(out + 16, p, len);
+	return 16 + len;
+}
+
+/* A HELLO with @method and @alen auth bytes of @fill (KEY: generation @gen). */
+static size_t hello(uint8_t *out, uint32_t method, size_t alen, uint8_t fill,
+		    uint32_t gen)
+{
+	uint8_t p[128] = { 0 };
+	size_t n = 0;
+
+	le32(p, 1);			/* cpus */
+	le32(p + 4, method);
+	n = 8 + 8 + 8 + 4 + 8;		/* mem, boot time, hwaddr */
+	n += 2 + 2;			/* empty kernel and modver */
+	p[n] = (uint8_t)alen;
+	n += 2;
+	memset(p + n, fill, alen);
+	le32(p + n, gen);		/* KEY: the generation */
+	n += alen;
+	return wire_msg(out, 1, p, n);
+}
+
+static bool master_log_has(const char *text)
+{
+	char buf[256];
+
+	return !cluster_sh(buf, sizeof(buf), "grep -c -F '%s' /var/log/bpmaster.log",
+			   text);
+}
+
+/*
+ * Issue 10, point 2: a process as nobody on node 1 pipes a handshake
+ * into busybox nc to the master's port, as the review did: without the
+ * key (method NONE), enrolling from an unprivileged port, and offering a
+ * key with a forged proof. Each is refused, node 1 stays up and its
+ * other processes live on (today's main replaced node 1's connection at
+ * the first HELLO and killed them).
+ */
+TEST_F_TIMEOUT(ghost, node_users_cannot_pose_as_their_node, 600)
+{
+	static const gid_t groups[] = { 65534 };
+	static const struct {
+		uint32_t method;
+		size_t alen;
+		bool auth;		/* follow with a forged AUTH */
+		const char *refusal;	/* in bpmaster's log */
+	} tries[] = {
+		{ 0, 0, false, "this master admits only authenticated nodes" },
+		{ 2, 32, false, "enrollment needs a privileged source port" },
+		{ 1, 36, true, "wrong proof: the node does not hold its key" },
+	};
+	char *vargv[] = { "sleep", "600", NULL };
+	struct start victim = { .node = 1, .path = "/bin/sleep", .argv = vargv,
+				.ctty = -1, .cwd = "/" };
+	struct ghost *v;
+	int port = cluster_config_int("port", 2223);
+	char genbuf[64];
+	uint32_t gen;
+
+	/* The master's current key generation: the forged proof is for it. */
+	ASSERT_EQ(0, cluster_sh(genbuf, sizeof(genbuf),
+				"awk '!/^#/ { g = $1 } END { print g }' /etc/bproc/cluster.key"));
+	gen = (uint32_t)strtoul(genbuf, NULL, 10);
+	ASSERT_LT(0, gen) TH_LOG("no key generation in /etc/bproc/cluster.key");
+
+	v = ghost_start(_metadata, self, &victim);
+	ASSERT_TRUE(ghost_within(v->pid, 1, 60));
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		static char cmd[4096];
+		uint8_t b[256], pr[48] = { 0 };
+		size_t n;
+		char *argv[] = { "sh", "-c", cmd, NULL };
+		struct start st = {
+			.node = 1, .path = "/bin/sh", .argv = argv, .ctty = -1,
+			.cwd = "/tmp", .uid = 65534, .gid = 65534,
+			.groups = groups, .ngroups = 1,
+		};
+		struct ghost *g;
+
+		n = hello(b, tries[i].method, tries[i].alen, 0x5a, gen);
+		if (tries[i].auth)
+			n += wire_msg(b + n, 0x000a, pr, 32);	/* AUTH */
+		snprintf(cmd, sizeof(cmd), "printf '");
+		esc(cmd, sizeof(cmd), b, n);
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+			 "' | nc -w 5 10.42.0.1 %d > /dev/null; id -u", port);
+		g = ghost_start(_metadata, self, &st);
+		status_is(_metadata, g, 0, ST_EXIT(0), "nc as nobody, try %zu", i);
+		EXPECT_TRUE(master_log_has(tries[i].refusal))
+			TH_LOG("try %zu: bpmaster did not log \"%s\"", i,
+			       tries[i].refusal);
+		EXPECT_EQ(BPROC_NODE_UP, bproc_nodestatus(1));
+		EXPECT_EQ(0, waitpid(v->pid, NULL, WNOHANG))
+			TH_LOG("try %zu: node 1's process ended", i);
+	}
+	ASSERT_EQ(0, kill(v->pid, SIGTERM));
+	status_is(_metadata, v, 0, ST_SIG(SIGTERM), "node 1's process after the tries");
 }
 
 /* The children of @ppid here, from /proc/N/stat; how many (at most @max). */

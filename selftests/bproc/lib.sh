@@ -21,8 +21,33 @@ run_ksft() {
 		ok 1 "$name is built ($bin)"
 		return 1
 	fi
-	"$bin" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\\1$name: /"
+	# Each test's time on a comment line after its result (where the
+	# suite's minutes go: docs/harness.md).
+	"$bin" 2>&1 | sed -E -u "s/^((not )?ok [0-9]+ )/\\1$name: /" | {
+		local line t0 t
+		t0=$(date +%s.%N)
+		while IFS= read -r line; do
+			printf '%s\n' "$line"
+			case $line in
+			"ok "*|"not ok "*)
+				t=$(date +%s.%N)
+				printf '# time: %.1f s\n' "$(echo "$t - $t0" | bc -l)"
+				t0=$t ;;
+			esac
+		done
+	}
 	ok "${PIPESTATUS[0]}" "$name exits 0"
+}
+
+# Reaped ghosts drop their module reference when their task is freed,
+# an RCU grace period after the wait: allow a moment, not a leak.
+rmmod_settled() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9; do
+		rmmod bproc 2>/dev/null && return 0
+		sleep 0.5
+	done
+	rmmod bproc
 }
 
 kernel_log_clean() {

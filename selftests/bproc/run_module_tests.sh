@@ -10,23 +10,16 @@ set -u
 . "${BPROC_TOP:?}/selftests/bproc/lib.sh"
 ko=$top/build/kmod/bproc.ko
 
-# Reaped ghosts drop their module reference when their task is freed,
-# an RCU grace period after the wait: allow a moment, not a leak.
-rmmod_settled() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9; do
-		rmmod bproc 2>/dev/null && return 0
-		sleep 0.5
-	done
-	rmmod bproc
-}
-
 check "module: insmod bproc.ko" insmod "$ko"
 check "module: /dev/bproc is a character device" test -c /dev/bproc
 check "module: /sys/module/bproc/version is set" test -s /sys/module/bproc/version
 for name in nodetable_test bpstat_test ghost_test masq_test; do
 	run_ksft $name
 done
+# The kernel fuzzer, briefly (make fuzz-kernel runs it longer; under
+# make check-debug this is its KASAN/lockdep/kmemleak run).
+out=$("$top/build/selftests/kfuzz" 10 2>&1)
+ok $? "module: kfuzz 10 s: $out"
 check "module: rmmod bproc (ghosts gone)" rmmod_settled
 check "module: /dev/bproc is gone after rmmod" test ! -e /dev/bproc
 check "module: loads again after unload" insmod "$ko"
