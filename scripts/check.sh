@@ -28,7 +28,14 @@ suite_cmd() {
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
 	fuzz) echo "make -s -C proto fuzz FUZZ_TIME=${BPROC_FUZZ_TIME:-10}" ;;
 	bootimg) echo "make -s -C bootimg check KBUILD=${kernel%/arch/x86/boot/bzImage}" ;;
-	vm-module) echo "harness/cluster.py --nodes 0 --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run" ;;
+	vm-module)
+		# The debug kernel boots in minutes under TCG: its limits and
+		# acpi=noirq, as for the cluster below.
+		if [ $debug = 1 ]; then
+			echo "harness/cluster.py --nodes 0 --master-timeout 900 --timeout 3600 --append acpi=noirq --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run"
+		else
+			echo "harness/cluster.py --nodes 0 --run selftests/bproc/run_module_tests.sh --kernel $kernel --dir $out/vm-module.run"
+		fi ;;
 	vm-daemons) echo "harness/cluster.py --nodes 0 --run bpmaster/tests/vm-daemons.sh --kernel $kernel --dir $out/vm-daemons.run" ;;
 	vm-procs) echo "harness/cluster.py --nodes 0 --run bpslave/tests/vm-procs.sh --kernel $kernel --dir $out/vm-procs.run" ;;
 	vm-bootd) echo "harness/cluster.py --nodes 0 --run bpmaster/tests/vm-bootd.sh --kernel $kernel --dir $out/vm-bootd.run" ;;
