@@ -433,6 +433,16 @@ static void sess_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		readable(x);
 }
 
+/* Has the master sent bytes this session has not taken yet? */
+static bool bps_sess_unread(struct bps_sess *x)
+{
+	int n = 0;
+
+	if (bp_rx_pending(&x->rx))
+		return true;
+	return !ioctl(x->io.fd, FIONREAD, &n) && n > 0;
+}
+
 /* Connect timeout, WELCOME deadline, the master's silence, BYE drain. */
 static void deadline_due(struct bp_loop *l, struct bp_timer *t)
 {
@@ -450,6 +460,12 @@ static void deadline_due(struct bp_loop *l, struct bp_timer *t)
 		bps_sess_end(x, BPS_END_RETRY, BP_REASON_NONE, NULL);
 		break;
 	case BPS_SESS_WELCOMED:
+		/*
+		 * Bytes the master sent that this loop has not read yet (a
+		 * burst of REXECs keeps it busy) are not silence.
+		 */
+		if (bps_sess_unread(x))
+			x->last_rx = bp_now_mono_ms();
 		if (bp_now_mono_ms() < x->last_rx + x->timeout_ms) {
 			/* Heard from since: the deadline moves. */
 			bp_timer_start_at(l, t, (x->last_rx + x->timeout_ms) *

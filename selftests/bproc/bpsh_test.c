@@ -373,26 +373,36 @@ TEST_F_TIMEOUT(bpsh, streams_stay_separate_and_late_output_arrives, 200)
 /* A reader that stalls stalls the writer: nothing grows without bound. */
 TEST_F_TIMEOUT(bpsh, backpressure_bounds_memory, 300)
 {
-	struct res r;
 	long long written = -1;
-	long hwm = -1;
+	long hwm = -1, avail0 = -1, avail1 = -1;
+	struct res r;
 
+	/*
+	 * The node's available memory before and during the stall: neither
+	 * bpslave nor the node's kernel may hold what the writer could not
+	 * send (its stdout is a socket to bpsh, with bounded buffers).
+	 */
 	run(&r,
+		"bpsh 0 grep MemAvailable /proc/meminfo | tr -dc 0-9; echo; "
 		"( bpsh 0 %s/bptest-flood /tmp/bpsh-flood; echo $? > " WORK "/flood-rc ) | "
 		"{ head -c 1000000 >/dev/null; sleep 10; } & "
 		"sleep 7; p=$(pgrep -f -x 'bpsh 0 %s/bptest-flood /tmp/bpsh-flood'); "
 		"grep VmHWM /proc/$p/status | tr -dc 0-9; echo; "
+		"bpsh 0 grep MemAvailable /proc/meminfo | tr -dc 0-9; echo; "
 		"bpsh 0 cat /tmp/bpsh-flood; wait; exit $(cat " WORK "/flood-rc)",
 		jobs, jobs);
 	/* its reader gone, the writer gets EPIPE (SIGPIPE) or ECONNRESET */
 	EXPECT_TRUE(r.status == 141 || r.status == 3) TH_LOG("exit %d", r.status);
-	sscanf(r.out, "%ld %lld", &hwm, &written);
-	TH_LOG("bpsh's peak RSS %ld kB; the writer got %lld bytes out while its reader slept",
-	       hwm, written);
+	sscanf(r.out, "%ld %ld %ld %lld", &avail0, &hwm, &avail1, &written);
+	TH_LOG("bpsh's peak RSS %ld kB; the writer got %lld bytes out while its reader slept; node 0 available %ld kB, then %ld kB",
+	       hwm, written, avail0, avail1);
 	EXPECT_LT(0, hwm);
 	EXPECT_GT(64 * 1024, hwm);	/* kB */
 	EXPECT_LT(1000000, written);
 	EXPECT_GT(64LL << 20, written) TH_LOG("%s", r.err);
+	EXPECT_LT(0, avail1);
+	EXPECT_GT(96 * 1024, avail0 - avail1)	/* kB */
+		TH_LOG("node 0 lost %ld kB during the stall", avail0 - avail1);
 	res_free(&r);
 }
 
