@@ -30,17 +30,19 @@ dropbearkey -t ed25519 -f $w/hostkey >/dev/null 2>&1
 dropbearkey -t ed25519 -f $w/client 2>/dev/null | grep '^ssh-ed25519' > $w/client.pub
 # dropbear runs on node 0 as a job of bpsh: shipped like any program,
 # nothing of it in the node image (the "benchmark-only" part).
-bpsh -N --ship $w/hostkey 0 sh -c 'mkdir -p /root/.ssh &&
-	echo "$1" > /root/.ssh/authorized_keys && chmod 700 /root/.ssh &&
-	chmod 600 /root/.ssh/authorized_keys &&
-	exec /usr/sbin/dropbear -F -E -s -p 2222 -r '"$w"'/hostkey' sh "$(cat $w/client.pub)" &
+# Its authorized_keys is shipped too (from this master's /root/.ssh), and
+# dropbear is the job's program, so bpsh ships it with its libraries.
+mkdir -p /root/.ssh && chmod 700 /root/.ssh
+cp $w/client.pub /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys
+bpsh -N --ship $w/hostkey --ship /root/.ssh 0 \
+	/usr/sbin/dropbear -F -E -s -p 2222 -r $w/hostkey &
 dpid=$!
 ssh_true() { dbclient -yy -i $w/client -p 2222 root@"$node0" true; }
 for i in $(seq 100); do ssh_true 2>/dev/null && break; sleep 0.3; done
 ssh_true
 bpsh 0 true		# warm: true and its libraries in the node's cache
-read -r b_med b_min b_max < <(times bpsh 0 true)
-read -r s_med s_min s_max < <(times ssh_true)
+read -r b_med b_min b_max <<< "$(times bpsh 0 true)"
+read -r s_med s_min s_max <<< "$(times ssh_true)"
 kill $dpid 2>/dev/null || true
 wait $dpid 2>/dev/null || true
 echo "bench: bpsh 0 true: median $b_med s (min $b_min, max $b_max)"
@@ -101,7 +103,8 @@ PY
 rpid=$!
 for i in $(seq 100); do grep -q listening $w/raw.out && break; sleep 0.1; done
 t0=$(date +%s.%N)
-bpsh -N 0 bash -c "exec $jobs/bptest-flood /dev/null $gb > /dev/tcp/$master/$port"
+# bash is the program: the flood binary it runs is shipped by name
+bpsh -N --ship $jobs/bptest-flood 0 bash -c "exec $jobs/bptest-flood /dev/null $gb > /dev/tcp/$master/$port"
 wait $rpid
 t1=$(date +%s.%N)
 rt=$(echo "$t1 - $t0" | bc -l)
