@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "bpmaster.h"
@@ -318,16 +317,6 @@ static void conn_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		conn_readable(m, c);
 }
 
-/* Has the peer sent bytes this connection has not taken yet? */
-static bool conn_unread(struct bpm_conn *c)
-{
-	int n = 0;
-
-	if (bp_rx_pending(&c->rx))
-		return true;
-	return !ioctl(c->io.fd, FIONREAD, &n) && n > 0;
-}
-
 /*
  * Silence: nothing received for the ping timeout. The timer is armed for
  * the last byte seen when it was started; reading only moves last_rx,
@@ -340,7 +329,7 @@ static void silence_due(struct bp_loop *l, struct bp_timer *t)
 	uint64_t limit = m->cfg.ping_timeout * BP_NS_PER_S;
 
 	/* Bytes the node sent that the loop has not read yet are not silence. */
-	if (conn_unread(c))
+	if (bp_rx_unread(&c->rx, c->io.fd))
 		c->last_rx = bp_now_mono_ns();
 	if (bp_now_mono_ns() < c->last_rx + limit) {
 		bp_timer_start_at(l, t, c->last_rx + limit, 0);

@@ -433,16 +433,6 @@ static void sess_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		readable(x);
 }
 
-/* Has the master sent bytes this session has not taken yet? */
-static bool bps_sess_unread(struct bps_sess *x)
-{
-	int n = 0;
-
-	if (bp_rx_pending(&x->rx))
-		return true;
-	return !ioctl(x->io.fd, FIONREAD, &n) && n > 0;
-}
-
 /* Connect timeout, WELCOME deadline, the master's silence, BYE drain. */
 static void deadline_due(struct bp_loop *l, struct bp_timer *t)
 {
@@ -464,7 +454,7 @@ static void deadline_due(struct bp_loop *l, struct bp_timer *t)
 		 * Bytes the master sent that this loop has not read yet (a
 		 * burst of REXECs keeps it busy) are not silence.
 		 */
-		if (bps_sess_unread(x))
+		if (bp_rx_unread(&x->rx, x->io.fd))
 			x->last_rx = bp_now_mono_ms();
 		if (bp_now_mono_ms() < x->last_rx + x->timeout_ms) {
 			/* Heard from since: the deadline moves. */

@@ -81,6 +81,12 @@ static inline size_t bp_rx_pending(const struct bp_rx *rx)
 	return rx->len - rx->off;
 }
 
+/*
+ * Has the peer sent bytes not taken yet, buffered here or waiting in
+ * socket @fd? A peer whose bytes wait for a busy loop is not silent.
+ */
+bool bp_rx_unread(const struct bp_rx *rx, int fd);
+
 void bp_tx_init(struct bp_tx *tx);
 void bp_tx_free(struct bp_tx *tx);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "bp_crypto.h"
@@ -131,32 +132,62 @@ int bp_rx_feed(struct bp_rx *rx, const void *data, size_t len)
 	return 0;
 }
 
-/* bp_rx_next() on a sealed link: open the message in place, decode it. */
-static int rx_next_sealed(struct bp_rx *rx, struct bp_msg *msg,
-			  struct bp_wire_hdr *hdr)
+/*
+ * On a sealed link: open the message at the head of the buffer in place
+ * and rewrite its header as the codec knows it (not sealed, the plain
+ * length). Returns the bytes it takes in the buffer (0: more are
+ * needed) with *@plain the length to decode, or a negative errno.
+ */
+static ssize_t rx_open_sealed(struct bp_rx *rx, size_t *plain)
 {
 	uint8_t *p = rx->buf + rx->off, nonce[BP_AEAD_NONCE_LEN];
 	ssize_t total = sealed_peek(p, bp_rx_pending(rx));
-	uint32_t plain;
-	int ret;
+	uint32_t n;
 
-	if (total <= 0)
-		return (int)total;
-	if ((size_t)total > bp_rx_pending(rx))
-		return 0;
-	plain = (uint32_t)(total - BP_WIRE_HDR_LEN - BP_WIRE_SEAL_TAG);
+	if (total <= 0 || (size_t)total > bp_rx_pending(rx))
+		return total < 0 ? total : 0;
+	n = (uint32_t)(total - BP_WIRE_HDR_LEN - BP_WIRE_SEAL_TAG);
 	seal_nonce(&rx->seal, nonce);
 	if (bp_aead_open(rx->seal.key, nonce, p, BP_WIRE_HDR_LEN,
-			 p + BP_WIRE_HDR_LEN, plain,
-			 p + BP_WIRE_HDR_LEN + plain))
+			 p + BP_WIRE_HDR_LEN, n, p + BP_WIRE_HDR_LEN + n))
 		return -EBADMSG;
 	rx->seal.seq++;
-	/* The header as the codec knows it: not sealed, the plain length. */
 	p[5] = 0;
-	bp_put_le32(p + 8, plain);
-	if (bp_wire_peek(p, BP_WIRE_HDR_LEN + plain, hdr) < 0)
-		return -EBADMSG;
-	ret = bp_wire_decode(p, BP_WIRE_HDR_LEN + plain, msg);
+	bp_put_le32(p + 8, n);
+	*plain = BP_WIRE_HDR_LEN + n;
+	return total;
+}
+
+int bp_rx_next(struct bp_rx *rx, struct bp_msg *msg, struct bp_wire_hdr *hdr)
+{
+	struct bp_wire_hdr h;
+	size_t pending = bp_rx_pending(rx), len;
+	ssize_t total;
+	int ret;
+
+	if (!hdr)
+		hdr = &h;
+	if (!pending)
+		return 0;
+	if (rx->seal.on) {
+		total = rx_open_sealed(rx, &len);
+		if (total <= 0)
+			return (int)total;
+		if (bp_wire_peek(rx->buf + rx->off, len, hdr) < 0)
+			return -EBADMSG;
+	} else {
+		total = bp_wire_peek(rx->buf + rx->off, pending, hdr);
+		if (total <= 0)
+			return (int)total;
+		if ((size_t)total > pending)
+			return 0;
+		len = (size_t)total;
+	}
+	/*
+	 * A message that fails to decode stays (the caller closes the
+	 * connection); on a sealed link it is opened already.
+	 */
+	ret = bp_wire_decode(rx->buf + rx->off, len, msg);
 	if (ret && ret != -ENOMSG)
 		return ret;
 	rx->off += (size_t)total;
@@ -165,31 +196,11 @@ static int rx_next_sealed(struct bp_rx *rx, struct bp_msg *msg,
 	return ret ? ret : 1;
 }
 
-int bp_rx_next(struct bp_rx *rx, struct bp_msg *msg, struct bp_wire_hdr *hdr)
+bool bp_rx_unread(const struct bp_rx *rx, int fd)
 {
-	struct bp_wire_hdr h;
-	size_t pending = bp_rx_pending(rx);
-	ssize_t total;
-	int ret;
+	int n = 0;
 
-	if (!hdr)
-		hdr = &h;
-	if (!pending)
-		return 0;
-	if (rx->seal.on)
-		return rx_next_sealed(rx, msg, hdr);
-	total = bp_wire_peek(rx->buf + rx->off, pending, hdr);
-	if (total <= 0)
-		return (int)total;
-	if ((size_t)total > pending)
-		return 0;
-	ret = bp_wire_decode(rx->buf + rx->off, (size_t)total, msg);
-	if (ret && ret != -ENOMSG)
-		return ret;
-	rx->off += (size_t)total;
-	if (rx->off == rx->len)
-		rx->off = rx->len = 0;
-	return ret ? ret : 1;
+	return bp_rx_pending(rx) || (!ioctl(fd, FIONREAD, &n) && n > 0);
 }
 
 void bp_tx_init(struct bp_tx *tx)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "bp_auth.h"
@@ -255,6 +256,30 @@ static void test_seal(struct tap *t)
 	bp_tx_free(&tx);
 }
 
+/* bp_rx_unread(): bytes in the socket or in the buffer count, none do not. */
+static void test_unread(struct tap *t)
+{
+	struct bp_rx rx;
+	int sv[2];
+	char c = 'x';
+
+	bp_rx_init(&rx);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		tap_ok(t, false, "socketpair");
+		return;
+	}
+	tap_ok(t, !bp_rx_unread(&rx, sv[0]), "nothing sent: nothing unread");
+	tap_ok(t, write(sv[1], &c, 1) == 1 && bp_rx_unread(&rx, sv[0]),
+	       "a byte waiting in the socket is unread");
+	tap_ok(t, bp_rx_read(&rx, sv[0]) == 1 && bp_rx_unread(&rx, sv[0]),
+	       "read into the buffer but not taken: still unread");
+	rx.off = rx.len = 0;
+	tap_ok(t, !bp_rx_unread(&rx, sv[0]), "taken: nothing unread");
+	close(sv[0]);
+	close(sv[1]);
+	bp_rx_free(&rx);
+}
+
 static void test_wire(struct tap *t)
 {
 	struct bp_msg m = { .type = BP_MSG_CHALLENGE }, back;
@@ -299,6 +324,7 @@ int main(void)
 	test_proofs(&t);
 	test_enroll(&t);
 	test_seal(&t);
+	test_unread(&t);
 	test_wire(&t);
 	rmdir(dir);
 	return tap_done(&t);
