@@ -148,11 +148,13 @@ static void enroll(struct bpm *m, struct bpm_conn *c)
 	e->gen = k->gen;
 	ret = bp_x25519_keypair(priv, e->pub);
 	if (!ret)
-		ret = bp_x25519_shared(priv, c->hello.auth, shared);
+		ret = bp_x25519_shared(priv, bp_hello_enroll_pub(&c->hello),
+				       shared);
 	if (!ret)
 		ret = bp_auth_node_key(k, c->node, kn);
 	if (!ret)
-		ret = bp_auth_wrap(shared, e, c->hello.auth, kn, e->wrapped);
+		ret = bp_auth_wrap(shared, e, bp_hello_enroll_pub(&c->hello), kn,
+				   e->wrapped);
 	memset(priv, 0, sizeof(priv));
 	memset(shared, 0, sizeof(shared));
 	memset(kn, 0, sizeof(kn));
@@ -178,11 +180,8 @@ static void challenge(struct bpm *m, struct bpm_conn *c)
 	const struct bp_key *k;
 	char why[160];
 
-	const uint8_t *a = c->hello.auth;
-
-	c->key_gen = (uint32_t)a[0] | (uint32_t)a[1] << 8 |
-		     (uint32_t)a[2] << 16 | (uint32_t)a[3] << 24;
-	memcpy(c->nonce_n, c->hello.auth + 4, sizeof(c->nonce_n));
+	c->key_gen = bp_hello_key_gen(&c->hello);
+	memcpy(c->nonce_n, bp_hello_key_nonce(&c->hello), sizeof(c->nonce_n));
 	k = bp_keyring_find(&m->keys, c->key_gen);
 	if (!k) {
 		snprintf(why, sizeof(why),

@@ -58,24 +58,18 @@ int bps_auth_hello(struct bps_sess *x, struct bp_msg_hello *h)
 		return 0;
 	}
 	if (s->key.have) {
-		x->auth_method = h->auth_method = BP_AUTH_KEY;
 		ret = bp_random(x->nonce_n, sizeof(x->nonce_n));
 		if (ret)
 			return ret;
-		h->auth[0] = (uint8_t)s->key.gen;
-		h->auth[1] = (uint8_t)(s->key.gen >> 8);
-		h->auth[2] = (uint8_t)(s->key.gen >> 16);
-		h->auth[3] = (uint8_t)(s->key.gen >> 24);
-		memcpy(h->auth + 4, x->nonce_n, sizeof(x->nonce_n));
-		h->auth_len = BP_AUTH_KEY_AUTH_LEN;
+		bp_hello_offer_key(h, s->key.gen, x->nonce_n);
+		x->auth_method = BP_AUTH_KEY;
 		return 0;
 	}
-	x->auth_method = h->auth_method = BP_AUTH_ENROLL;
 	ret = bp_x25519_keypair(x->enroll_priv, x->enroll_pub);
 	if (ret)
 		return ret;
-	memcpy(h->auth, x->enroll_pub, sizeof(x->enroll_pub));
-	h->auth_len = BP_AUTH_PUB_LEN;
+	bp_hello_offer_enroll(h, x->enroll_pub);
+	x->auth_method = BP_AUTH_ENROLL;
 	return 0;
 }
 

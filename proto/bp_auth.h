@@ -48,6 +48,23 @@ const struct bp_key *bp_keyring_find(const struct bp_keyring *kr,
 /* The current (highest) generation, or NULL when empty. */
 const struct bp_key *bp_keyring_current(const struct bp_keyring *kr);
 
+/*
+ * The auth bytes of HELLO (bp_wire.h, enum bp_auth): method KEY carries
+ * the generation (u32) and the node's nonce, ENROLL its X25519 key.
+ */
+void bp_hello_offer_key(struct bp_msg_hello *h, uint32_t gen,
+			const uint8_t nonce[BP_AUTH_NONCE_LEN]);
+void bp_hello_offer_enroll(struct bp_msg_hello *h,
+			   const uint8_t pub[BP_AUTH_PUB_LEN]);
+/* Of a HELLO the codec took with method KEY. */
+uint32_t bp_hello_key_gen(const struct bp_msg_hello *h);
+const uint8_t *bp_hello_key_nonce(const struct bp_msg_hello *h);
+/* Of a HELLO the codec took with method ENROLL. */
+const uint8_t *bp_hello_enroll_pub(const struct bp_msg_hello *h);
+
+/* The bytes the layout of auth message @type covers (for tests), or 0. */
+size_t bp_wire_auth_layout_size(uint16_t type);
+
 /* K_N: the key of node @node derived from cluster key @k. */
 int bp_auth_node_key(const struct bp_key *k, int32_t node,
 		     uint8_t out[BP_AUTH_KEY_LEN]);

@@ -175,3 +175,100 @@ ssize_t bp_wire_encode(const struct bp_msg *msg, void *buf, size_t cap)
 	bp_put_le32(p + 12, msg->id);
 	return (ssize_t)len;
 }
+
+/*
+ * The next field of *@layout: its width in bytes (1, 2, 4, 8) and how
+ * many; false at the end, or at a letter that is no width (width 0).
+ */
+static bool layout_next(const char **layout, size_t *width, size_t *count)
+{
+	const char *l = *layout;
+
+	if (!*l)
+		return false;
+	*width = *l == 'b' ? 1 : *l == 'h' ? 2 : *l == 'w' ? 4 : *l == 'q' ? 8 : 0;
+	*count = 0;
+	for (l++; *l >= '0' && *l <= '9'; l++)
+		*count = *count * 10 + (size_t)(*l - '0');
+	if (!*count)
+		*count = 1;
+	*layout = l;
+	return *width != 0;
+}
+
+size_t bp_layout_size(const char *layout)
+{
+	size_t n = 0, width, count;
+
+	while (layout_next(&layout, &width, &count))
+		n += width * count;
+	return *layout ? 0 : n;
+}
+
+/* --- little-endian fields by layout ------------------------------------ */
+
+/* Read the fields of @layout into the native struct at @out. */
+void bp_rd_layout(struct bp_rd *r, const char *layout, void *out)
+{
+	size_t width, count;
+	uint8_t *o = out;
+
+	while (!r->bad && layout_next(&layout, &width, &count)) {
+		const uint8_t *q;
+
+		if (width == 1) {
+			q = bp_rd_take(r, count);
+			if (q)
+				memcpy(o, q, count);
+			o += count;
+			continue;
+		}
+		for (size_t i = 0; i < count; i++, o += width) {
+			uint16_t v16;
+			uint32_t v32;
+			uint64_t v64;
+
+			if (width == 2) {
+				v16 = bp_rd_u16(r);
+				memcpy(o, &v16, 2);
+			} else if (width == 4) {
+				v32 = bp_rd_u32(r);
+				memcpy(o, &v32, 4);
+			} else {
+				v64 = bp_rd_u64(r);
+				memcpy(o, &v64, 8);
+			}
+		}
+	}
+}
+
+/* Write the fields of @layout from the native struct at @in. */
+void bp_wr_layout(struct bp_wr *w, const char *layout, const void *in)
+{
+	const uint8_t *s = in;
+	size_t width, count;
+
+	while (layout_next(&layout, &width, &count)) {
+		if (width == 1) {
+			bp_wr_bytes(w, s, count);
+			s += count;
+			continue;
+		}
+		for (size_t i = 0; i < count; i++, s += width) {
+			uint16_t v16;
+			uint32_t v32;
+			uint64_t v64;
+
+			if (width == 2) {
+				memcpy(&v16, s, 2);
+				bp_wr_u16(w, v16);
+			} else if (width == 4) {
+				memcpy(&v32, s, 4);
+				bp_wr_u32(w, v32);
+			} else {
+				memcpy(&v64, s, 8);
+				bp_wr_u64(w, v64);
+			}
+		}
+	}
+}

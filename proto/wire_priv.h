@@ -185,6 +185,17 @@ struct bp_wire_desc {
 	int (*encode)(struct bp_wr *w, const struct bp_msg *m);
 };
 
+/*
+ * Fixed fields by layout (wire.c): a string of fields, each a width
+ * letter and a count: b (u8, a byte string), h (u16), w (u32), q (u64);
+ * "w2b32" is two u32 then 32 bytes. Read into, or written from, a native
+ * struct laid out the same, each integer little-endian on the wire.
+ * bp_layout_size() is the bytes it covers (0 for a bad layout).
+ */
+size_t bp_layout_size(const char *layout);
+void bp_rd_layout(struct bp_rd *r, const char *layout, void *out);
+void bp_wr_layout(struct bp_wr *w, const char *layout, const void *in);
+
 /* The families' rows, each ended by a row with type 0. */
 extern const struct bp_wire_desc bp_wire_session_descs[];
 extern const struct bp_wire_desc bp_wire_proc_descs[];

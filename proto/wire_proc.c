@@ -8,10 +8,8 @@
  * little-endian wire form) and the rules its fields must follow. REXEC
  * alone has a variable part: its groups and strings.
  *
- * A layout is a string of fields, each a width letter and a count:
- * b (u8), h (u16), w (u32), q (u64); "w2q2" is two u32 then two u64. It
- * covers every byte of the payload struct, padding included, in order
- * (the uapi structs have no implicit padding).
+ * A layout (wire_priv.h) covers every byte of the payload struct,
+ * padding included, in order (the uapi structs have no implicit padding).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -245,33 +243,9 @@ const char *bp_proc_layout(uint16_t type)
 	return proc_known(type) ? proc_rules[type].layout : NULL;
 }
 
-/*
- * The next field of *@layout: its width in bytes (1, 2, 4, 8) and how
- * many; false at the end, or at a letter that is no width (width 0).
- */
-static bool layout_next(const char **layout, size_t *width, size_t *count)
-{
-	const char *l = *layout;
-
-	if (!*l)
-		return false;
-	*width = *l == 'b' ? 1 : *l == 'h' ? 2 : *l == 'w' ? 4 : *l == 'q' ? 8 : 0;
-	*count = 0;
-	for (l++; *l >= '0' && *l <= '9'; l++)
-		*count = *count * 10 + (size_t)(*l - '0');
-	if (!*count)
-		*count = 1;
-	*layout = l;
-	return *width != 0;
-}
-
 size_t bp_proc_layout_size(const char *layout)
 {
-	size_t n = 0, width, count;
-
-	while (layout_next(&layout, &width, &count))
-		n += width * count;
-	return *layout ? 0 : n;
+	return bp_layout_size(layout);
 }
 
 size_t bp_proc_size(const struct bp_msg_proc *p)
@@ -315,74 +289,6 @@ static bool proc_ok(const struct bp_msg_proc *p)
 	return true;
 }
 
-/* --- little-endian fields by layout ------------------------------------ */
-
-/* Read the fields of @layout into the native struct at @out. */
-static void rd_layout(struct bp_rd *r, const char *layout, void *out)
-{
-	size_t width, count;
-	uint8_t *o = out;
-
-	while (!r->bad && layout_next(&layout, &width, &count)) {
-		const uint8_t *q;
-
-		if (width == 1) {
-			q = bp_rd_take(r, count);
-			if (q)
-				memcpy(o, q, count);
-			o += count;
-			continue;
-		}
-		for (size_t i = 0; i < count; i++, o += width) {
-			uint16_t v16;
-			uint32_t v32;
-			uint64_t v64;
-
-			if (width == 2) {
-				v16 = bp_rd_u16(r);
-				memcpy(o, &v16, 2);
-			} else if (width == 4) {
-				v32 = bp_rd_u32(r);
-				memcpy(o, &v32, 4);
-			} else {
-				v64 = bp_rd_u64(r);
-				memcpy(o, &v64, 8);
-			}
-		}
-	}
-}
-
-/* Write the fields of @layout from the native struct at @in. */
-static void wr_layout(struct bp_wr *w, const char *layout, const void *in)
-{
-	const uint8_t *s = in;
-	size_t width, count;
-
-	while (layout_next(&layout, &width, &count)) {
-		if (width == 1) {
-			bp_wr_bytes(w, s, count);
-			s += count;
-			continue;
-		}
-		for (size_t i = 0; i < count; i++, s += width) {
-			uint16_t v16;
-			uint32_t v32;
-			uint64_t v64;
-
-			if (width == 2) {
-				memcpy(&v16, s, 2);
-				bp_wr_u16(w, v16);
-			} else if (width == 4) {
-				memcpy(&v32, s, 4);
-				bp_wr_u32(w, v32);
-			} else {
-				memcpy(&v64, s, 8);
-				bp_wr_u64(w, v64);
-			}
-		}
-	}
-}
-
 /* --- PROC on the wire --------------------------------------------------- */
 
 static int decode_proc(struct bp_rd *r, struct bp_msg *m)
@@ -390,10 +296,10 @@ static int decode_proc(struct bp_rd *r, struct bp_msg *m)
 	struct bp_msg_proc *p = &m->proc;
 	struct bproc_msg_hdr *h = &p->hdr;
 
-	rd_layout(r, PROC_HDR_LAYOUT, h);
+	bp_rd_layout(r, PROC_HDR_LAYOUT, h);
 	if (r->bad || h->size > PROC_HDR_LEN + r->left || !proc_known(h->type))
 		return -EBADMSG;
-	rd_layout(r, proc_rules[h->type].layout, proc_payload(p));
+	bp_rd_layout(r, proc_rules[h->type].layout, proc_payload(p));
 	if (h->type == BPROC_MSG_REXEC) {
 		if (r->bad || !rexec_counts_ok(&p->rexec))
 			return -EBADMSG;
@@ -416,8 +322,8 @@ static int encode_proc(struct bp_wr *w, const struct bp_msg *m)
 
 	if (!proc_ok(p))
 		return -EINVAL;
-	wr_layout(w, PROC_HDR_LAYOUT, &p->hdr);
-	wr_layout(w, proc_rules[p->hdr.type].layout,
+	bp_wr_layout(w, PROC_HDR_LAYOUT, &p->hdr);
+	bp_wr_layout(w, proc_rules[p->hdr.type].layout,
 		  proc_payload((struct bp_msg_proc *)p));
 	if (p->hdr.type == BPROC_MSG_REXEC) {
 		for (uint32_t i = 0; i < p->rexec.ngroups; i++)

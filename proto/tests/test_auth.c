@@ -305,11 +305,31 @@ static void test_wire(struct tap *t)
 	m.hello.auth_len = 35;
 	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
 	       "HELLO method KEY must carry 36 auth bytes");
-	m.hello.auth_len = 36;
+	{
+		uint8_t nonce[BP_AUTH_NONCE_LEN];
+
+		memset(nonce, 0x42, sizeof(nonce));
+		bp_hello_offer_key(&m.hello, 0x01020304, nonce);
+	}
 	n = bp_wire_encode(&m, buf, sizeof(buf));
 	tap_ok(t, n > 0 && !bp_wire_decode(buf, (size_t)n, &back) &&
-	       back.hello.auth_method == BP_AUTH_KEY && back.hello.auth_len == 36,
-	       "HELLO method KEY round-trips");
+	       back.hello.auth_method == BP_AUTH_KEY && back.hello.auth_len == 36 &&
+	       bp_hello_key_gen(&back.hello) == 0x01020304 &&
+	       bp_hello_key_nonce(&back.hello)[31] == 0x42,
+	       "HELLO method KEY round-trips its generation and nonce");
+	{
+		static const struct { uint16_t type; size_t size; } kinds[] = {
+			{ BP_MSG_CHALLENGE, sizeof(struct bp_msg_challenge) },
+			{ BP_MSG_AUTH, sizeof(struct bp_msg_auth) },
+			{ BP_MSG_ENROLLED, sizeof(struct bp_msg_enrolled) },
+			{ BP_MSG_REKEY, sizeof(struct bp_msg_rekey) },
+		};
+
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			tap_ok(t, bp_wire_auth_layout_size(kinds[i].type) == kinds[i].size,
+			       "%s: its layout covers its %zu bytes",
+			       bp_wire_type_name(kinds[i].type), kinds[i].size);
+	}
 }
 
 int main(void)
