@@ -26,27 +26,8 @@
 #include <sys/stat.h>
 
 #include "bp_crypto.h"
+#include "bp_fs.h"
 #include "bpmaster.h"
-
-/* Create the directories above @path (mode 0755) as needed. */
-static int mkdir_parents(const char *path)
-{
-	char buf[BP_CFG_PATH_LEN];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
 
 /*
  * Read the key file into @kr. With @create, a missing file is created
@@ -60,7 +41,7 @@ int bpm_auth_load(struct bpm *m, const char *path, struct bp_keyring *kr,
 
 	ret = bp_keyring_load(path, kr, err, sizeof(err));
 	if (ret == -ENOENT && create) {
-		ret = mkdir_parents(path);
+		ret = bp_mkdir_parents(path, 0755);
 		if (!ret)
 			ret = bp_keyring_add(kr);
 		if (!ret)
@@ -89,7 +70,7 @@ int bpm_keygen(const char *path)
 	ret = bp_keyring_load(path, &kr, err, sizeof(err));
 	if (ret == -ENOENT) {
 		memset(&kr, 0, sizeof(kr));
-		ret = mkdir_parents(path);
+		ret = bp_mkdir_parents(path, 0755);
 		if (ret)
 			snprintf(err, sizeof(err), "%s: %s", path, strerror(-ret));
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "bp_fs.h"
 #include "bpmaster.h"
 
 #define TEMPLATE	"boot.ipxe.in"
@@ -171,96 +172,17 @@ int bpm_boot_ipxe(const char *tmpl, size_t len, const char *proto,
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[BP_CFG_PATH_LEN];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(buf, mode) && errno != EEXIST)
-				return -errno;
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
 /* Write @len bytes (or the contents of fd @src when @data is NULL). */
 static int write_file(const char *dir, const char *name, const void *data,
 		      size_t len, int src, char *err, size_t errlen)
 {
-	char tmp[BP_CFG_PATH_LEN + 32], path[BP_CFG_PATH_LEN + 32];
-	int fd, ret = 0;
+	char path[BP_CFG_PATH_LEN + 32];
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return ret;
-	}
-	if (data) {
-		const char *p = data;
-
-		while (len) {
-			ssize_t n = write(fd, p, len);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				ret = -errno;
-				break;
-			}
-			p += n;
-			len -= (size_t)n;
-		}
-	} else {
-		char buf[65536];
-
-		for (;;) {
-			ssize_t n = read(src, buf, sizeof(buf)), w = 0;
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				ret = n < 0 ? -errno : 0;
-				break;
-			}
-			while (w < n) {
-				ssize_t k = write(fd, buf + w, (size_t)(n - w));
-
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k < 0) {
-					ret = -errno;
-					break;
-				}
-				w += k;
-			}
-			if (ret)
-				break;
-		}
-	}
-	if (!ret && fchmod(fd, 0644))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
+	ret = bp_file_replace(path, 0644, data, len, src);
+	if (ret)
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		unlink(tmp);
-	}
 	return ret;
 }
 
@@ -363,12 +285,12 @@ int bpm_boot_config(const struct bp_cfg *cfg, const char *cfg_path,
 	free(text);
 	text = NULL;
 
-	ret = mkdir_p(cfg->bootdir, 0755);
+	ret = bp_mkdir_p(cfg->bootdir, 0755, 0755);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", cfg->bootdir, strerror(-ret));
 		return ret;
 	}
-	ret = mkdir_p(leasedir, 0755);
+	ret = bp_mkdir_p(leasedir, 0755, 0755);
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", leasedir, strerror(-ret));
 		return ret;

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "bp_crypto.h"
+#include "bp_fs.h"
 #include "bpslave.h"
 
 /* "HEX/M-U-G" for @e into @buf. */
@@ -47,28 +48,6 @@ static int mkdir_at(int dirfd, const char *name, mode_t mode)
 	return 0;
 }
 
-/* @dir and the directories above it that are missing (0755, the last 0700). */
-static int mkdir_p(const char *dir)
-{
-	char p[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (!n || n >= sizeof(p) || dir[0] != '/')
-		return -EINVAL;
-	memcpy(p, dir, n + 1);
-	for (char *q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*q = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int bps_cache_open(struct bps_cache *c, const char *dir, int node,
 		   uint64_t limit)
 {
@@ -78,7 +57,7 @@ int bps_cache_open(struct bps_cache *c, const char *dir, int node,
 	memset(c, 0, sizeof(*c));
 	c->dirfd = c->objfd = c->tmpfd = c->lockfd = -1;
 	c->limit = limit;
-	ret = mkdir_p(dir);
+	ret = bp_mkdir_p(dir, 0755, 0700);	/* the cache itself 0700 */
 	if (ret)
 		return ret;
 	top = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);

@@ -13,6 +13,7 @@
 
 #include "bp_auth.h"
 #include "bp_crypto.h"
+#include "bp_fs.h"
 #include "wire_priv.h"
 
 static int __attribute__((format(printf, 4, 5)))
@@ -103,38 +104,23 @@ int bp_keyring_load(const char *path, struct bp_keyring *kr, char *err,
 int bp_keyring_save(const char *path, const struct bp_keyring *kr, char *err,
 		    size_t errlen)
 {
-	char tmp[4096], hex[2 * BP_AUTH_KEY_LEN + 1];
-	int fd, ret = 0;
-	FILE *f;
+	char text[128 + BP_KEYRING_MAX * (12 + 2 * BP_AUTH_KEY_LEN + 2)];
+	char hex[2 * BP_AUTH_KEY_LEN + 1];
+	size_t n;
+	int ret;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: name too long", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return fail(err, errlen, -ENOMEM, "%s: %s", tmp, strerror(ENOMEM));
-	}
-	fprintf(f, "# bproc key file: GENERATION KEY; keep it secret (docs/security.md)\n");
+	n = (size_t)snprintf(text, sizeof(text),
+			     "# bproc key file: GENERATION KEY; keep it secret (docs/security.md)\n");
 	for (unsigned int i = 0; i < kr->n; i++) {
 		bp_hex(kr->k[i].key, BP_AUTH_KEY_LEN, hex);
-		fprintf(f, "%u %s\n", kr->k[i].gen, hex);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%u %s\n",
+				      kr->k[i].gen, hex);
 	}
+	ret = bp_file_replace(path, 0400, text, n, -1);
 	memset(hex, 0, sizeof(hex));
-	if (fflush(f) || fsync(fileno(f)))
-		ret = -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
+	memset(text, 0, sizeof(text));
+	if (ret)
 		return fail(err, errlen, ret, "%s: %s", path, strerror(-ret));
-	}
 	return 0;
 }
 
