@@ -19,6 +19,7 @@
  * without going down; the old generation may be removed once they have.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,35 @@
 #include "bp_crypto.h"
 #include "bp_fs.h"
 #include "bpmaster.h"
+
+/*
+ * Add a fresh generation to the key file @path, which is made (with its
+ * directory) when missing; *@kr holds the file's generations then.
+ */
+static int keyfile_add(const char *path, struct bp_keyring *kr, char *err,
+		       size_t errlen)
+{
+	int ret = bp_keyring_load(path, kr, err, errlen);
+
+	if (ret == -ENOENT) {
+		memset(kr, 0, sizeof(*kr));
+		ret = bp_mkdir_parents(path, 0755);
+		if (ret) {
+			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
+	if (ret)
+		return ret;
+	ret = bp_keyring_add(kr);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot add a generation: %s", path,
+			 ret == -E2BIG ? "the file holds the most there may be; remove old ones"
+				       : strerror(-ret));
+		return ret;
+	}
+	return bp_keyring_save(path, kr, err, errlen);
+}
 
 /*
  * Read the key file into @kr. With @create, a missing file is created
@@ -41,17 +71,11 @@ int bpm_auth_load(struct bpm *m, const char *path, struct bp_keyring *kr,
 
 	ret = bp_keyring_load(path, kr, err, sizeof(err));
 	if (ret == -ENOENT && create) {
-		ret = bp_mkdir_parents(path, 0755);
-		if (!ret)
-			ret = bp_keyring_add(kr);
-		if (!ret)
-			ret = bp_keyring_save(path, kr, err, sizeof(err));
-		else
-			snprintf(err, sizeof(err), "%s: %s", path, strerror(-ret));
+		ret = keyfile_add(path, kr, err, sizeof(err));
 		if (!ret) {
 			bpm_log(m, LOG_NOTICE,
-				"%s: generated a new cluster key (generation 1)",
-				path);
+				"%s: generated a new cluster key (generation %u)",
+				path, bp_keyring_current(kr)->gen);
 			return 0;
 		}
 	}
@@ -65,25 +89,8 @@ int bpm_keygen(const char *path)
 {
 	struct bp_keyring kr;
 	char err[512];
-	int ret;
 
-	ret = bp_keyring_load(path, &kr, err, sizeof(err));
-	if (ret == -ENOENT) {
-		memset(&kr, 0, sizeof(kr));
-		ret = bp_mkdir_parents(path, 0755);
-		if (ret)
-			snprintf(err, sizeof(err), "%s: %s", path, strerror(-ret));
-	}
-	if (!ret) {
-		ret = bp_keyring_add(&kr);
-		if (ret)
-			snprintf(err, sizeof(err), "%s: cannot add a generation: %s",
-				 path, ret == -E2BIG ? "the file holds the most there may be; remove old ones"
-						     : strerror(-ret));
-	}
-	if (!ret)
-		ret = bp_keyring_save(path, &kr, err, sizeof(err));
-	if (ret) {
+	if (keyfile_add(path, &kr, err, sizeof(err))) {
 		fprintf(stderr, "bpmaster: %s\n", err);
 		return 1;
 	}
@@ -93,10 +100,15 @@ int bpm_keygen(const char *path)
 	return 0;
 }
 
-static void reject(struct bpm *m, struct bpm_conn *c, const char *why)
+static void __attribute__((format(printf, 3, 4)))
+reject(struct bpm *m, struct bpm_conn *c, const char *fmt, ...)
 {
-	char tag[96];
+	char tag[96], why[200];
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	bpm_log(m, LOG_WARNING, "%s: refused: %s",
 		bpm_conn_tag(c, tag, sizeof(tag)), why);
 	bpm_send_reject(c->io.fd, BP_REASON_AUTH, why);
@@ -111,7 +123,6 @@ static void enroll(struct bpm *m, struct bpm_conn *c)
 	struct bp_msg_enrolled *e = &msg.enrolled;
 	uint8_t priv[BP_X25519_LEN], shared[BP_X25519_LEN];
 	uint8_t kn[BP_AUTH_KEY_LEN];
-	char why[160];
 	int ret;
 
 	if (ntohs(c->peer.sin_port) >= 1024) {
@@ -119,10 +130,8 @@ static void enroll(struct bpm *m, struct bpm_conn *c)
 		return;
 	}
 	if (m->node_conn[c->node]) {
-		snprintf(why, sizeof(why),
-			 "node %d has an authenticated session: enrollment refused",
-			 c->node);
-		reject(m, c, why);
+		reject(m, c, "node %d has an authenticated session: enrollment refused",
+		       c->node);
 		return;
 	}
 	e->node = c->node;
@@ -140,8 +149,8 @@ static void enroll(struct bpm *m, struct bpm_conn *c)
 	memset(shared, 0, sizeof(shared));
 	memset(kn, 0, sizeof(kn));
 	if (ret) {
-		reject(m, c, ret == -EINVAL ? "bad enrollment public key"
-					    : "enrollment failed on the master");
+		reject(m, c, "%s", ret == -EINVAL ? "bad enrollment public key"
+						  : "enrollment failed on the master");
 		return;
 	}
 	if (bpm_conn_send(m, c, &msg)) {
@@ -159,16 +168,13 @@ static void challenge(struct bpm *m, struct bpm_conn *c)
 	struct bp_msg msg = { .type = BP_MSG_CHALLENGE };
 	struct bp_msg_challenge *ch = &msg.challenge;
 	const struct bp_key *k;
-	char why[160];
 
 	c->key_gen = bp_hello_key_gen(&c->hello);
 	memcpy(c->nonce_n, bp_hello_key_nonce(&c->hello), sizeof(c->nonce_n));
 	k = bp_keyring_find(&m->keys, c->key_gen);
 	if (!k) {
-		snprintf(why, sizeof(why),
-			 "key generation %u is not in the master's key file",
-			 c->key_gen);
-		reject(m, c, why);
+		reject(m, c, "key generation %u is not in the master's key file",
+		       c->key_gen);
 		return;
 	}
 	ch->node = c->node;
@@ -196,7 +202,6 @@ static void challenge(struct bpm *m, struct bpm_conn *c)
 bool bpm_auth_hello(struct bpm *m, struct bpm_conn *c)
 {
 	uint32_t method = c->hello.auth_method;
-	char why[160];
 
 	if (m->cfg.auth_none) {
 		if (method == BP_AUTH_NONE)
@@ -215,9 +220,7 @@ bool bpm_auth_hello(struct bpm *m, struct bpm_conn *c)
 		reject(m, c, "this master admits only authenticated nodes");
 		return false;
 	default:
-		snprintf(why, sizeof(why), "authentication method %u not supported",
-			 method);
-		reject(m, c, why);
+		reject(m, c, "authentication method %u not supported", method);
 		return false;
 	}
 }
