@@ -102,6 +102,36 @@ v = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 print((struct.pack("<IBBHII", 0x43525042, v, 0, t, len(p), 0) + p).hex())' "$@"
 }
 
+# fake_master PORT < SCRIPT: a test master on 127.0.0.1:PORT running the
+# python SCRIPT once a node connected: it has msg(TYPE, PAYLOAD),
+# recv_msg(c) -> (type, payload), c (the node's socket) and peer.
+fake_master_lib='import socket, struct, sys
+HDR = "<IBBHII"
+def msg(t, p):
+    return struct.pack(HDR, 0x43525042, 1, 0, t, len(p), 0) + p
+def recvn(c, n):
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d:
+            raise EOFError
+        b += d
+    return b
+def recv_msg(c):
+    magic, v, f, t, l, i = struct.unpack(HDR, recvn(c, 16))
+    return t, recvn(c, l)
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", int(sys.argv[1])))
+l.listen(1)
+l.settimeout(60)
+c, peer = l.accept()
+c.settimeout(30)
+'
+fake_master() {
+	python3 -c "$fake_master_lib$(cat)" "$1"
+}
+
 # fake_node SRCADDR PROCHEX: HELLO from SRCADDR, wait for WELCOME, send the
 # bytes; prints "closed" when the master then closes the connection.
 fake_node() {
@@ -407,30 +437,8 @@ wait "$kpid"
 ok $? "the authenticating bpmaster exits 0 on SIGTERM"
 
 echo "# bpslave carries out a master's request"
-python3 - > "$dir/fake.log" 2>&1 <<'EOF' &
+fake_master 2300 > "$dir/fake.log" 2>&1 <<'EOF' &
 # A minimal master for this test: WELCOME, wait for STATUS, REQUEST halt.
-import socket, struct, sys
-HDR = "<IBBHII"
-def msg(t, p):
-    return struct.pack(HDR, 0x43525042, 1, 0, t, len(p), 0) + p
-def recvn(c, n):
-    b = b""
-    while len(b) < n:
-        d = c.recv(n - len(b))
-        if not d:
-            raise EOFError
-        b += d
-    return b
-def recv_msg(c):
-    magic, v, f, t, l, i = struct.unpack(HDR, recvn(c, 16))
-    return t, recvn(c, l)
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", 2300))
-l.listen(1)
-l.settimeout(60)
-c, _ = l.accept()
-c.settimeout(30)
 t, p = recv_msg(c)
 print("first message type", t, flush=True)
 c.sendall(msg(2, struct.pack("<iIIIQ", 2, 1000, 5000, 0, 0)))
@@ -461,35 +469,14 @@ check "bpslave logs the request" \
 kill -9 "$upid" "$fpid" 2>/dev/null
 
 echo "# a fake master that skips authentication (issue 10, point 2)"
-python3 - > "$dir/fake2.log" 2>&1 <<'EOF' &
+fake_master 2301 > "$dir/fake2.log" 2>&1 <<'EOF' &
 # WELCOME to whatever HELLO comes: what a rogue master on the network does.
-import socket, struct
-HDR = "<IBBHII"
-def recvn(c, n):
-    b = b""
-    while len(b) < n:
-        d = c.recv(n - len(b))
-        if not d:
-            raise EOFError
-        b += d
-    return b
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", 2301))
-l.listen(1)
-l.settimeout(60)
-c, peer = l.accept()
-c.settimeout(30)
-magic, v, f, t, n, i = struct.unpack(HDR, recvn(c, 16))
-p = recvn(c, n)
+t, p = recv_msg(c)
 print("HELLO auth method", struct.unpack("<I", p[4:8])[0], "from port", peer[1], flush=True)
-c.sendall(struct.pack(HDR, 0x43525042, 1, 0, 2, 24, 0) +
-          struct.pack("<iIIIQ", 2, 1000, 5000, 0, 0))
+c.sendall(msg(2, struct.pack("<iIIIQ", 2, 1000, 5000, 0, 0)))
 try:
     while True:
-        magic, v, f, t, n, i = struct.unpack(HDR, recvn(c, 16))
-        print("then type", t, flush=True)
-        recvn(c, n)
+        print("then type", recv_msg(c)[0], flush=True)
 except (EOFError, OSError):
     print("closed by the node", flush=True)
 EOF

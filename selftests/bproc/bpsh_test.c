@@ -33,6 +33,7 @@
 #include <bproc.h>
 
 #include "kselftest_harness.h"
+#include "cluster.h"
 
 #define WORK		"/tmp/bpsh-test"
 #define NODE_CACHE	"/run/bproc/cache"
@@ -155,14 +156,6 @@ static long long bytes_sent(const char *err)
 	while (p > err && p[-1] >= '0' && p[-1] <= '9')
 		p--;
 	return atoll(p);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 FIXTURE(bpsh) {

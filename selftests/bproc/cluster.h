@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the kselftests that run on the master VM of the QEMU
- * harness with nodes booted (cluster_test.c, ghost_cluster_test.c): shell
- * commands such as bproc-vmctl, and the cluster config.
+ * harness with nodes booted (cluster_test.c, ghost_cluster_test.c,
+ * bpsh_test.c): shell commands such as bproc-vmctl, the cluster config,
+ * and a clock.
  */
 #ifndef BPROC_SELFTEST_CLUSTER_H
 #define BPROC_SELFTEST_CLUSTER_H
@@ -10,9 +11,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #define CLUSTER_CONFIG	"/etc/bproc/config"
+
+/* Seconds since some fixed point (CLOCK_MONOTONIC). */
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /*
  * Run a shell command; its first output line goes to @buf (may be NULL),

@@ -47,14 +47,6 @@ static const char *addr_str(const struct bproc_node_info *ni, char *buf)
 	return strcpy(buf, "-");
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 FIXTURE(cluster) {
 	int fd;
 	int nodes;		/* node VMs of this run */

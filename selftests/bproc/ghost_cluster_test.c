@@ -1662,15 +1662,6 @@ TEST_F_TIMEOUT(ghost, master_restart, 1800)
 			runs_again(_metadata, self, n);
 }
 
-/* Seconds since some fixed point. */
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 #define MANY		1000	/* ghosts */
 #define MANY_VICTIM	400	/* of them on the node that goes down */
 #define MANY_BATCH	250	/* per bproc_vrexec(): one pipe each */
