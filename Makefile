@@ -90,11 +90,9 @@ KFUZZ_KBUILD = $(if $(DEBUG),$(BPROC_CACHE)/kbuild-debug,$(KBUILD))
 fuzz-kernel: deps
 	@$(if $(DEBUG),scripts/kernel.sh debug >/dev/null,:)
 	$(MAKE) KBUILD=$(KFUZZ_KBUILD) $(if $(DEBUG),,kernel) kmod selftests
-	@mkdir -p $(BUILD)/kfuzz
-	@printf '#!/bin/bash\nKFUZZ_TIME=%s exec "$$BPROC_TOP/selftests/bproc/run_kfuzz.sh"\n' \
-		$(KFUZZ_TIME) > $(BUILD)/kfuzz/run.sh && chmod +x $(BUILD)/kfuzz/run.sh
 	harness/cluster.py --nodes 0 --kernel $(KFUZZ_KBUILD)/arch/x86/boot/bzImage \
-		--run $(BUILD)/kfuzz/run.sh --dir $(BUILD)/kfuzz/run
+		--env KFUZZ_TIME=$(KFUZZ_TIME) --run selftests/bproc/run_kfuzz.sh \
+		--dir $(BUILD)/kfuzz
 
 unit: $(USER_DIRS)
 	@for d in $(UNIT_DIRS); do $(MAKE) -s -C $$d check || exit 1; done

@@ -11,11 +11,6 @@
 # Usage: bench/flood.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-make -s all >/dev/null
-dir=$top/build/bench
-mkdir -p "$dir"
-cc -O2 -o "$dir/kill-flood" bench/kill-flood.c
-rm -rf "$dir/flood-run"
-exec harness/cluster.py --nodes 2 --timeout 3600 \
-	--run bench/flood-vm.sh --dir "$dir/flood-run"
+mkdir -p "$top/build/bench"
+cc -O2 -o "$top/build/bench/kill-flood" "$top/bench/kill-flood.c"
+exec "$top/bench/run-cluster.sh" flood bench/flood-vm.sh

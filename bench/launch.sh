@@ -13,11 +13,8 @@
 # Usage: bench/launch.sh [RUNS]   (default 20 runs of each launch)
 # Ratios come from one run on one machine; a shared host is noisy.
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-make -s all >/dev/null
-dir=$top/build/bench
-rm -rf "$dir"
-mkdir -p "$dir"
-BENCH_RUNS=${1:-20} exec harness/cluster.py --nodes 2 --timeout 3600 \
-	--run bench/launch-vm.sh --dir "$dir/run"
+case ${1:-20} in
+''|*[!0-9]*|0) echo "usage: $0 [RUNS]: RUNS is a positive number" >&2; exit 1 ;;
+esac
+exec "$(dirname "$0")/run-cluster.sh" launch bench/launch-vm.sh \
+	--env "BENCH_RUNS=${1:-20}"

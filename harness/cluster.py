@@ -24,6 +24,7 @@ import json
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -600,6 +601,16 @@ class Cluster:
             payload = os.path.join(self.dir, "payload")
             shutil.copy(a.run, payload)
             os.chmod(payload, 0o755)
+            if a.env:
+                # the payload runs with these in its environment
+                script = payload + ".script"
+                os.rename(payload, script)
+                with open(payload, "w") as f:
+                    f.write("#!/bin/sh\n")
+                    for name, value in a.env:
+                        f.write("export %s=%s\n" % (name, shlex.quote(value)))
+                    f.write('exec %s "$@"\n' % shlex.quote(script))
+                os.chmod(payload, 0o755)
         append = ["console=ttyS0", "panic=-1", "panic_on_warn=1",
                   "root=bprocroot", "rootfstype=9p",
                   "rootflags=trans=virtio,version=9p2000.L,cache=loose,"
@@ -717,6 +728,9 @@ def parse_args(argv):
                    help="seconds the whole run may take (default 2400)")
     p.add_argument("--ping-interval", type=int, default=5)
     p.add_argument("--ping-timeout", type=int, default=30)
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                   help="set NAME in the --run script's environment; "
+                   "may be repeated")
     p.add_argument("--quiet-output", action="store_true",
                    help="keep the payload output in output.log only")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -725,6 +739,15 @@ def parse_args(argv):
         p.error("--nodes must be 0..60")
     if a.run and not os.path.isfile(a.run):
         p.error("--run: %s: no such file" % a.run)
+    env = []
+    for e in a.env:
+        name, eq, value = e.partition("=")
+        if not eq or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            p.error("--env %r: not NAME=VALUE" % e)
+        env.append((name, value))
+    if env and not a.run:
+        p.error("--env goes with --run")
+    a.env = env
     return a
 
 

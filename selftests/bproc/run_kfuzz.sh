@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make fuzz-kernel, in a harness VM without nodes: the module's master file
-# fuzzed by build/selftests/kfuzz for KFUZZ_TIME seconds (the wrapper the
-# Makefile writes sets it), then the kernel log (and kmemleak on the debug
+# fuzzed by build/selftests/kfuzz for KFUZZ_TIME seconds (harness --env
+# sets it), then the kernel log (and kmemleak on the debug
 # kernel) must be clean and the module must unload.
 set -u
 . "${BPROC_TOP:?}/selftests/bproc/lib.sh"
