@@ -180,6 +180,7 @@ struct bps {
 	int own_ns_fd;			/* bpslave's pid namespace */
 	int reaper_fd;			/* write end of the reaper's life pipe */
 	pid_t reaper;			/* the namespace's pid 1 (outer pid), 0: none */
+	int proc_mnt_fd;		/* its mount namespace, /proc the namespace's */
 	struct bps_proc *procs;
 	size_t nprocs, cap;
 	struct bps_start *starts;	/* starts in progress */
@@ -256,8 +257,8 @@ int bps_cache_reopen(struct bps_cache *c);
 /* jobns.c */
 /* 0, or -errno with what failed in @why */
 int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
-		    size_t n, bool user, const char *cwd, char *why,
-		    size_t whylen);
+		    size_t n, bool user, const char *cwd, int proc_mnt_fd,
+		    char *why, size_t whylen);
 
 /* iolink.c */
 int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What a process started for the master sees of the node (docs/bpsh.md):
- * a mount namespace of its own, so nothing it is shown changes what the
- * node's own processes see.
+ * a mount namespace other than the node's, so nothing it is shown changes
+ * what the node's own processes see.
  *
- * Every such process gets a /proc of the masquerade pid namespace, so
+ * Every such process sees a /proc of the masquerade pid namespace, so
  * /proc/self, /proc/$$, ps and pgrep show the job's processes under the
- * master's pids. A job of bpsh with files also gets a root of its own:
+ * master's pids. One without files joins the mount namespace the
+ * namespace's init made for that (ns.c), shared by all of them. A job of
+ * bpsh with files gets a mount namespace and a root of its own:
  * an overlay of the node's root (its lower layer) and a private, empty
  * upper layer, in which the job's files appear at their master paths,
  * each a read-only bind mount of its object in the node's cache; /dev,
@@ -255,8 +257,8 @@ static int enter_root(int rootfd)
  * are any) under a root of its own. @user: the caller is not root.
  */
 int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
-		    size_t n, bool user, const char *cwd, char *why,
-		    size_t whylen)
+		    size_t n, bool user, const char *cwd, int proc_mnt_fd,
+		    char *why, size_t whylen)
 {
 	unsigned long noexec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	unsigned long lock = user ? MS_NOSUID | MS_NODEV : 0;
@@ -265,14 +267,16 @@ int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
 	char opts[256];
 	int rootfd, ret = 0;
 
+	/* No files: the namespace's own mount namespace, shared (ns.c). */
+	if (!n) {
+		if (setns(proc_mnt_fd, CLONE_NEWNS))
+			return fail(why, whylen, -errno,
+				    "the masquerade namespace's mounts");
+		return 0;
+	}
 	if (unshare(CLONE_NEWNS) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return fail(why, whylen, -errno, "unshare");
-	if (!n) {
-		if (mount("proc", "/proc", "proc", noexec, NULL))
-			return fail(why, whylen, -errno, "mount /proc");
-		return 0;
-	}
 
 	ret = bps_cache_reopen(c);
 	if (ret)

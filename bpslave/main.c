@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bps s = {
-		.bproc_fd = -1, .own_ns_fd = -1, .reaper_fd = -1,
+		.bproc_fd = -1, .own_ns_fd = -1, .reaper_fd = -1, .proc_mnt_fd = -1,
 		.relay = &bps_relay_ops, .ended = session_ended,
 	};
 	unsigned long port = BPROC_DEFAULT_PORT;

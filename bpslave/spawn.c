@@ -189,7 +189,7 @@ static void __attribute__((noreturn)) child_main(struct spawn *sp)
 	}
 	/* Mounts hold the objects now: the cache's lock may go. */
 	ret = bps_jobns_enter(&cache, files, nfiles, r->euid != 0, sp->cwd,
-			      why, sizeof(why));
+			      sp->s->proc_mnt_fd, why, sizeof(why));
 	if (cache.dirfd >= 0) {
 		bps_cache_unlock(&cache);
 		bps_cache_close(&cache);
