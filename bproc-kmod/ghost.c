@@ -34,16 +34,32 @@
 DEFINE_SPINLOCK(bproc_ghosts_lock);
 static DEFINE_HASHTABLE(bproc_ghosts, 8);
 
-/* A fresh record for @pid on @node, in @state. */
+/* A SIGNAL message for @pid on @node with @ksi; NULL when out of memory. */
+static struct bproc_qmsg *bproc_ghost_signal_msg(s32 node, s32 pid, int sig,
+						 const struct kernel_siginfo *ksi,
+						 gfp_t gfp)
+{
+	struct bproc_signal *s;
+	struct bproc_qmsg *m;
+
+	BUILD_BUG_ON(sizeof(siginfo_t) != BPROC_SIGINFO_LEN);
+
+	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s), gfp);
+	if (!m)
+		return NULL;
+	s = (struct bproc_signal *)m->payload;
+	s->size = sizeof(*s);
+	s->pid = pid;
+	s->signo = sig;
+	memcpy(s->siginfo, ksi, sizeof(*ksi));	/* the rest stays zero */
+	return m;
+}
+
 /*
  * A SIGKILL message for the process of @pid on @node, made while we may
  * sleep, so that a ghost can have its process killed from any context
  * (the task_exit hook, a failed fork) without an allocation that can fail.
  */
-static struct bproc_qmsg *bproc_ghost_signal_msg(s32 node, s32 pid, int sig,
-						 const struct kernel_siginfo *ksi,
-						 gfp_t gfp);
-
 static struct bproc_qmsg *bproc_ghost_kill_msg(s32 node, s32 pid)
 {
 	struct kernel_siginfo ksi;
@@ -137,36 +153,6 @@ enum bproc_ghost_state bproc_ghost_state(struct bproc_ghost *g)
 	state = g->state;
 	spin_unlock_irqrestore(&g->lock, flags);
 	return state;
-}
-
-/* A SIGNAL message for @pid on @node with @ksi; NULL when out of memory. */
-static struct bproc_qmsg *bproc_ghost_signal_msg(s32 node, s32 pid, int sig,
-						 const struct kernel_siginfo *ksi,
-						 gfp_t gfp)
-{
-	struct bproc_signal *s;
-	struct bproc_qmsg *m;
-
-	BUILD_BUG_ON(sizeof(siginfo_t) != BPROC_SIGINFO_LEN);
-
-	m = bproc_msg_alloc(BPROC_MSG_SIGNAL, node, pid, 0, sizeof(*s), gfp);
-	if (!m)
-		return NULL;
-	s = (struct bproc_signal *)m->payload;
-	s->size = sizeof(*s);
-	s->pid = pid;
-	s->signo = sig;
-	memcpy(s->siginfo, ksi, sizeof(*ksi));	/* the rest stays zero */
-	return m;
-}
-
-/* Queue one of the module's own signals for a process; process context. */
-int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
-			     const struct kernel_siginfo *ksi, gfp_t gfp)
-{
-	struct bproc_qmsg *m = bproc_ghost_signal_msg(node, pid, sig, ksi, gfp);
-
-	return m ? bproc_msg_send(m) : -ENOMEM;
 }
 
 /* A stop or continue signal: their order matters (each cancels the other). */
@@ -364,12 +350,10 @@ int bproc_ghost_end(struct bproc_ghost *g, int status)
 /* Ask @node to kill process @pid, from process context. */
 void bproc_ghost_kill_pid(s32 node, s32 pid)
 {
-	struct kernel_siginfo ksi;
+	struct bproc_qmsg *m = bproc_ghost_kill_msg(node, pid);
 
-	clear_siginfo(&ksi);
-	ksi.si_signo = SIGKILL;
-	ksi.si_code = SI_KERNEL;
-	bproc_ghost_queue_signal(node, pid, SIGKILL, &ksi, GFP_KERNEL);
+	if (m)
+		bproc_msg_send(m);
 }
 
 /* Ask the node to kill @g's process (once; later calls do nothing); any context. */

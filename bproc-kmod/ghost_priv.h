@@ -101,8 +101,6 @@ int bproc_ghost_hash(struct bproc_ghost *g);
 void bproc_ghost_hash_locked(struct bproc_ghost *g);
 void bproc_ghost_unhash(struct bproc_ghost *g);
 enum bproc_ghost_state bproc_ghost_state(struct bproc_ghost *g);
-int bproc_ghost_queue_signal(s32 node, s32 pid, int sig,
-			     const struct kernel_siginfo *ksi, gfp_t gfp);
 void bproc_ghost_kill_pid(s32 node, s32 pid);
 void bproc_ghost_kill_remote(struct bproc_ghost *g);
 void bproc_ghost_local(struct bproc_ghost *g, int sig);
