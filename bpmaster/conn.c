@@ -199,6 +199,10 @@ static void rx_error(struct bpm *m, struct bpm_conn *c, int err,
 		snprintf(what, sizeof(what), "unknown message type 0x%04x",
 			 hdr->type);
 		break;
+	case -EKEYREJECTED:
+		snprintf(what, sizeof(what),
+			 "a sealed message that does not open (forged, replayed, reordered, reflected or not sealed)");
+		break;
 	case -EBADMSG:
 		name = bp_wire_type_name(hdr->type);
 		if (name)

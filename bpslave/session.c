@@ -332,7 +332,9 @@ static const char *rx_strerror(int err)
 	case -EMSGSIZE:
 		return "oversized message";
 	case -EBADMSG:
-		return "malformed message (or, on the sealed link, forged or replayed)";
+		return "malformed message";
+	case -EKEYREJECTED:
+		return "a sealed message that does not open (forged, replayed, reordered or not sealed)";
 	case -EOPNOTSUPP:
 		return "unknown message type";
 	default:

@@ -71,7 +71,8 @@ int bp_rx_feed(struct bp_rx *rx, const void *data, size_t len);
  * the message has been consumed and the caller may go on. @hdr, when not
  * NULL, receives the header of the message looked at (valid for every
  * result but 0 and -EPROTO). On a sealed link, a message that does not
- * open (forged, replayed, reordered, or not sealed) is -EBADMSG.
+ * open (forged, replayed, reordered, reflected, or not sealed) is
+ * -EKEYREJECTED; one that opens but does not decode is -EBADMSG.
  */
 int bp_rx_next(struct bp_rx *rx, struct bp_msg *msg, struct bp_wire_hdr *hdr);
 

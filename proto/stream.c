@@ -56,7 +56,7 @@ static ssize_t sealed_peek(const uint8_t *p, size_t len)
 	if (p[4] != BP_WIRE_VERSION)
 		return -EPROTONOSUPPORT;
 	if (p[5] != BP_WIRE_F_SEALED)
-		return -EBADMSG;	/* not sealed on a sealed link */
+		return -EKEYREJECTED;	/* not sealed on a sealed link */
 	length = bp_get_le32(p + 8);
 	if (length < BP_WIRE_SEAL_TAG ||
 	    length > BP_WIRE_MAX_PAYLOAD + BP_WIRE_SEAL_TAG)
@@ -150,7 +150,7 @@ static ssize_t rx_open_sealed(struct bp_rx *rx, size_t *plain)
 	seal_nonce(&rx->seal, nonce);
 	if (bp_aead_open(rx->seal.key, nonce, p, BP_WIRE_HDR_LEN,
 			 p + BP_WIRE_HDR_LEN, n, p + BP_WIRE_HDR_LEN + n))
-		return -EBADMSG;
+		return -EKEYREJECTED;
 	rx->seal.seq++;
 	p[5] = 0;
 	bp_put_le32(p + 8, n);

@@ -200,14 +200,14 @@ static void test_seal(struct tap *t)
 	tap_ok(t, ret == 1 && m.type == BP_MSG_PING && m.ping.time == 111 &&
 	       m.id == 9, "it opens and decodes");
 	ret = feed_next(&rx, b1, n1, &m);
-	tap_ok(t, ret == -EBADMSG, "the same message again (replay) is refused");
+	tap_ok(t, ret == -EKEYREJECTED, "the same message again (replay) is refused");
 	bp_rx_free(&rx);
 
-	tap_ok(t, open_fresh(key, BP_DIR_TO_NODE, b2, n2, &m) == -EBADMSG,
+	tap_ok(t, open_fresh(key, BP_DIR_TO_NODE, b2, n2, &m) == -EKEYREJECTED,
 	       "a message out of order is refused");
-	tap_ok(t, open_fresh(key, BP_DIR_TO_MASTER, b1, n1, &m) == -EBADMSG,
+	tap_ok(t, open_fresh(key, BP_DIR_TO_MASTER, b1, n1, &m) == -EKEYREJECTED,
 	       "a message reflected to its sender is refused");
-	tap_ok(t, open_fresh(other, BP_DIR_TO_NODE, b1, n1, &m) == -EBADMSG,
+	tap_ok(t, open_fresh(other, BP_DIR_TO_NODE, b1, n1, &m) == -EKEYREJECTED,
 	       "under another key it does not open");
 	{
 		size_t through = 0, first = 0;
@@ -235,7 +235,7 @@ static void test_seal(struct tap *t)
 		ret = open_fresh(key, BP_DIR_TO_NODE, p, n, &m);
 		bp_tx_free(&plain);
 	}
-	tap_ok(t, ret == -EBADMSG, "an unsealed message on a sealed link is refused");
+	tap_ok(t, ret == -EKEYREJECTED, "an unsealed message on a sealed link is refused");
 
 	/* In order, after the first: all three, as sent. */
 	bp_rx_init(&rx);
