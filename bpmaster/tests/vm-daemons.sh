@@ -6,8 +6,9 @@
 #   harness/vm-run bpmaster/tests/vm-daemons.sh --dir build/vm-daemons).
 # Prints TAP. Covers admission by range, HELLO/WELCOME, the node table,
 # STATUS updates, malformed and foreign input, replacement, ping timeout,
-# disconnect, SIGHUP reload (bad and good), SIGTERM, and bpslave's
-# reconnect and missing-module error.
+# disconnect, SIGHUP reload (bad and good), SIGTERM, bpslave's reconnect
+# and missing-module error, authenticated nodes and a rogue node
+# (selftests/bproc/rogue/bprogue.c) against them.
 set -u
 
 top=${BPROC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -429,6 +430,18 @@ check "SIGHUP sends node 0 the new key over its sealed link" \
 	wait_for "$klog" "node 0: sent key generation 2 (had 1)" 10
 check "bpslave takes it" wait_for "$dir/slave8.log" "key generation 2 from 127.0.0.1:2223" 10
 check "node 0 stayed up" test "$(grep -c 'node 0 down' "$klog")" = 0
+echo "# a rogue node as node 1 (down): it enrolls, then tries what an attacker on the link would"
+"$top/build/selftests/bprogue" -b 127.0.0.2 127.0.0.1 \
+	handshake replay reorder flip unsealed reflect > "$dir/rogue.out" 2>&1
+rc=$?
+sed 's/^/# bprogue: /' "$dir/rogue.out"
+ok $rc "bprogue: every attack refused (exit $rc: $(grep -c '^ok' "$dir/rogue.out") of 6)"
+check "the replayed handshake is refused: its proof is for another nonce" \
+	grep -q "connection from 127.0.0.2:[0-9]*: refused: wrong proof: the node does not hold its key" "$klog"
+check "replayed, reordered, bit-flipped, unsealed and reflected messages do not open" \
+	test "$(grep -c 'node 1 (127.0.0.2:[0-9]*): a sealed message that does not open' "$klog")" -ge 5
+check "bpmaster lives on" kill -0 "$kpid"
+check "node 0 stayed up through it" test "$(grep -c 'node 0 down' "$klog")" = 0
 kill -TERM "$k8"
 check "bpslave says bye over the sealed link" \
 	wait_for "$klog" "node 0 down (bye from the node: bpslave exiting)" 10

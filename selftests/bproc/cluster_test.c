@@ -229,6 +229,92 @@ static bool master_logged(const char *text, int n, double limit)
 	return false;
 }
 
+/* Wait up to @secs for the first line of @path to be a pid; 0 if not. */
+static pid_t pid_in_file(const char *path, double secs)
+{
+	double t0 = now();
+	char line[32];
+	pid_t pid = 0;
+	FILE *f;
+
+	do {
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(line, sizeof(line), f))
+				pid = (pid_t)atoi(line);
+			fclose(f);
+		}
+		if (pid <= 0)
+			usleep(100000);
+	} while (pid <= 0 && now() - t0 < secs);
+	return pid > 0 ? pid : 0;
+}
+
+/*
+ * Issue 10, points 2 and 7: while node @down is down, a rogue node
+ * (rogue/bprogue.c) takes its address on this machine and enrolls, as
+ * root on the cluster network can for a down node (docs/security.md),
+ * then speaks about a process of node @other: an EXIT and a PIDS_FREE
+ * for it are ignored, a message claiming node @other and a FORK with its
+ * pid close the rogue's connection, and a recorded handshake replayed is
+ * refused. The process and node @other live on through it.
+ */
+static void rogue_node(struct __test_metadata *_metadata, int fd, int nodes,
+		       int down, int other)
+{
+	struct bproc_node_info ni;
+	char addr[INET6_ADDRSTRLEN], buf[512], exe[512], text[160];
+	int port = cluster_config_int("port", 2223), st;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, node_get(fd, down, &ni));
+	ASSERT_EQ(AF_INET, ni.addr_family);
+	addr_str(&ni, addr);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - sizeof("/bprogue"));
+	ASSERT_LT(0, n);
+	exe[n] = 0;
+	strcpy(strrchr(exe, '/'), "/bprogue");
+
+	unlink("/tmp/rogue-victim");
+	ASSERT_EQ(0, cluster_sh(NULL, 0,
+				"bpsh %d sh -c 'echo $$; exec sleep 600' > /tmp/rogue-victim 2>&1 < /dev/null &",
+				other));
+	pid = pid_in_file("/tmp/rogue-victim", 120);
+	ASSERT_LT(0, pid) TH_LOG("no process started on node %d", other);
+	ASSERT_EQ(0, kill(pid, 0)) TH_LOG("pid %d of node %d: no ghost", pid, other);
+
+	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "ip addr add %s/32 dev lo 2>&1", addr))
+		TH_LOG("%s", buf);
+	st = cluster_sh(NULL, 0,
+			"%s -b %s -p %d -v %d -V %d 10.42.0.1 foreign handshake > /tmp/rogue.out 2>&1",
+			exe, addr, port, pid, other);
+	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf), "ip addr del %s/32 dev lo 2>&1", addr))
+		TH_LOG("%s", buf);
+	EXPECT_EQ(0, st) {
+		FILE *f = fopen("/tmp/rogue.out", "r");
+
+		while (f && fgets(buf, sizeof(buf), f))
+			TH_LOG("bprogue: %s", strtok(buf, "\n"));
+		if (f)
+			fclose(f);
+	}
+	snprintf(text, sizeof(text), "claims node %d", other);
+	EXPECT_TRUE(master_logged(text, 1, 10)) TH_LOG("bpmaster did not log \"%s\"", text);
+	snprintf(text, sizeof(text), "the bproc module refused FORK for pid %d", pid);
+	EXPECT_TRUE(master_logged(text, 1, 10)) TH_LOG("bpmaster did not log \"%s\"", text);
+	snprintf(text, sizeof(text), "connection from %s:", addr);
+	EXPECT_EQ(0, cluster_sh(buf, sizeof(buf),
+				"grep -F '%s' /var/log/bpmaster.log | grep -q -F 'refused: wrong proof'",
+				text)) TH_LOG("the replayed handshake was not refused for its proof");
+	EXPECT_EQ(0, kill(pid, 0)) TH_LOG("node %d's process ended", other);
+	ASSERT_EQ(0, node_get(fd, other, &ni));
+	EXPECT_EQ(BPROC_NODE_UP, ni.state) TH_LOG("node %d not up", other);
+	kill(pid, SIGKILL);
+	/* The rogue's sessions ended with it: the node is down again. */
+	wait_state(_metadata, fd, nodes, down, BPROC_NODE_DOWN, 60);
+}
+
 /*
  * Cut a node's link through the control channel: the master declares it
  * down while the others stay up; restore the link: bpslave notices the
@@ -270,6 +356,8 @@ TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
 		   limit);
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl state node%d", victim));
 	EXPECT_STREQ("running link down", buf);
+	if (self->nodes > 1)
+		rogue_node(_metadata, self->fd, self->nodes, victim, 1);
 	/* Retire the old generation: only the new key admits nodes now. */
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
 				"sed -i '/^[0-9]/{/^%u /!d}' /etc/bproc/cluster.key && pkill -HUP -x bpmaster 2>&1",
