@@ -19,6 +19,7 @@
 #include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
+#include <linux/moduleparam.h>
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
@@ -47,9 +48,21 @@
  * most its FORK and its EXIT queued, and it is handed back (PIDS_FREE,
  * which bpslave reads only once no event is queued) before it can be
  * leased and used again; the master leases at most BPROC_LEASE_NODE_MAX
- * numbers to a node. So at most 2 * BPROC_LEASE_NODE_MAX events.
+ * numbers to a node. So at most 2 * BPROC_LEASE_NODE_MAX events. Were
+ * one lost all the same, the session ends (bproc_slave_void()).
  */
 #define BPROC_SLAVE_EVQ		(2 * BPROC_LEASE_NODE_MAX)
+/* The least node_events may set; a test cuts the ring down to it. */
+#define BPROC_SLAVE_EVQ_MIN	16
+
+/*
+ * The ring's bound, taken at each registration: the default cannot fill
+ * (above); a smaller one is for tests of what happens if it ever did.
+ */
+static unsigned int node_events = BPROC_SLAVE_EVQ;
+module_param(node_events, uint, 0644);
+MODULE_PARM_DESC(node_events,
+		 "node events (FORK, EXIT) queued for bpslave at most; the default cannot fill, less is for tests");
 
 /* A FORK or EXIT of a child process, as bpslave will read it. */
 struct bproc_slave_ev {
@@ -66,6 +79,7 @@ enum bproc_slave_out_kind {
 	BPROC_SLAVE_OUT_EVENT,
 	BPROC_SLAVE_OUT_WANT,
 	BPROC_SLAVE_OUT_FREE,
+	BPROC_SLAVE_OUT_VOID,		/* read() fails: EOVERFLOW */
 };
 
 struct bproc_slave_out {
@@ -169,6 +183,10 @@ void bproc_slave_configure(struct bproc_slave *slave,
 	slave->nfreed = 0;
 	slave->ev_head = 0;
 	slave->ev_len = 0;
+	slave->ev_cap = clamp_t(u32, READ_ONCE(node_events),
+				BPROC_SLAVE_EVQ_MIN, BPROC_SLAVE_EVQ);
+	slave->ev_void = false;
+	slave->ev_report = false;
 	slave->want_sent = false;
 	slave->want_due = !!ns;
 	spin_unlock_irq(&bproc_slaves_lock);
@@ -296,6 +314,25 @@ s32 bproc_slave_node_of(struct task_struct *t, u32 *ninstances, s32 *only)
 	return node;
 }
 
+/*
+ * Something for the master could not be kept (@what: the ring or the
+ * freed list is full, which their sizes rule out for a master that keeps
+ * its lease bound). Nothing is dropped silently: the session is void from
+ * here, and bpslave's next read() fails with EOVERFLOW so that it ends
+ * the session: the master then drops the node's ghosts and bpslave its
+ * processes, instead of ghosts that never end. bproc_slaves_lock held.
+ */
+static void bproc_slave_void(struct bproc_slave *slave, const char *what)
+{
+	if (slave->ev_void)
+		return;
+	slave->ev_void = true;
+	slave->ev_report = true;
+	pr_warn_ratelimited("node %d: %s for the master lost (%u events queued): the session is void\n",
+			    slave->cfg.node, what, slave->ev_len);
+	wake_up_interruptible(&slave->wait);
+}
+
 /* Ask for more numbers when the pool is low; bproc_slaves_lock held. */
 static void bproc_slave_check_pool(struct bproc_slave *slave)
 {
@@ -358,8 +395,7 @@ bool bproc_slave_pid_free(struct pid_namespace *ns, int nr, bool used)
 		slave->freed[slave->nfreed++] = nr;
 		wake_up_interruptible(&slave->wait);
 	} else if (slave) {
-		pr_warn_ratelimited("node %d: pid %d freed but not handed back: too many pending\n",
-				    slave->cfg.node, nr);
+		bproc_slave_void(slave, "a freed number");
 	}
 	spin_unlock_irqrestore(&bproc_slaves_lock, flags);
 	return keep;
@@ -371,11 +407,10 @@ static void bproc_slave_push(struct bproc_slave *slave, u16 type, s32 pid,
 {
 	struct bproc_slave_ev *ev;
 
-	if (slave->ev_len == BPROC_SLAVE_EVQ) {
-		slave->ev_lost++;
-		pr_warn_ratelimited("node %d: %s of pid %d lost: bpslave does not read its events\n",
-				    slave->cfg.node,
-				    type == BPROC_MSG_FORK ? "fork" : "exit", pid);
+	if (slave->ev_void)
+		return;
+	if (slave->ev_len >= slave->ev_cap) {
+		bproc_slave_void(slave, type == BPROC_MSG_FORK ? "a FORK" : "an EXIT");
 		return;
 	}
 	ev = &slave->evq[(slave->ev_head + slave->ev_len++) % BPROC_SLAVE_EVQ];
@@ -461,7 +496,9 @@ static bool bproc_slave_peek(struct bproc_slave *slave,
 	memset(out, 0, sizeof(*out));
 	h->node = slave->cfg.node;
 	out->kind = BPROC_SLAVE_OUT_NONE;
-	if (slave->ev_len) {
+	if (slave->ev_report) {
+		out->kind = BPROC_SLAVE_OUT_VOID;
+	} else if (slave->ev_len) {
 		const struct bproc_slave_ev *ev = &slave->evq[slave->ev_head];
 
 		*h = ev->hdr;
@@ -504,6 +541,9 @@ static void bproc_slave_consume(struct bproc_slave *slave,
 		memmove(slave->freed, slave->freed + n,
 			slave->nfreed * sizeof(int));
 		break;
+	case BPROC_SLAVE_OUT_VOID:
+		slave->ev_report = false;
+		break;
 	case BPROC_SLAVE_OUT_NONE:
 		break;
 	}
@@ -514,7 +554,8 @@ static bool bproc_slave_readable(struct bproc_slave *slave)
 	bool ready;
 
 	spin_lock_irq(&bproc_slaves_lock);
-	ready = slave->ev_len || slave->want_due || slave->nfreed;
+	ready = slave->ev_report || slave->ev_len || slave->want_due ||
+		slave->nfreed;
 	spin_unlock_irq(&bproc_slaves_lock);
 	return ready;
 }
@@ -527,9 +568,10 @@ static bool bproc_slave_readable(struct bproc_slave *slave)
  * @len: its size
  *
  * Return: the size of the one message copied out (FORK, EXIT, PIDS_WANT
- * or PIDS_FREE, as bpslave sends it to the master); -EINVAL when @len is
- * too small for it; -EAGAIN; -ERESTARTSYS; -EFAULT. A message is taken
- * off only once it is copied out.
+ * or PIDS_FREE, as bpslave sends it to the master); -EOVERFLOW, once,
+ * when something for the master was lost (bproc_slave_void()); -EINVAL
+ * when @len is too small for it; -EAGAIN; -ERESTARTSYS; -EFAULT. A
+ * message is taken off only once it is copied out.
  */
 ssize_t bproc_slave_read(struct bproc_slave *slave, struct file *file,
 			 char __user *buf, size_t len)
@@ -553,6 +595,13 @@ ssize_t bproc_slave_read(struct bproc_slave *slave, struct file *file,
 					       bproc_slave_readable(slave));
 		if (ret)
 			goto out;
+	}
+	if (out.kind == BPROC_SLAVE_OUT_VOID) {
+		spin_lock_irq(&bproc_slaves_lock);
+		bproc_slave_consume(slave, &out);
+		spin_unlock_irq(&bproc_slaves_lock);
+		ret = -EOVERFLOW;
+		goto out;
 	}
 	ret = -EINVAL;
 	if (out.hdr.size > len)
@@ -639,6 +688,8 @@ ssize_t bproc_slave_write(struct bproc_slave *slave, const char __user *buf,
 		spin_lock_irq(&bproc_slaves_lock);
 		if (slave->nfreed < BPROC_SLAVE_FREED)
 			slave->freed[slave->nfreed++] = nr;
+		else
+			bproc_slave_void(slave, "a number handed back");
 		spin_unlock_irq(&bproc_slaves_lock);
 	}
 	spin_lock_irq(&bproc_slaves_lock);

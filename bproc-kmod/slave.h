@@ -39,7 +39,9 @@ struct bproc_slave {
 	u32 nfreed;
 	struct bproc_slave_ev *evq;	/* FORK and EXIT events, a ring */
 	u32 ev_head, ev_len;
-	u64 ev_lost;			/* events dropped: the ring was full */
+	u32 ev_cap;			/* the ring's bound this session */
+	bool ev_void;			/* one was lost: the session is void */
+	bool ev_report;			/* ... and read() has yet to say so */
 	wait_queue_head_t wait;		/* bpslave's read() and poll() */
 	struct mutex read_lock;		/* one read() at a time */
 };

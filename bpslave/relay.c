@@ -79,6 +79,21 @@ static int report_events(struct bps *s)
 	int ret;
 
 	while ((ret = bps_event(s, &m.proc)) != 0) {
+		if (ret == -EOVERFLOW) {
+			/*
+			 * The module lost an event for the master: the ghost
+			 * set can no longer be trusted. End the session: the
+			 * master drops this node's ghosts, the namespace goes
+			 * with its processes, and the next session starts
+			 * from nothing (docs/security.md, point 6).
+			 */
+			bps_log(s, "/dev/bproc: node events were lost: ending the session so that the master and this node start again from no processes");
+			x = live(s);
+			if (x)
+				bps_sess_end(x, BPS_END_LOST, BP_REASON_PROTOCOL,
+					     "node events lost");
+			return -1;
+		}
 		if (ret < 0) {
 			bps_log(s, "/dev/bproc: reading node events: %s",
 				strerror(-ret));

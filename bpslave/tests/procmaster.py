@@ -529,6 +529,59 @@ def run(lsock, slave):
     ok(r and r[3] == (0,) and read_file("/tmp/p4800") == "4800\n",
        "after reconnecting, the same pid is free again")
 
+    # Lost node events (issue 10, point 6). The module's ring is sized so
+    # that it cannot fill; cut down to 16 (bproc.node_events, taken at
+    # the next registration), a process forks 40 children while bpslave
+    # is stopped. bpslave, told by read() that events were lost, ends the
+    # session (BYE "node events lost") instead of leaving ghosts that
+    # never end; its processes go with the namespace; it connects again.
+    param = "/sys/module/bproc/parameters/node_events"
+    with open(param) as f:
+        default = f.read().strip()
+    with open(param, "w") as f:
+        f.write("16")
+    n.close()
+    n = Node(lsock)
+    fifo = "/tmp/go4950"
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    n.send(rexec(4950, "/bin/busybox",
+                 ["sh", "-c", "read x < %s; i=0; while [ $i -lt 40 ]; do "
+                  "/bin/busybox true & i=$((i + 1)); done; wait; "
+                  "exec /bin/busybox sleep 306" % fifo]))
+    r = n.want(RESULT, 4950)
+    ok(r and r[3] == (0,), "REXEC of a shell that forks 40 children")
+    os.kill(slave.pid, signal.SIGSTOP)
+    with open(fifo, "w") as f:
+        f.write("go\n")
+    time.sleep(3)
+    os.kill(slave.pid, signal.SIGCONT)
+    bye = None
+    end = time.monotonic() + 30
+    while time.monotonic() < end and not n.closed:
+        t, mid, p = n.recv_msg(end - time.monotonic())
+        if t == BYE:
+            code, tlen = struct.unpack("<IH", p[:6])
+            bye = (code, p[6:6 + tlen].decode(errors="replace"))
+            break
+    with open(param, "w") as f:
+        f.write(default)
+    ok(bye == (4, "node events lost"),
+       "events lost: bpslave ends the session with BYE (%r)" % bye)
+    ok(wait_gone(b"read x < " + fifo.encode(), 10) and
+       wait_gone(b"sleep\0" + b"306\0", 10),
+       "the shell and its children are gone with the namespace")
+    with open("/tmp/procmaster-bpslave.log") as f:
+        log = f.read()
+    ok("node events were lost" in log, "bpslave logs why it ended the session")
+    n.close()
+    n = Node(lsock)
+    n.send(rexec(4951, "/bin/busybox", ["sh", "-c", "echo $$ > /tmp/p4951"]))
+    r = n.want(RESULT, 4951)
+    ok(r and r[3] == (0,) and read_file("/tmp/p4951") == "4951\n",
+       "bpslave connects again and runs the next REXEC")
+
     # bpslave killed: its processes die with it.
     n.send(rexec(4900, "/bin/busybox", ["sleep", "304"]))
     n.want(RESULT, 4900)
