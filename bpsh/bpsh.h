@@ -182,6 +182,7 @@ struct bpsh {
 	/* output */
 	int out_fd[3];		/* [1], [2]: where output goes */
 	bool out_nonblock[3];
+	bool out_splice[3];	/* a pipe: live streams splice into it */
 	bool out_blocked;	/* a write would block: reading paused */
 	struct bp_io out_io[3];
 	int seq_next;		/* -s: the rank whose output shows now */

@@ -184,6 +184,7 @@ void bpsh_output_init(struct bpsh *b)
 		}
 		b->out_fd[fd] = nfd;
 		b->out_nonblock[fd] = true;
+		b->out_splice[fd] = S_ISFIFO(st.st_mode);
 	}
 	if (b->o.divider && b->nranks) {
 		char label[32];
@@ -409,6 +410,55 @@ void bpsh_out_close(struct bpsh_out *o)
 	bpsh_rank_check_done(o->r);
 }
 
+/*
+ * Output that goes out as it comes (not held, no line prefixes) to a
+ * pipe moves from the node's socket to it by splice(2), without a copy
+ * through bpsh: 1 when it did (or found the end), 0 when this stream
+ * cannot (read it then), -1 when bpsh's pipe is full (wait for it).
+ */
+static int stream_splice(struct bpsh_out *o)
+{
+	struct bpsh *b = o->b;
+	ssize_t n;
+
+	if (!b->out_splice[o->fd] || held(o) || b->o.line || b->out_broken ||
+	    b->dumping || b->pend[o->fd].len)
+		return 0;
+	n = splice(o->sock, NULL, b->out_fd[o->fd], NULL, b->o.bufsize,
+		   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (n > 0) {
+		o->total += (size_t)n;
+		if (o->r->exited)
+			bp_timer_start(&b->loop, &o->drain,
+				       BPSH_DRAIN_TIMEOUT_MS * BP_NS_PER_MS, 0);
+		return 1;
+	}
+	if (n == 0) {
+		bpsh_out_close(o);
+		return 1;
+	}
+	if (errno == EPIPE) {
+		output_broken(b, o->fd);
+		return 1;
+	}
+	if (errno == EAGAIN || errno == EINTR) {
+		struct pollfd pfd = { .fd = b->out_fd[o->fd], .events = POLLOUT };
+
+		if (errno == EINTR || poll(&pfd, 1, 0) > 0)
+			return 1;	/* the socket had nothing after all */
+		/* bpsh's pipe is full: every live stream waits for it. */
+		if (!b->out_blocked) {
+			b->out_blocked = true;
+			live_reading(b, false);
+		}
+		bp_io_mod(&b->loop, &b->out_io[o->fd], EPOLLOUT);
+		return -1;
+	}
+	/* Not a pair splice(2) moves between: read and write from now on. */
+	b->out_splice[o->fd] = false;
+	return 0;
+}
+
 static void stream_readable(struct bp_loop *l, struct bp_io *io,
 			    uint32_t events)
 {
@@ -417,6 +467,8 @@ static void stream_readable(struct bp_loop *l, struct bp_io *io,
 	size_t cap = o->b->o.bufsize;
 	ssize_t n;
 
+	if (stream_splice(o))
+		return;
 	chunk = malloc(cap);
 	if (!chunk)
 		return;
