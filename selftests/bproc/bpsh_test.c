@@ -317,6 +317,57 @@ TEST_F_TIMEOUT(bpsh, second_run_sends_no_file_bytes, 300)
 	res_free(&r);
 }
 
+/* How many times bpmaster logged node @node up. */
+static int times_up(int node)
+{
+	struct res r;
+	int n;
+
+	run(&r, "grep -c -F ' node %d up (' /var/log/bpmaster.log", node);
+	n = atoi(r.out ? r.out : "0");
+	res_free(&r);
+	return n;
+}
+
+/*
+ * The node cache outlives bpslave (issue 9, point 2; not reboots: nodes
+ * are diskless): bpslave killed on the last node, nodeinit starts it
+ * again and the node comes back up; a program run there before sends no
+ * file bytes.
+ */
+TEST_F_TIMEOUT(bpsh, node_cache_survives_bpslave_restart, 900)
+{
+	int node = self->nodes - 1, ups = times_up(node);
+	double t0, limit = 5.0 * (cluster_config_int("pingtimeout", 30) +
+				  cluster_config_int("pinginterval", 5));
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "rm -rf " WORK "/prog2 && mkdir -p " WORK "/prog2 && "
+			     "cp -a %s/bptest-libs %s/lib " WORK "/prog2/ && "
+			     "head -c 200000 /dev/urandom >> " WORK "/prog2/bptest-libs",
+			     jobs, jobs));
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpsh -v %d " WORK "/prog2/bptest-libs", node));
+	EXPECT_LT(200000, bytes_sent(r.err)) TH_LOG("%s", r.err);
+	res_free(&r);
+	/* the oldest bpslave is the daemon; its reaper children come later */
+	ASSERT_EQ(0, run(&r, "bproc-vmctl node-sh node%d 'kill -9 $(pidof bpslave | tr \" \" \"\\n\" | sort -n | head -1)' 2>&1",
+			 node)) TH_LOG("%s", r.out);
+	res_free(&r);
+	t0 = now();
+	while (times_up(node) <= ups && now() - t0 < limit)
+		usleep(200000);
+	ASSERT_LT(ups, times_up(node)) TH_LOG("node %d not back up within %.0f s", node, limit);
+	while (bproc_nodestatus(node) != BPROC_NODE_UP && now() - t0 < limit)
+		usleep(200000);
+	ASSERT_EQ(BPROC_NODE_UP, bproc_nodestatus(node));
+	TH_LOG("node %d back up %.1f s after bpslave was killed", node, now() - t0);
+	EXPECT_EQ(0, run(&r, "bpsh -v %d " WORK "/prog2/bptest-libs", node));
+	EXPECT_EQ(0, bytes_sent(r.err)) TH_LOG("%s", r.err);
+	EXPECT_EQ(0, strncmp(r.out, "libs: b a c", 11));
+	res_free(&r);
+}
+
 TEST_F_TIMEOUT(bpsh, stdin_and_stdout_100mb_by_checksum, 900)
 {
 	struct res r;
