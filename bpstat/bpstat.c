@@ -17,13 +17,25 @@
 #include <bproc.h>
 
 #include "print.h"
+#include "procs.h"
 #include "view.h"
 
 static const char *prog = "bpstat";
 
+/* Views of processes rather than nodes (procs.h). */
+enum {
+	VIEW_PIDS = 100,	/* -p */
+	VIEW_PS,		/* -P */
+};
+
+/* Node orders: -N (the default), -S, -O; -R reverses. */
+enum sort_key { SORT_NUMBER, SORT_STATUS, SORT_OWNER };
+
 struct options {
-	enum bpstat_view view;
+	int view;		/* enum bpstat_view, or VIEW_* */
 	int view_opt;		/* the option letter that chose it, or 0 */
+	enum sort_key sort;
+	bool reverse;
 	bool json;
 	char **specs;		/* NODESPEC arguments */
 	int nspecs;
@@ -42,6 +54,10 @@ static void usage(FILE *fp)
 		"  -s, --status     node number and status\n"
 		"  -n, --number     node numbers only\n"
 		"  -t, --total      number of nodes in each state\n"
+		"  -p, --pids       PID and node of every remote process (on NODESPEC)\n"
+		"  -P, --ps         read ps output on stdin, print it with a NODE column\n"
+		"  -N, -S, -O       sort nodes by number (default), status, owner\n"
+		"  -R, --reverse    reverse the order\n"
 		"  -j, --json       JSON: every field of every node (with -t: the totals)\n"
 		"  -h, --help       show this help and exit\n"
 		"  -V, --version    show the version and exit\n"
@@ -70,13 +86,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "status",	no_argument, NULL, 's' },
 		{ "number",	no_argument, NULL, 'n' },
 		{ "total",	no_argument, NULL, 't' },
+		{ "pids",	no_argument, NULL, 'p' },
+		{ "ps",		no_argument, NULL, 'P' },
+		{ "reverse",	no_argument, NULL, 'R' },
 		{ "json",	no_argument, NULL, 'j' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ "version",	no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char optstr[] = "lasntjhV";
-	enum bpstat_view view;
+	static const char optstr[] = "lasntpPNSORjhV";
+	int view;
 	int c;
 
 	while ((c = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
@@ -96,6 +115,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 't':
 			view = BPSTAT_TOTAL;
 			break;
+		case 'p':
+			view = VIEW_PIDS;
+			break;
+		case 'P':
+			view = VIEW_PS;
+			break;
+		case 'N':
+			o->sort = SORT_NUMBER;
+			continue;
+		case 'S':
+			o->sort = SORT_STATUS;
+			continue;
+		case 'O':
+			o->sort = SORT_OWNER;
+			continue;
+		case 'R':
+			o->reverse = true;
+			continue;
 		case 'j':
 			o->json = true;
 			continue;
@@ -120,6 +157,73 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->specs = argv + optind;
 	o->nspecs = argc - optind;
+	if (o->view == VIEW_PS && o->nspecs) {
+		fprintf(stderr, "%s: -P takes no NODESPEC (it reads ps output on stdin)\n",
+			prog);
+		return 2;
+	}
+	return 0;
+}
+
+static enum sort_key sort_by;
+static bool sort_reverse;
+
+static int cmp_nodes(const void *a, const void *b)
+{
+	const struct bproc_node_info *x = a, *y = b;
+	long long d = 0;
+
+	if (sort_by == SORT_STATUS)
+		d = (long long)x->state - y->state;
+	else if (sort_by == SORT_OWNER)
+		d = (long long)x->uid - y->uid;
+	if (!d)
+		d = (long long)x->node - y->node;
+	if (sort_reverse)
+		d = -d;
+	return (d > 0) - (d < 0);
+}
+
+static int node_wanted(void *arg, int node)
+{
+	return bproc_nodeset_contains(arg, node);
+}
+
+/* -p and -P: 0, or 1 after printing why not. */
+static int show_procs(const struct options *o, struct printer *p,
+		      struct bproc_node_info *list, int count)
+{
+	struct bproc_nodeset set = { 0 };
+	struct bproc_nodeset_error err;
+	int ret;
+
+	if (o->view == VIEW_PS) {
+		ret = bpstat_annotate_ps(p, stdout, stdin, bpstat_pid_node);
+		if (ret == -EINVAL)
+			fprintf(stderr, "%s: -P: standard input is not ps output (no PID column in its first line)\n",
+				prog);
+		else if (ret)
+			fprintf(stderr, "%s: -P: reading standard input: %s\n", prog,
+				strerror(-ret));
+		return ret ? 1 : 0;
+	}
+	for (int i = 0; i < o->nspecs; i++) {
+		if (bproc_nodeset_parse_list(o->specs[i], list, count, &set,
+					     &err) < 0) {
+			fprintf(stderr, "%s: bad node spec '%s': %s\n", prog,
+				o->specs[i], errno == EINVAL && err.msg[0] ?
+				err.msg : strerror(errno));
+			bproc_nodeset_free(&set);
+			return 1;
+		}
+	}
+	ret = bpstat_show_pids(p, bpstat_pid_node,
+			       o->nspecs ? node_wanted : NULL, &set);
+	bproc_nodeset_free(&set);
+	if (ret) {
+		fprintf(stderr, "%s: -p: /proc: %s\n", prog, strerror(-ret));
+		return 1;
+	}
 	return 0;
 }
 
@@ -205,11 +309,31 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	if (o.view == VIEW_PIDS || o.view == VIEW_PS) {
+		p = pr_new(stdout, o.json);
+		if (!p) {
+			fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+			free(list);
+			return 1;
+		}
+		r = show_procs(&o, p, list, count);
+		err = pr_finish(p);
+		free(list);
+		if (err) {
+			fprintf(stderr, "%s: writing the output: %s\n", prog,
+				strerror(-err));
+			return 1;
+		}
+		return r;
+	}
 	count = select_nodes(&o, list, count);
 	if (count < 0) {
 		free(list);
 		return 1;
 	}
+	sort_by = o.sort;
+	sort_reverse = o.reverse;
+	qsort(list, (size_t)count, sizeof(*list), cmp_nodes);
 
 	p = pr_new(stdout, o.json);
 	if (!p) {
@@ -217,7 +341,7 @@ int main(int argc, char **argv)
 		free(list);
 		return 1;
 	}
-	err = bpstat_show(p, o.view, list, count, &names);
+	err = bpstat_show(p, (enum bpstat_view)o.view, list, count, &names);
 	r = pr_finish(p);
 	free(list);
 	if (err || r) {

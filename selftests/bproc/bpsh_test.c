@@ -368,6 +368,82 @@ TEST_F_TIMEOUT(bpsh, node_cache_survives_bpslave_restart, 900)
 	res_free(&r);
 }
 
+/* The first line of @path as a pid, waiting up to @secs for it; 0 if none. */
+static pid_t pid_from(const char *path, double secs)
+{
+	double t0 = now();
+	char line[32];
+	pid_t pid = 0;
+	FILE *f;
+
+	do {
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(line, sizeof(line), f))
+				pid = (pid_t)atoi(line);
+			fclose(f);
+		}
+		if (pid <= 0)
+			usleep(100000);
+	} while (pid <= 0 && now() - t0 < secs);
+	return pid > 0 ? pid : 0;
+}
+
+/*
+ * bpstat -p and -P (issue 12, point 4): a process started by bpsh on
+ * each of nodes 0 and 1. -p lists each with its node, every line agreeing
+ * with the /proc/PID/status BProcNode line, a NODESPEC narrows it, and
+ * its JSON parses; real `ps -ef` output through -P gets their node in
+ * the NODE column and nothing for a local process.
+ */
+TEST_F_TIMEOUT(bpsh, bpstat_shows_where_processes_run, 300)
+{
+	char want[64], path[64];
+	pid_t pid[2];
+	struct res r;
+
+	for (int n = 0; n < 2; n++) {
+		snprintf(path, sizeof(path), WORK "/where%d", n);
+		unlink(path);
+		ASSERT_EQ(0, run(&r, "bpsh %d sh -c 'echo $$; exec sleep 300' > %s 2>&1 < /dev/null &",
+				 n, path));
+		res_free(&r);
+		pid[n] = pid_from(path, 60);
+		ASSERT_LT(0, pid[n]) TH_LOG("no process started on node %d", n);
+	}
+	EXPECT_EQ(0, run(&r, "bpstat -p"));
+	EXPECT_EQ(0, strncmp(r.out, "PID", 3)) TH_LOG("%s", r.out);
+	for (int n = 0; n < 2; n++) {
+		snprintf(want, sizeof(want), "\n%d", pid[n]);
+		EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("pid %d missing: %s", pid[n], r.out);
+	}
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpstat -p | awk 'NR > 1 { print $1, $2 }' | "
+			     "while read p n; do grep -q \"^BProcNode:[[:space:]]*$n\\$\" /proc/$p/status || echo \"$p $n\"; done"));
+	EXPECT_STREQ("", r.out) TH_LOG("-p disagrees with /proc/PID/status for: %s", r.out);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpstat -p 1 | awk -v p=%d -v q=%d '$1 == p && $2 == 1 { a = 1 } $1 == q { b = 1 } END { print a + 0, b + 0 }'",
+			 pid[1], pid[0]));
+	EXPECT_STREQ("1 0\n", r.out) TH_LOG("bpstat -p 1: node 1's process, not node 0's");
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpstat -p --json | python3 -c 'import json, sys; "
+			     "d = {x[\"pid\"]: x[\"node\"] for x in json.load(sys.stdin)}; "
+			     "print(d.get(%d), d.get(%d))'", pid[0], pid[1]));
+	EXPECT_STREQ("0 1\n", r.out);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "ps -ef | bpstat -P | awk -v p=%d -v q=%d "
+			     "'NR == 1 { h = $1 } $3 == p { a = $1 } $3 == q { b = $1 } "
+			     "$1 == \"root\" && $2 == 1 { i = \"local\" } END { print h, a, b, i }'",
+			     pid[0], pid[1]));
+	/* init's line starts with its user: nothing in the NODE column */
+	EXPECT_STREQ("NODE 0 1 local\n", r.out) TH_LOG("ps -ef | bpstat -P");
+	res_free(&r);
+	EXPECT_EQ(1, run(&r, "echo hello | bpstat -P"));
+	res_free(&r);
+	for (int n = 0; n < 2; n++)
+		kill(pid[n], SIGKILL);
+}
+
 TEST_F_TIMEOUT(bpsh, stdin_and_stdout_100mb_by_checksum, 900)
 {
 	struct res r;
