@@ -17,6 +17,7 @@ enum {
 	COL_MODE	= 1 << 3,
 	COL_USER	= 1 << 4,
 	COL_GROUP	= 1 << 5,
+	COL_FIGS	= 1 << 6,	/* cpus, load, memory, kernel */
 };
 
 #define NAME_LEN 64
@@ -61,6 +62,46 @@ static const char *state_name(unsigned int state)
 	return name ? name : "invalid";
 }
 
+/* @bytes as "512M" or "1.9G" (binary units), into @buf. */
+static void size_string(unsigned long long bytes, char *buf, size_t len)
+{
+	if (bytes >= 1ull << 30)
+		snprintf(buf, len, "%.1fG", bytes / (double)(1ull << 30));
+	else
+		snprintf(buf, len, "%lluM", bytes >> 20);
+}
+
+/*
+ * The live figures of the long view: "-" for what the node did not say,
+ * and for every figure of a node that is down.
+ */
+static void show_figures(struct printer *p, const struct bproc_node_info *ni)
+{
+	char cpus[16], load[16], mem[48], used[16], total[16];
+
+	if (!ni->cpus || ni->state == BPROC_NODE_DOWN) {
+		/* nothing reported, or figures of a node no longer there */
+		for (int i = 0; i < 4; i++)
+			pr_string(p, PR_TEXT, NULL, NULL);
+		return;
+	}
+	snprintf(cpus, sizeof(cpus), "%u", ni->cpus);
+	snprintf(load, sizeof(load), "%.2f", ni->load[0] / 100.0);
+	pr_string(p, PR_TEXT, NULL, cpus);
+	pr_string(p, PR_TEXT, NULL, load);
+	if (ni->mem_total) {
+		size_string(ni->mem_total - (ni->mem_free < ni->mem_total ?
+					     ni->mem_free : ni->mem_total),
+			    used, sizeof(used));
+		size_string(ni->mem_total, total, sizeof(total));
+		snprintf(mem, sizeof(mem), "%s/%s", used, total);
+		pr_string(p, PR_TEXT, NULL, mem);
+	} else {
+		pr_string(p, PR_TEXT, NULL, NULL);
+	}
+	pr_string(p, PR_TEXT, NULL, ni->kernel[0] ? ni->kernel : NULL);
+}
+
 /* One node: the text columns in @cols, every field in JSON. */
 static void show_node(struct printer *p, unsigned int cols,
 		      const struct bproc_node_info *ni,
@@ -85,6 +126,8 @@ static void show_node(struct printer *p, unsigned int cols,
 	pr_string(p, PR_JSON, "mode", octal);
 	pr_string(p, T(COL_USER), "user", user);
 	pr_string(p, T(COL_GROUP), "group", group);
+	if (cols & COL_FIGS)
+		show_figures(p, ni);
 	pr_uint(p, PR_JSON, "uid", ni->uid);
 	pr_uint(p, PR_JSON, "gid", ni->gid);
 	pr_string(p, PR_JSON, "hwaddr",
@@ -230,7 +273,8 @@ int bpstat_show(struct printer *p, enum bpstat_view view,
 		const struct bpstat_names *names)
 {
 	static const char *const long_titles[] = {
-		"Node", "Address", "Status", "Mode", "User", "Group", NULL,
+		"Node", "Address", "Status", "Mode", "User", "Group", "CPUs",
+		"Load", "Memory", "Kernel", NULL,
 	};
 	unsigned int cols;
 	int i;
@@ -247,7 +291,7 @@ int bpstat_show(struct printer *p, enum bpstat_view view,
 	case BPSTAT_LONG:
 		show_header(p, long_titles);
 		cols = COL_NODE | COL_ADDR | COL_STATUS | COL_MODE | COL_USER |
-		       COL_GROUP;
+		       COL_GROUP | COL_FIGS;
 		break;
 	case BPSTAT_ADDRESS:
 		cols = COL_NODE | COL_ADDR;

@@ -178,15 +178,33 @@ static void test_text(struct tap *t)
 	       "0-1      up      ---x--x--x  root  root\n");
 	expect(t, "long: one line per node with its address",
 	       BPSTAT_LONG, false, c, 8,
-	       "Node  Address       Status  Mode        User   Group\n"
-	       "0     10.42.0.100   up      ---x--x--x  root   root\n"
-	       "1     10.42.0.101   up      ---x--x--x  root   root\n"
-	       "2     -             down    ----------  root   root\n"
-	       "3     10.42.0.103   boot    ---x--x--x  root   root\n"
-	       "4     10.42.0.104   up      ---x--x--x  root   root\n"
-	       "5     10.42.0.105   error   ---x--x--x  root   root\n"
-	       "6     -             down    ----------  root   root\n"
-	       "7     fd00:42::107  up      ---x--x---  alice  users\n");
+	       "Node  Address       Status  Mode        User   Group  CPUs  Load  Memory  Kernel\n"
+	       "0     10.42.0.100   up      ---x--x--x  root   root   -     -     -       -\n"
+	       "1     10.42.0.101   up      ---x--x--x  root   root   -     -     -       -\n"
+	       "2     -             down    ----------  root   root   -     -     -       -\n"
+	       "3     10.42.0.103   boot    ---x--x--x  root   root   -     -     -       -\n"
+	       "4     10.42.0.104   up      ---x--x--x  root   root   -     -     -       -\n"
+	       "5     10.42.0.105   error   ---x--x--x  root   root   -     -     -       -\n"
+	       "6     -             down    ----------  root   root   -     -     -       -\n"
+	       "7     fd00:42::107  up      ---x--x---  alice  users  -     -     -       -\n");
+	{
+		struct bproc_node_info f[2] = { c[0], c[1] };
+
+		f[0].cpus = 2;
+		f[0].load[0] = 25;
+		f[0].mem_total = 2ull << 30;
+		f[0].mem_free = 1536ull << 20;
+		snprintf(f[0].kernel, sizeof(f[0].kernel), "6.12.117-bproc");
+		f[1].cpus = 64;
+		f[1].load[0] = 12345;
+		f[1].mem_total = 256ull << 30;
+		f[1].mem_free = 300ull << 30;	/* more than total: none used */
+		expect(t, "long: the live figures a node reported (cpus, load, memory used/total, kernel)",
+		       BPSTAT_LONG, false, f, 2,
+		       "Node  Address      Status  Mode        User  Group  CPUs  Load    Memory     Kernel\n"
+		       "0     10.42.0.100  up      ---x--x--x  root  root   2     0.25    512M/2.0G  6.12.117-bproc\n"
+		       "1     10.42.0.101  up      ---x--x--x  root  root   64    123.45  0M/256.0G  -\n");
+	}
 	expect(t, "-a: node and address", BPSTAT_ADDRESS, false, c + 1, 2,
 	       "1  10.42.0.101\n"
 	       "2  -\n");

@@ -234,10 +234,10 @@ TEST_F(table, long_and_lists)
 	}
 	BPSTAT(&r, "-l", "0-2");
 	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
-	ASSERT_STREQ("Node  Address      Status  Mode        User  Group\n"
-		     "0     10.42.0.100  up      ---x--x--x  root  root\n"
-		     "1     10.42.0.101  up      ---x--x--x  root  root\n"
-		     "2     -            down    ----------  root  root\n",
+	ASSERT_STREQ("Node  Address      Status  Mode        User  Group  CPUs  Load  Memory     Kernel\n"
+		     "0     10.42.0.100  up      ---x--x--x  root  root   1     0.05  156M/256M  6.12-test\n"
+		     "1     10.42.0.101  up      ---x--x--x  root  root   1     0.05  156M/256M  6.12-test\n"
+		     "2     -            down    ----------  root  root   -     -     -          -\n",
 		     r.out);
 
 	BPSTAT(&r, "-a", "allup", "n3");
