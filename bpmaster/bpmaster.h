@@ -71,6 +71,7 @@ struct bpm_conn {
 	uint8_t node_key[BP_AUTH_KEY_LEN];
 	uint8_t nonce_n[BP_AUTH_NONCE_LEN], nonce_m[BP_AUTH_NONCE_LEN];
 	bool authed;			/* proved its key; the link is sealed */
+	struct bpm_nodeup *nodeup;	/* the node_up step running (nodeup.c) */
 };
 
 /*
@@ -148,6 +149,21 @@ extern const struct bpm_handler bpm_session_handlers[];
 void bpm_session_lost(struct bpm *m, struct bpm_conn *c, const char *why);
 int bpm_send_welcome(struct bpm *m, struct bpm_conn *c);
 void bpm_session_timing_changed(struct bpm *m);
+
+/*
+ * session.c, for nodeup.c: the node_up step of @c ended; @err 0 (up) or
+ * not (error, @why the reason shown).
+ */
+void bpm_node_up_done(struct bpm *m, struct bpm_conn *c, int err,
+		      const char *why);
+
+/*
+ * nodeup.c: the node_up step. Start it: 0 when there is nothing to run
+ * (the caller finishes it), 1 when it runs (or ended: bpm_node_up_done()
+ * was called), -ENOMEM. Abort: the node went away; kill what runs.
+ */
+int bpm_nodeup_start(struct bpm *m, struct bpm_conn *c);
+void bpm_nodeup_abort(struct bpm *m, struct bpm_conn *c);
 
 /* session.c, for auth.c: a node proved who it is; make it the node's */
 void bpm_session_activate(struct bpm *m, struct bpm_conn *c);

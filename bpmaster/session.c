@@ -33,6 +33,7 @@ void bpm_session_lost(struct bpm *m, struct bpm_conn *c, const char *why)
 {
 	struct bproc_node_info *ni;
 
+	bpm_nodeup_abort(m, c);
 	if (m->node_conn[c->node] != c) {
 		bpm_log(m, LOG_INFO, "connection from %s closed: %s",
 			c->peer_str, why);
@@ -47,12 +48,11 @@ void bpm_session_lost(struct bpm *m, struct bpm_conn *c, const char *why)
 }
 
 /*
- * The node_up step. It runs while the node is in state boot; today there
- * is nothing to run, so it finishes at once. When node_up hooks arrive,
- * this starts them and node_up_done() is called when they finish.
+ * The end of the node_up step (nodeup.c), which runs while the node is in
+ * state boot: up, or error with the reason.
  */
-static void node_up_done(struct bpm *m, struct bpm_conn *c, int err,
-			 const char *why)
+void bpm_node_up_done(struct bpm *m, struct bpm_conn *c, int err,
+		      const char *why)
 {
 	struct bproc_node_info *ni = &m->info[c->node];
 	char addr[INET_ADDRSTRLEN];
@@ -70,7 +70,12 @@ static void node_up_done(struct bpm *m, struct bpm_conn *c, int err,
 
 static void node_up_start(struct bpm *m, struct bpm_conn *c)
 {
-	node_up_done(m, c, 0, NULL);
+	int ret = bpm_nodeup_start(m, c);
+
+	if (ret < 0)
+		bpm_node_up_done(m, c, ret, "node_up: out of memory");
+	else if (ret == 0)
+		bpm_node_up_done(m, c, 0, NULL);
 }
 
 static void ping_due(struct bp_loop *l, struct bp_timer *t)

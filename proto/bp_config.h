@@ -16,6 +16,7 @@
 #define BP_CFG_KEYFILE		"/etc/bproc/cluster.key"
 #define BP_CFG_PINGINTERVAL	5
 #define BP_CFG_PINGTIMEOUT	30
+#define BP_CFG_NODEUPTIMEOUT	60	/* seconds each node_up script may take */
 #define BP_CFG_SECONDS_MAX	3600	/* pinginterval, pingtimeout */
 #define BP_CFG_PATH_LEN		256	/* with NUL */
 #define BP_CFG_IFNAME_LEN	16	/* IFNAMSIZ */
@@ -62,6 +63,8 @@ struct bp_cfg {
 	size_t   nlibraries;
 	bool     auth_none;		/* "auth none": nodes by address only */
 	char     keyfile[BP_CFG_PATH_LEN];	/* the cluster key file */
+	char     nodeup[BP_CFG_PATH_LEN];	/* node_up scripts, "" for none */
+	unsigned int nodeup_timeout;	/* seconds, each script */
 };
 
 /*

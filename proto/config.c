@@ -33,6 +33,8 @@ enum keyword {
 	KW_LIBRARIES,
 	KW_AUTH,
 	KW_KEYFILE,
+	KW_NODEUP,
+	KW_NODEUPTIMEOUT,
 	KW_COUNT
 };
 
@@ -429,6 +431,17 @@ static int kw_keyfile(struct parser *p, int argc, char **argv)
 	return parse_path(p, argv[0], argv[1], p->cfg->keyfile);
 }
 
+/* The node_up step's directory of executables, and each one's time limit. */
+static int kw_nodeup(struct parser *p, int argc, char **argv)
+{
+	return parse_path(p, argv[0], argv[1], p->cfg->nodeup);
+}
+
+static int kw_nodeuptimeout(struct parser *p, int argc, char **argv)
+{
+	return parse_seconds(p, argv[0], argv[1], &p->cfg->nodeup_timeout);
+}
+
 static const struct kwdesc keywords[KW_COUNT] = {
 	[KW_INTERFACE]	= { "interface", 2, 2, false, "interface IFNAME ADDR/PREFIX",
 			    kw_interface },
@@ -449,6 +462,9 @@ static const struct kwdesc keywords[KW_COUNT] = {
 			    kw_libraries },
 	[KW_AUTH]	= { "auth", 1, 1, false, "auth key|none", kw_auth },
 	[KW_KEYFILE]	= { "keyfile", 1, 1, false, "keyfile PATH", kw_keyfile },
+	[KW_NODEUP]	= { "nodeup", 1, 1, false, "nodeup DIR", kw_nodeup },
+	[KW_NODEUPTIMEOUT] = { "nodeuptimeout", 1, 1, false,
+			       "nodeuptimeout SECONDS", kw_nodeuptimeout },
 };
 
 static int parse_line(struct parser *p, char *s)
@@ -521,6 +537,7 @@ static void cfg_defaults(struct bp_cfg *cfg)
 	cfg->ping_timeout = BP_CFG_PINGTIMEOUT;
 	strcpy(cfg->bootdir, BP_CFG_BOOTDIR);
 	strcpy(cfg->keyfile, BP_CFG_KEYFILE);
+	cfg->nodeup_timeout = BP_CFG_NODEUPTIMEOUT;
 }
 
 int bp_cfg_parse(struct bp_cfg *cfg, const char *text, size_t len,

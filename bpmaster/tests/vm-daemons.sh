@@ -66,7 +66,8 @@ f = {"state": states[v[2]], "mode": oct(v[3]), "cpus": v[9],
      "hwaddr": ":".join("%02x" % b for b in v[11][:v[7]]),
      "mem_total": v[12], "mem_free": v[13], "boottime": v[15],
      "load": v[16], "kernel": v[20].rstrip(b"\0").decode(),
-     "modver": v[21].rstrip(b"\0").decode()}
+     "modver": v[21].rstrip(b"\0").decode(),
+     "error": v[22].rstrip(b"\0").decode()}
 print(f[sys.argv[1]])
 EOF
 }
@@ -396,6 +397,76 @@ check "it holds the master role" test "$(node count)" = 3
 kill -TERM $dpid
 check "it exits on SIGTERM" timeout 10 sh -c "while kill -0 $dpid 2>/dev/null; do sleep 0.1; done"
 kill -9 $dpid 2>/dev/null
+
+echo "# the node_up step: scripts run before a node is up (issue 12, point 2)"
+ndir=$dir/node_up.d
+mkdir -p "$ndir"
+printf '#!/bin/sh\necho "$0 $1 $BPROC_NODE $BPROC_NODE_ADDR" >> %s/nodeup.out\n' \
+	"$dir" > "$ndir/10-record"
+printf '#!/bin/sh\nexit 0\n' > "$ndir/20-check"
+printf 'not run: no execute bit\n' > "$ndir/30-notes"
+chmod 755 "$ndir/10-record" "$ndir/20-check"
+ucfg=$dir/config.nodeup
+printf 'iprange 0 127.0.0.1 127.0.0.3\npinginterval 1\npingtimeout 4\nauth none\nnodeup %s\nnodeuptimeout 3\n' \
+	"$ndir" > "$ucfg"
+ulog=$dir/bpmaster-nodeup.log
+"$bin/bpmaster" -f -v -c "$ucfg" > "$ulog" 2>&1 &
+upid=$!
+pids+=("$upid")
+check "bpmaster with a nodeup directory listening" \
+	wait_for "$ulog" "listening on port 2223" 30
+# gone PATTERN: no process's command line matches it, within 2 s
+gone() {
+	for _ in $(seq 20); do
+		pgrep -f "$1" > /dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+# start_slave N: a bpslave (auth none) for node 0, its pid in $sp
+start_slave() {
+	"$bpslave" --auth none 127.0.0.1 > "$dir/slave-up$1.log" 2>&1 &
+	sp=$!
+	pids+=("$sp")
+}
+start_slave 1
+check "node 0 is up once its node_up step ran" \
+	wait_for "$ulog" "bpmaster: node 0 up (127.0.0.1)" 30
+check "the script ran with the node's number and address ($(cat "$dir/nodeup.out" 2>&1))" \
+	test "$(cat "$dir/nodeup.out")" = "$ndir/10-record 0 0 127.0.0.1"
+check "the log names each script, in name order" \
+	test "$(grep 'node 0: node_up: running' "$ulog" | sed 's/.*running //' | tr '\n' ' ')" = "10-record 20-check "
+! grep -q "30-notes" "$ulog"
+ok $? "a file without an execute bit is not run"
+printf '#!/bin/sh\nexit 3\n' > "$ndir/20-check"
+kill -TERM "$sp"
+wait "$sp"
+start_slave 2
+check "a script that fails leaves the node in state error" \
+	wait_for "$ulog" "node 0 error (node_up: 20-check exited with status 3)" 30
+check "state error in the table" test "$(node state 0)" = error
+check "with its reason" test "$(node error 0)" = "node_up: 20-check exited with status 3"
+printf '#!/bin/sh\nsleep 307\n' > "$ndir/20-check"
+kill -TERM "$sp"
+wait "$sp"
+start_slave 3
+check "a script that hangs is killed at nodeuptimeout: error" \
+	wait_for "$ulog" "node 0 error (node_up: 20-check timed out after 3 s)" 30
+check "its whole process group with it" gone "slee[p] 307"
+printf '#!/bin/sh\nsleep 308\n' > "$ndir/20-check"
+kill -TERM "$sp"
+wait "$sp"
+start_slave 4
+check "the next start runs the script again" \
+	wait_for "$ulog" "node 0: node_up: running 20-check" 30 4
+kill -TERM "$sp"
+wait "$sp"
+check "the node gone meanwhile: its script is stopped" \
+	wait_for "$ulog" "node 0: node_up: 20-check stopped, the node is gone" 10
+check "and killed" gone "slee[p] 308"
+kill -TERM "$upid"
+wait "$upid"
+ok $? "bpmaster exits 0 on SIGTERM"
 
 echo "# authenticated nodes: a real bpmaster and bpslave with the cluster key"
 kcfg=$dir/config.key

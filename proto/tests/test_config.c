@@ -48,6 +48,8 @@ static void test_full(struct tap *t)
 		"bootargs bproc.shell  quiet loglevel=4\n"
 		"libraries /usr/lib/x86_64-linux-gnu/gconv /etc/nsswitch.conf\n"
 		"libraries /usr/lib/locale\n"
+		"nodeup /etc/bproc/node_up.d\n"
+		"nodeuptimeout 300\n"
 		"bootdir /srv/boot";
 	struct bp_cfg cfg;
 	char err[256];
@@ -65,6 +67,8 @@ static void test_full(struct tap *t)
 	       "pinginterval 2, pingtimeout 9");
 	tap_ok(t, !strcmp(cfg.bootimage, "/usr/lib/bproc/boot") &&
 	       !strcmp(cfg.bootdir, "/srv/boot"), "bootimage and bootdir");
+	tap_ok(t, !strcmp(cfg.nodeup, "/etc/bproc/node_up.d") &&
+	       cfg.nodeup_timeout == 300, "nodeup and nodeuptimeout");
 	tap_ok(t, !strcmp(cfg.bootargs, "bproc.shell quiet loglevel=4"),
 	       "bootargs joined by single spaces");
 	tap_ok(t, cfg.nlibraries == 3 &&
@@ -113,8 +117,8 @@ static void test_defaults(struct tap *t)
 	tap_ok(t, cfg.port == BPROC_DEFAULT_PORT && cfg.ping_interval == 5 &&
 	       cfg.ping_timeout == 30 && !strcmp(cfg.bootdir, "/run/bproc/boot") &&
 	       !cfg.bootimage[0] && !cfg.has_interface && cfg.node_count == 1 &&
-	       !cfg.bootargs[0],
-	       "defaults: port 2223, ping 5/30 s, bootdir /run/bproc/boot");
+	       !cfg.bootargs[0] && !cfg.nodeup[0] && cfg.nodeup_timeout == 60,
+	       "defaults: port 2223, ping 5/30 s, bootdir /run/bproc/boot, no node_up step (60 s each)");
 	bp_cfg_free(&cfg);
 
 	{
@@ -244,6 +248,10 @@ static void test_errors(struct tap *t)
 		{ "iprange 10.0.0.1 10.0.0.2\n\npinginterval 40\n",
 		  "cfg:3: pingtimeout (30 s) must be longer than pinginterval (40 s)" },
 		{ "bootdir run/boot\n", "cfg:1: bootdir 'run/boot' is not an absolute path" },
+		{ "nodeup node_up.d\n", "cfg:1: nodeup 'node_up.d' is not an absolute path" },
+		{ "nodeuptimeout 0\n",
+		  "cfg:1: nodeuptimeout '0' is not a number of seconds from 1 to 3600" },
+		{ "nodeup /a\nnodeup /b\n", "cfg:2: nodeup is already given at line 1" },
 		{ "bootimage\n",
 		  "cfg:1: missing arguments for bootimage: expected 'bootimage DIR'" },
 		{ "bootimage /a /b\n",
