@@ -552,6 +552,17 @@ def run(lsock, slave):
                   "exec /bin/busybox sleep 306" % fifo]))
     r = n.want(RESULT, 4950)
     ok(r and r[3] == (0,), "REXEC of a shell that forks 40 children")
+    # The new session's leases answered, and taken by bpslave (it reads
+    # in order: the PONG comes after the PIDS): forks need numbers.
+    n.pump(1)
+    n.send(ping(time.time_ns(), mid=4950))
+    end = time.monotonic() + 30
+    while time.monotonic() < end:
+        t, mid, p = n.recv_msg(1)
+        if t == PROC:
+            n.on_proc(parse_proc(p))
+        elif t == PONG and mid == 4950:
+            break
     os.kill(slave.pid, signal.SIGSTOP)
     with open(fifo, "w") as f:
         f.write("go\n")
@@ -569,7 +580,7 @@ def run(lsock, slave):
             bye = (code, p[6:6 + tlen].decode(errors="replace"))
             break
     ok(bye == (4, "node events lost"),
-       "events lost: bpslave ends the session with BYE (%r)" % bye)
+       "events lost: bpslave ends the session with BYE (%r)" % (bye,))
     ok(wait_gone(b"read x < " + fifo.encode(), 10) and
        wait_gone(b"sleep\0" + b"306\0", 10),
        "the shell and its children are gone with the namespace")
