@@ -505,8 +505,10 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 	ASSERT_LE(0, bpsh);
 	if (bpsh == 0) {
 		char spec[16];
+		int nul = open("/dev/null", O_RDONLY);
 
 		snprintf(spec, sizeof(spec), "%d", node);
+		dup2(nul, 0);
 		dup2(pipefd[1], 1);
 		close(pipefd[0]);
 		execlp("bpsh", "bpsh", spec, WORK "/big/bptest-libs", (char *)NULL);
