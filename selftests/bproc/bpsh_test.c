@@ -489,7 +489,7 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 {
 	int node = self->nodes - 1, st, pipefd[2];
 	double t0, stall = cluster_config_int("pingtimeout", 30) +
-			   2.0 * cluster_config_int("pinginterval", 5) + 5;
+			   cluster_config_int("pinginterval", 5) + 3.0;
 	char out[64] = "";
 	struct res r;
 	pid_t bpsh, kid = 0;
