@@ -23,7 +23,7 @@ void bpm_nodes_fill_down(const struct bpm *m, struct bproc_node_info *ni,
 	ni->size = sizeof(*ni);
 	ni->node = (int32_t)node;
 	ni->state = BPROC_NODE_DOWN;
-	ni->mode = 0111;
+	bp_cfg_node_perm(&m->cfg, node, &ni->mode, &ni->uid, &ni->gid);
 	if (!bp_cfg_addr_of_node(&m->cfg, node, &addr)) {
 		uint32_t be = htonl(addr);
 

@@ -130,6 +130,9 @@ void bpm_reload(struct bpm *m)
 		if (c->state != BPM_CONN_ACTIVE)
 			continue;
 		info[c->node] = m->info[c->node];
+		/* the owner and mode the new file gives; processes run on */
+		bp_cfg_node_perm(&nc, (uint32_t)c->node, &info[c->node].mode,
+				 &info[c->node].uid, &info[c->node].gid);
 		node_conn[c->node] = c;
 	}
 	free(m->info);

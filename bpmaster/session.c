@@ -146,9 +146,8 @@ void bpm_session_activate(struct bpm *m, struct bpm_conn *c)
 	ni->mem_total = h->mem_total;
 	ni->mem_free = h->mem_total;
 	ni->node_boottime = h->boot_time;
-	ni->uid = 0;
-	ni->gid = 0;
-	ni->mode = 0111;
+	bp_cfg_node_perm(&m->cfg, (uint32_t)c->node, &ni->mode, &ni->uid,
+			 &ni->gid);
 	if (h->hwaddr_len) {
 		ni->hwaddr_len = h->hwaddr_len;
 		memset(ni->hwaddr, 0, sizeof(ni->hwaddr));

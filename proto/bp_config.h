@@ -43,6 +43,14 @@ struct bp_cfg_node {
 	unsigned int line;
 };
 
+/* A nodeperm line: nodes first..last come up with this owner and mode. */
+struct bp_cfg_perm {
+	uint32_t first, last;
+	uint32_t mode;		/* 0..0777; the execute bits matter */
+	uint32_t uid, gid;
+	unsigned int line;
+};
+
 struct bp_cfg {
 	bool     has_interface;
 	char     ifname[BP_CFG_IFNAME_LEN];
@@ -63,6 +71,8 @@ struct bp_cfg {
 	size_t   nlibraries;
 	bool     auth_none;		/* "auth none": nodes by address only */
 	char     keyfile[BP_CFG_PATH_LEN];	/* the cluster key file */
+	struct bp_cfg_perm *perms;	/* nodeperm lines, in file order */
+	size_t   nperms;
 	char     nodeup[BP_CFG_PATH_LEN];	/* node_up scripts, "" for none */
 	unsigned int nodeup_timeout;	/* seconds, each script */
 };
@@ -90,6 +100,13 @@ int bp_cfg_addr_of_node(const struct bp_cfg *cfg, uint32_t node, uint32_t *addr)
 /* The `node` line of @node, or NULL. */
 const struct bp_cfg_node *bp_cfg_node_find(const struct bp_cfg *cfg,
 					   uint32_t node);
+
+/*
+ * The owner, group and mode node @node has when it comes up: the last
+ * nodeperm line naming it, else root:root 0111.
+ */
+void bp_cfg_node_perm(const struct bp_cfg *cfg, uint32_t node, uint32_t *mode,
+		      uint32_t *uid, uint32_t *gid);
 
 /* Netmask of the interface's prefix, host byte order. */
 static inline uint32_t bp_cfg_netmask(const struct bp_cfg *cfg)

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@ enum keyword {
 	KW_LIBRARIES,
 	KW_AUTH,
 	KW_KEYFILE,
+	KW_NODEPERM,
 	KW_NODEUP,
 	KW_NODEUPTIMEOUT,
 	KW_COUNT
@@ -431,6 +434,97 @@ static int kw_keyfile(struct parser *p, int argc, char **argv)
 	return parse_path(p, argv[0], argv[1], p->cfg->keyfile);
 }
 
+/* A user or group: a number, or a name of the passwd or group database. */
+static int parse_id(struct parser *p, const char *what, const char *s,
+		    bool group, uint32_t *out)
+{
+	unsigned long v;
+	char buf[4096];
+
+	if (parse_uint(s, 0xfffffffeUL, &v)) {
+		*out = (uint32_t)v;
+		return 0;
+	}
+	if (group) {
+		struct group gr, *res = NULL;
+
+		if (!getgrnam_r(s, &gr, buf, sizeof(buf), &res) && res) {
+			*out = res->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd pw, *res = NULL;
+
+		if (!getpwnam_r(s, &pw, buf, sizeof(buf), &res) && res) {
+			*out = res->pw_uid;
+			return 0;
+		}
+	}
+	return fail(p, "%s '%s' is neither a number nor a known name", what, s);
+}
+
+/*
+ * nodeperm FIRST[-LAST] MODE [OWNER [GROUP]]: the owner, group and mode
+ * these nodes have when they come up (REFERENCE: root:root 0111 unless
+ * configured otherwise). Later lines win for the nodes they name.
+ */
+static int kw_nodeperm(struct parser *p, int argc, char **argv)
+{
+	struct bp_cfg *cfg = p->cfg;
+	struct bp_cfg_perm pm = { .line = p->line };
+	char *dash = strchr(argv[1], '-'), *end;
+	unsigned long first, last, mode;
+	struct bp_cfg_perm *np;
+
+	if (dash)
+		*dash = '\0';
+	if (!parse_uint(argv[1], BPROC_NODES_MAX - 1, &first) ||
+	    (dash && !parse_uint(dash + 1, BPROC_NODES_MAX - 1, &last)))
+		return fail(p, "nodeperm nodes '%s%s%s' are not N or N-M with numbers from 0 to %d",
+			    argv[1], dash ? "-" : "", dash ? dash + 1 : "",
+			    BPROC_NODES_MAX - 1);
+	if (!dash)
+		last = first;
+	if (last < first)
+		return fail(p, "nodeperm nodes %lu-%lu: the last is before the first",
+			    first, last);
+	mode = strtoul(argv[2], &end, 8);
+	if (!*argv[2] || *end || strspn(argv[2], "01234567") != strlen(argv[2]) ||
+	    mode > 0777)
+		return fail(p, "nodeperm mode '%s' is not an octal mode from 0 to 0777",
+			    argv[2]);
+	pm.first = (uint32_t)first;
+	pm.last = (uint32_t)last;
+	pm.mode = (uint32_t)mode;
+	if (argc > 3 && parse_id(p, "nodeperm owner", argv[3], false, &pm.uid))
+		return -EINVAL;
+	if (argc > 4 && parse_id(p, "nodeperm group", argv[4], true, &pm.gid))
+		return -EINVAL;
+	np = realloc(cfg->perms, (cfg->nperms + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	cfg->perms = np;
+	np[cfg->nperms++] = pm;
+	return 0;
+}
+
+void bp_cfg_node_perm(const struct bp_cfg *cfg, uint32_t node, uint32_t *mode,
+		      uint32_t *uid, uint32_t *gid)
+{
+	*mode = 0111;
+	*uid = 0;
+	*gid = 0;
+	for (size_t i = 0; i < cfg->nperms; i++) {
+		const struct bp_cfg_perm *pm = &cfg->perms[i];
+
+		if (node >= pm->first && node <= pm->last) {
+			*mode = pm->mode;
+			*uid = pm->uid;
+			*gid = pm->gid;
+		}
+	}
+}
+
 /* The node_up step's directory of executables, and each one's time limit. */
 static int kw_nodeup(struct parser *p, int argc, char **argv)
 {
@@ -462,6 +556,8 @@ static const struct kwdesc keywords[KW_COUNT] = {
 			    kw_libraries },
 	[KW_AUTH]	= { "auth", 1, 1, false, "auth key|none", kw_auth },
 	[KW_KEYFILE]	= { "keyfile", 1, 1, false, "keyfile PATH", kw_keyfile },
+	[KW_NODEPERM]	= { "nodeperm", 2, 4, true,
+			    "nodeperm FIRST[-LAST] MODE [OWNER [GROUP]]", kw_nodeperm },
 	[KW_NODEUP]	= { "nodeup", 1, 1, false, "nodeup DIR", kw_nodeup },
 	[KW_NODEUPTIMEOUT] = { "nodeuptimeout", 1, 1, false,
 			       "nodeuptimeout SECONDS", kw_nodeuptimeout },
@@ -658,6 +754,9 @@ void bp_cfg_free(struct bp_cfg *cfg)
 	cfg->nlibraries = 0;
 	free(cfg->ranges);
 	free(cfg->nodes);
+	free(cfg->perms);
+	cfg->perms = NULL;
+	cfg->nperms = 0;
 	cfg->ranges = NULL;
 	cfg->nodes = NULL;
 	cfg->nranges = 0;

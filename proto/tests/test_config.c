@@ -48,6 +48,8 @@ static void test_full(struct tap *t)
 		"bootargs bproc.shell  quiet loglevel=4\n"
 		"libraries /usr/lib/x86_64-linux-gnu/gconv /etc/nsswitch.conf\n"
 		"libraries /usr/lib/locale\n"
+		"nodeperm 0-11 0110 root 0\n"
+		"nodeperm 1 0100 4242\n"
 		"nodeup /etc/bproc/node_up.d\n"
 		"nodeuptimeout 300\n"
 		"bootdir /srv/boot";
@@ -67,6 +69,17 @@ static void test_full(struct tap *t)
 	       "pinginterval 2, pingtimeout 9");
 	tap_ok(t, !strcmp(cfg.bootimage, "/usr/lib/bproc/boot") &&
 	       !strcmp(cfg.bootdir, "/srv/boot"), "bootimage and bootdir");
+	{
+		uint32_t m0, u0, g0, m1, u1, g1, m12, u12, g12;
+
+		bp_cfg_node_perm(&cfg, 0, &m0, &u0, &g0);
+		bp_cfg_node_perm(&cfg, 1, &m1, &u1, &g1);
+		bp_cfg_node_perm(&cfg, 12, &m12, &u12, &g12);
+		tap_ok(t, cfg.nperms == 2 && m0 == 0110 && u0 == 0 && g0 == 0 &&
+		       m1 == 0100 && u1 == 4242 && g1 == 0 &&
+		       m12 == 0111 && u12 == 0 && g12 == 0,
+		       "nodeperm: ranges, names and numbers, the last line wins, root:root 0111 elsewhere");
+	}
 	tap_ok(t, !strcmp(cfg.nodeup, "/etc/bproc/node_up.d") &&
 	       cfg.nodeup_timeout == 300, "nodeup and nodeuptimeout");
 	tap_ok(t, !strcmp(cfg.bootargs, "bproc.shell quiet loglevel=4"),
@@ -249,6 +262,15 @@ static void test_errors(struct tap *t)
 		  "cfg:3: pingtimeout (30 s) must be longer than pinginterval (40 s)" },
 		{ "bootdir run/boot\n", "cfg:1: bootdir 'run/boot' is not an absolute path" },
 		{ "nodeup node_up.d\n", "cfg:1: nodeup 'node_up.d' is not an absolute path" },
+		{ "nodeperm 3-1 0111\n", "cfg:1: nodeperm nodes 3-1: the last is before the first" },
+		{ "nodeperm x 0111\n",
+		  "cfg:1: nodeperm nodes 'x' are not N or N-M with numbers from 0 to 4095" },
+		{ "nodeperm 1 0800\n", "cfg:1: nodeperm mode '0800' is not an octal mode from 0 to 0777" },
+		{ "nodeperm 1 1777\n", "cfg:1: nodeperm mode '1777' is not an octal mode from 0 to 0777" },
+		{ "nodeperm 1 0111 no-such-user-xyz\n",
+		  "cfg:1: nodeperm owner 'no-such-user-xyz' is neither a number nor a known name" },
+		{ "nodeperm 1 0111 0 no-such-group-xyz\n",
+		  "cfg:1: nodeperm group 'no-such-group-xyz' is neither a number nor a known name" },
 		{ "nodeuptimeout 0\n",
 		  "cfg:1: nodeuptimeout '0' is not a number of seconds from 1 to 3600" },
 		{ "nodeup /a\nnodeup /b\n", "cfg:2: nodeup is already given at line 1" },

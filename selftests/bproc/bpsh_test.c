@@ -545,6 +545,52 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 	EXPECT_EQ(0, strncmp(out, "libs: b a c", 11)) TH_LOG("bpsh printed '%s'", out);
 }
 
+/* Wait up to 60 s for node @node to have mode @mode in the table. */
+static bool node_mode_is(int node, unsigned int mode)
+{
+	struct bproc_node_info ni;
+	double t0 = now();
+
+	do {
+		if (!bproc_nodeinfo(node, &ni) && ni.mode == mode)
+			return true;
+		usleep(100000);
+	} while (now() - t0 < 60);
+	return false;
+}
+
+/*
+ * Node permissions (issue 9, point 5; issue 12, point 3): a nodeperm
+ * line gives node 1 mode 0100 (root's) and a reload applies it while the
+ * node is up. A user who is not root gets EACCES named for node 1 while
+ * node 0 runs the job; root still may; back to 0111 the user runs there
+ * again.
+ */
+TEST_F_TIMEOUT(bpsh, permission_denied_per_node, 300)
+{
+	static const char nobody[] =
+		"setpriv --reuid=65534 --regid=65534 --clear-groups ";
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "cp /etc/bproc/config " WORK "/config.saved && "
+			     "echo 'nodeperm 1 0100 root root' >> /etc/bproc/config && "
+			     "pkill -HUP -x bpmaster"));
+	res_free(&r);
+	EXPECT_TRUE(node_mode_is(1, 0100)) TH_LOG("the reload did not give node 1 mode 0100");
+	EXPECT_NE(0, run(&r, "%s bpsh 0-1 sh -c 'echo ran on $BPROC_NODE'", nobody));
+	EXPECT_STREQ("ran on 0\n", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "node 1: permission denied")) TH_LOG("%s", r.err);
+	EXPECT_EQ(NULL, strstr(r.err, "node 0: ")) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpsh 1 true")) TH_LOG("root may run anywhere: %s", r.err);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "cp " WORK "/config.saved /etc/bproc/config && pkill -HUP -x bpmaster"));
+	res_free(&r);
+	EXPECT_TRUE(node_mode_is(1, 0111)) TH_LOG("node 1 not back to 0111");
+	EXPECT_EQ(0, run(&r, "%s bpsh 1 true", nobody)) TH_LOG("%s", r.err);
+	res_free(&r);
+}
+
 TEST_F_TIMEOUT(bpsh, stdin_and_stdout_100mb_by_checksum, 900)
 {
 	struct res r;
