@@ -780,6 +780,29 @@ TEST_F(ghost, node_down_kills_ghost)
 	EXPECT_EQ(-ESRCH, send_exit(self->fd, 0, 1, 0));
 }
 
+/*
+ * Issue 10, point 6: what is queued for a node when it goes down is
+ * dropped, never delivered to the node's next session: signals to a
+ * ghost queued while the master does not read, the node down (the ghost
+ * killed) and up again, and the queue holds nothing. (Before, the old
+ * session's SIGNALs were read after the node came back.)
+ */
+TEST_F(ghost, queue_dropped_at_node_down)
+{
+	union sigval v = { .sival_int = 7 };
+
+	make_ghost(_metadata, self);
+	ASSERT_EQ(0, kill(self->child, SIGUSR1));
+	ASSERT_EQ(0, sigqueue(self->child, SIGRTMIN + 2, v));
+	usleep(50000);
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_DOWN, 0111));
+	EXPECT_EQ(SIGKILL, wait_status(self->child));
+	self->child = 0;
+	ASSERT_EQ(0, node_up(self->fd, 0, BPROC_NODE_UP, 0111));
+	EXPECT_EQ(-EAGAIN, read_nonblock(self->fd, self->buf))
+		TH_LOG("a message of the node's old session was delivered");
+}
+
 TEST_F(ghost, master_close_kills_ghost)
 {
 	make_ghost(_metadata, self);
