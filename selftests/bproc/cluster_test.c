@@ -356,8 +356,16 @@ TEST_F_TIMEOUT(cluster, cut_link_goes_down_restored_link_comes_back, 1800)
 		   limit);
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf), "bproc-vmctl state node%d", victim));
 	EXPECT_STREQ("running link down", buf);
-	if (self->nodes > 1)
+	if (self->nodes > 1) {
+		/* bpsh names the node that is down; the others run (issue 9) */
+		ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
+					"bpsh %d-1 sh -c 'echo ran on $BPROC_NODE' 2>&1 < /dev/null | "
+					"sort | tr '\\n' ' '", victim));
+		EXPECT_NE(NULL, strstr(buf, "ran on 1")) TH_LOG("%s", buf);
+		snprintf(text, sizeof(text), "node %d: node is not up", victim);
+		EXPECT_NE(NULL, strstr(buf, text)) TH_LOG("%s", buf);
 		rogue_node(_metadata, self->fd, self->nodes, victim, 1);
+	}
 	/* Retire the old generation: only the new key admits nodes now. */
 	ASSERT_EQ(0, cluster_sh(buf, sizeof(buf),
 				"sed -i '/^[0-9]/{/^%u /!d}' /etc/bproc/cluster.key && pkill -HUP -x bpmaster 2>&1",
