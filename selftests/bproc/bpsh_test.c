@@ -495,9 +495,9 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 	pid_t bpsh, kid = 0;
 	ssize_t n;
 
-	ASSERT_EQ(0, run(&r, "rm -rf " WORK "/big && mkdir -p " WORK "/big && "
-			     "cp -a %s/bptest-libs %s/lib " WORK "/big/ && "
-			     "head -c 48000000 /dev/urandom >> " WORK "/big/bptest-libs",
+	ASSERT_EQ(0, run(&r, "rm -rf " WORK "/stall && mkdir -p " WORK "/stall && "
+			     "cp -a %s/bptest-libs %s/lib " WORK "/stall/ && "
+			     "head -c 48000000 /dev/urandom >> " WORK "/stall/bptest-libs",
 			     jobs, jobs));
 	res_free(&r);
 	ASSERT_EQ(0, pipe(pipefd));
@@ -511,7 +511,7 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 		dup2(nul, 0);
 		dup2(pipefd[1], 1);
 		close(pipefd[0]);
-		execlp("bpsh", "bpsh", spec, WORK "/big/bptest-libs", (char *)NULL);
+		execlp("bpsh", "bpsh", spec, WORK "/stall/bptest-libs", (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -543,6 +543,8 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 	ASSERT_EQ(bpsh, waitpid(bpsh, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("bpsh status 0x%x", st);
 	EXPECT_EQ(0, strncmp(out, "libs: b a c", 11)) TH_LOG("bpsh printed '%s'", out);
+	run(&r, "rm -rf " WORK "/stall");
+	res_free(&r);
 }
 
 /* Wait up to 60 s for node @node to have mode @mode in the table. */
