@@ -369,27 +369,6 @@ TEST_F_TIMEOUT(bpsh, node_cache_survives_bpslave_restart, 900)
 	res_free(&r);
 }
 
-/* The first line of @path as a pid, waiting up to @secs for it; 0 if none. */
-static pid_t pid_from(const char *path, double secs)
-{
-	double t0 = now();
-	char line[32];
-	pid_t pid = 0;
-	FILE *f;
-
-	do {
-		f = fopen(path, "r");
-		if (f) {
-			if (fgets(line, sizeof(line), f))
-				pid = (pid_t)atoi(line);
-			fclose(f);
-		}
-		if (pid <= 0)
-			usleep(100000);
-	} while (pid <= 0 && now() - t0 < secs);
-	return pid > 0 ? pid : 0;
-}
-
 /*
  * bpstat -p and -P (issue 12, point 4): a process started by bpsh on
  * each of nodes 0 and 1. -p lists each with its node, every line agreeing
@@ -409,7 +388,7 @@ TEST_F_TIMEOUT(bpsh, bpstat_shows_where_processes_run, 300)
 		ASSERT_EQ(0, run(&r, "bpsh %d sh -c 'echo $$; exec sleep 300' > %s 2>&1 < /dev/null &",
 				 n, path));
 		res_free(&r);
-		pid[n] = pid_from(path, 60);
+		pid[n] = pid_in_file(path, 60);
 		ASSERT_LT(0, pid[n]) TH_LOG("no process started on node %d", n);
 	}
 	EXPECT_EQ(0, run(&r, "bpstat -p"));
@@ -443,37 +422,6 @@ TEST_F_TIMEOUT(bpsh, bpstat_shows_where_processes_run, 300)
 	res_free(&r);
 	for (int n = 0; n < 2; n++)
 		kill(pid[n], SIGKILL);
-}
-
-/* A child of @ppid (from /proc/PID/stat), or 0. */
-static pid_t child_of(pid_t ppid)
-{
-	char path[300], buf[512], *p;
-	struct dirent *d;
-	pid_t found = 0;
-	DIR *dir = opendir("/proc");
-	ssize_t n;
-	int fd, pp;
-
-	while (dir && !found && (d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 2, "%*c %d", &pp) == 1 && pp == ppid)
-			found = atoi(d->d_name);
-	}
-	if (dir)
-		closedir(dir);
-	return found;
 }
 
 /*
@@ -516,7 +464,7 @@ TEST_F_TIMEOUT(bpsh, a_hung_start_does_not_stall_the_node, 900)
 	}
 	close(pipefd[1]);
 	t0 = now();
-	while (!(kid = child_of(bpsh)) && now() - t0 < 120)
+	while (proc_children(bpsh, &kid, 1) < 1 && now() - t0 < 120)
 		usleep(2000);
 	ASSERT_LT(0, kid) TH_LOG("bpsh started nothing");
 	ASSERT_EQ(0, kill(bpsh, SIGSTOP));

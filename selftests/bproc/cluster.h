@@ -3,15 +3,20 @@
  * Helpers shared by the kselftests that run on the master VM of the QEMU
  * harness with nodes booted (cluster_test.c, ghost_cluster_test.c,
  * bpsh_test.c): shell commands such as bproc-vmctl, the cluster config,
- * and a clock.
+ * a clock, and this machine's /proc.
  */
 #ifndef BPROC_SELFTEST_CLUSTER_H
 #define BPROC_SELFTEST_CLUSTER_H
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
 #define CLUSTER_CONFIG	"/etc/bproc/config"
@@ -79,6 +84,73 @@ static inline int cluster_down_limit(void)
 {
 	return 5 * (cluster_config_int("pingtimeout", 30) +
 		    cluster_config_int("pinginterval", 5));
+}
+
+/* /proc/@pid/@name here into @buf, NUL-terminated: its length, or -1. */
+static inline ssize_t proc_text(pid_t pid, const char *name, char *buf,
+				size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The children of @ppid here, from /proc/N/stat; how many (at most @max). */
+static inline int proc_children(pid_t ppid, pid_t *kids, int max)
+{
+	char buf[512], *p;
+	struct dirent *d;
+	int n = 0, pp;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    proc_text(atoi(d->d_name), "stat", buf, sizeof(buf)) < 0)
+			continue;
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 2, "%*c %d", &pp) == 1 && pp == ppid &&
+		    n < max)
+			kids[n++] = atoi(d->d_name);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The pid a process wrote as the first line of @path (a remote shell's
+ * "echo $$"), waiting up to @secs for it; 0 if none came.
+ */
+static inline pid_t pid_in_file(const char *path, double secs)
+{
+	double t0 = now();
+	char line[32];
+	pid_t pid = 0;
+	FILE *f;
+
+	do {
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(line, sizeof(line), f))
+				pid = (pid_t)atoi(line);
+			fclose(f);
+		}
+		if (pid <= 0)
+			usleep(100000);
+	} while (pid <= 0 && now() - t0 < secs);
+	return pid > 0 ? pid : 0;
 }
 
 #endif /* BPROC_SELFTEST_CLUSTER_H */

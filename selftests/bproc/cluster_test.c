@@ -229,27 +229,6 @@ static bool master_logged(const char *text, int n, double limit)
 	return false;
 }
 
-/* Wait up to @secs for the first line of @path to be a pid; 0 if not. */
-static pid_t pid_in_file(const char *path, double secs)
-{
-	double t0 = now();
-	char line[32];
-	pid_t pid = 0;
-	FILE *f;
-
-	do {
-		f = fopen(path, "r");
-		if (f) {
-			if (fgets(line, sizeof(line), f))
-				pid = (pid_t)atoi(line);
-			fclose(f);
-		}
-		if (pid <= 0)
-			usleep(100000);
-	} while (pid <= 0 && now() - t0 < secs);
-	return pid > 0 ? pid : 0;
-}
-
 /*
  * Issue 10, points 2 and 7: while node @down is down, a rogue node
  * (rogue/bprogue.c) takes its address on this machine and enrolls, as

@@ -950,25 +950,6 @@ TEST_F_TIMEOUT(ghost, ps_matches_node, 300)
 
 /* --- 6: forks and threads on a node ------------------------------------ */
 
-/* /proc/@pid/@name here into @buf, NUL-terminated: its length or -1. */
-static ssize_t proc_text(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 /* Does /proc/@pid/status here have @line? */
 static bool status_line(pid_t pid, const char *line)
 {
@@ -1345,29 +1326,6 @@ TEST_F_TIMEOUT(ghost, node_users_cannot_pose_as_their_node, 600)
 	}
 	ASSERT_EQ(0, kill(v->pid, SIGTERM));
 	status_is(_metadata, v, 0, ST_SIG(SIGTERM), "node 1's process after the tries");
-}
-
-/* The children of @ppid here, from /proc/N/stat; how many (at most @max). */
-static int proc_children(pid_t ppid, pid_t *kids, int max)
-{
-	char buf[512], *p;
-	struct dirent *d;
-	int n = 0, pp;
-	DIR *dir = opendir("/proc");
-
-	if (!dir)
-		return -1;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
-		    proc_text(atoi(d->d_name), "stat", buf, sizeof(buf)) < 0)
-			continue;
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 2, "%*c %d", &pp) == 1 && pp == ppid &&
-		    n < max)
-			kids[n++] = atoi(d->d_name);
-	}
-	closedir(dir);
-	return n;
 }
 
 /* Wait up to @limit s for @ppid to have @want children here. */
