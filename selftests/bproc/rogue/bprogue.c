@@ -20,7 +20,8 @@
  * Each attack runs on its own connection and passes when the master
  * refuses it: it closes the connection (or, for what the module ignores,
  * goes on answering and the process lives on, which the caller checks).
- * TAP on stdout; the exit status is the number of attacks that failed.
+ * TAP on stdout; exit status 0 when every attack was refused, 1 when one
+ * was not, 2 when there was nothing to attack from.
  *
  *   bprogue -b NODE_ADDR [-p PORT] [-v PID -V NODE] MASTER_ADDR [ATTACK...]
  */
@@ -42,6 +43,7 @@
 #include "bp_crypto.h"
 #include "bp_stream.h"
 #include "bp_wire.h"
+#include "bproc-test/tap.h"
 
 /* Seconds the master has to close a connection after an attack. */
 #define CLOSE_WAIT_S	60
@@ -76,21 +78,8 @@ struct conn {
 	uint32_t next_id;
 };
 
-static int tap_n, tap_failed;
-
-static void __attribute__((format(printf, 2, 3))) tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		tap_failed++;
-}
+/* The attacks' results (include/bproc-test/tap.h). */
+static struct tap results;
 
 static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
 {
@@ -404,15 +393,15 @@ static void attack(const struct opts *o, const struct key *k, const char *name,
 	int ret = session(o, k, &c, NULL, NULL);
 
 	if (ret) {
-		tap(false, "%s: no session to attack from: %s", name, strerror(-ret));
+		tap_ok(&results, false, "%s: no session to attack from: %s", name, strerror(-ret));
 		conn_close(&c);
 		return;
 	}
 	ret = fn(&c);
 	if (ret)
-		tap(false, "%s: could not send it: %s", name, strerror(-ret));
+		tap_ok(&results, false, "%s: could not send it: %s", name, strerror(-ret));
 	else
-		tap(closed_by_master(&c), "%s: %s: the master closed the connection",
+		tap_ok(&results, closed_by_master(&c), "%s: %s: the master closed the connection",
 		    name, what);
 	conn_close(&c);
 }
@@ -481,16 +470,16 @@ static void handshake_replay(const struct opts *o, const struct key *k)
 
 	conn_close(&c);
 	if (ret) {
-		tap(false, "handshake: no session to record: %s", strerror(-ret));
+		tap_ok(&results, false, "handshake: no session to record: %s", strerror(-ret));
 		return;
 	}
 	ret = dial(o, &c, false);
 	if (!ret)
 		ret = send_raw(&c, rec, rec_len);
 	if (ret)
-		tap(false, "handshake: could not replay it: %s", strerror(-ret));
+		tap_ok(&results, false, "handshake: could not replay it: %s", strerror(-ret));
 	else
-		tap(closed_by_master(&c),
+		tap_ok(&results, closed_by_master(&c),
 		    "handshake: a recorded HELLO and AUTH replayed: the master closed the connection");
 	conn_close(&c);
 }
@@ -504,7 +493,7 @@ static void foreign(const struct opts *o, const struct key *k)
 
 	if (!o->victim) {
 		diag("foreign: no -v PID given");
-		tap(false, "foreign: needs -v PID -V NODE");
+		tap_ok(&results, false, "foreign: needs -v PID -V NODE");
 		return;
 	}
 	ret = session(o, k, &c, NULL, NULL);
@@ -520,12 +509,12 @@ static void foreign(const struct opts *o, const struct key *k)
 	}
 	if (!ret)
 		ret = ping(&c);
-	tap(!ret, "foreign: EXIT and PIDS_FREE for pid %d of node %d: ignored, the session goes on (%s)",
+	tap_ok(&results, !ret, "foreign: EXIT and PIDS_FREE for pid %d of node %d: ignored, the session goes on (%s)",
 	    o->victim, o->victim_node, ret ? strerror(-ret) : "answered");
 	if (!ret) {
 		proc_msg(&m, BPROC_MSG_EXIT, o->victim_node, o->victim);
 		ret = send_msg(&c, &m);
-		tap(!ret && closed_by_master(&c),
+		tap_ok(&results, !ret && closed_by_master(&c),
 		    "foreign: a message claiming node %d: the master closed the connection",
 		    o->victim_node);
 	}
@@ -538,7 +527,7 @@ static void foreign(const struct opts *o, const struct key *k)
 		m.proc.fork.node_pid = o->victim;
 		ret = send_msg(&c, &m);
 	}
-	tap(!ret && closed_by_master(&c),
+	tap_ok(&results, !ret && closed_by_master(&c),
 	    "foreign: a FORK with pid %d, not leased to this node: the master closed the connection",
 	    o->victim);
 	conn_close(&c);
@@ -643,7 +632,6 @@ int main(int argc, char **argv)
 			       sealed_attacks[i].fn);
 	if (wanted(attacks, nattacks, "foreign"))
 		foreign(&o, &k);
-	printf("1..%d\n", tap_n);
 	memset(&k, 0, sizeof(k));
-	return tap_failed;
+	return tap_done(&results);
 }
