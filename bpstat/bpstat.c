@@ -184,17 +184,30 @@ static int cmp_nodes(const void *a, const void *b)
 	return (d > 0) - (d < 0);
 }
 
+/* The nodes a NODESPEC selected (select_nodes()), for -p. */
+struct selected {
+	const struct bproc_node_info *list;
+	int count;
+};
+
 static int node_wanted(void *arg, int node)
 {
-	return bproc_nodeset_contains(arg, node);
+	const struct selected *sel = arg;
+
+	for (int i = 0; i < sel->count; i++)
+		if (sel->list[i].node == node)
+			return 1;
+	return 0;
 }
 
-/* -p and -P: 0, or 1 after printing why not. */
+/*
+ * -p (on the nodes in @list, which select_nodes() made when NODESPECs
+ * were given) and -P: 0, or 1 after printing why not.
+ */
 static int show_procs(const struct options *o, struct printer *p,
-		      struct bproc_node_info *list, int count)
+		      const struct bproc_node_info *list, int count)
 {
-	struct bproc_nodeset set = { 0 };
-	struct bproc_nodeset_error err;
+	struct selected sel = { list, count };
 	int ret;
 
 	if (o->view == VIEW_PS) {
@@ -207,19 +220,8 @@ static int show_procs(const struct options *o, struct printer *p,
 				strerror(-ret));
 		return ret ? 1 : 0;
 	}
-	for (int i = 0; i < o->nspecs; i++) {
-		if (bproc_nodeset_parse_list(o->specs[i], list, count, &set,
-					     &err) < 0) {
-			fprintf(stderr, "%s: bad node spec '%s': %s\n", prog,
-				o->specs[i], errno == EINVAL && err.msg[0] ?
-				err.msg : strerror(errno));
-			bproc_nodeset_free(&set);
-			return 1;
-		}
-	}
 	ret = bpstat_show_pids(p, bpstat_pid_node,
-			       o->nspecs ? node_wanted : NULL, &set);
-	bproc_nodeset_free(&set);
+			       o->nspecs ? node_wanted : NULL, &sel);
 	if (ret) {
 		fprintf(stderr, "%s: -p: /proc: %s\n", prog, strerror(-ret));
 		return 1;
@@ -310,6 +312,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.view == VIEW_PIDS || o.view == VIEW_PS) {
+		count = select_nodes(&o, list, count);
+		if (count < 0) {
+			free(list);
+			return 1;
+		}
 		p = pr_new(stdout, o.json);
 		if (!p) {
 			fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
