@@ -99,6 +99,13 @@ static int scan(const char *dir, char ***out, size_t *count)
 	return 0;
 }
 
+/* Kill the running script's process group, and it if it left the group. */
+static void kill_script(const struct bpm_nodeup *u)
+{
+	kill(-u->pid, SIGKILL);
+	kill(u->pid, SIGKILL);
+}
+
 static void finish(struct bpm_nodeup *u, int err, const char *why)
 {
 	struct bpm_conn *c = u->c;
@@ -169,8 +176,7 @@ static void run_next(struct bpm_nodeup *u)
 		snprintf(why, sizeof(why), "node_up: cannot run %s: %s", name,
 			 strerror(errno ? errno : ENOMEM));
 		if (u->pid > 0) {
-			kill(-u->pid, SIGKILL);
-			kill(u->pid, SIGKILL);
+			kill_script(u);
 			waitpid(u->pid, NULL, 0);
 		}
 		if (pidfd >= 0) {
@@ -186,8 +192,7 @@ static void timed_out(struct bp_loop *l, struct bp_timer *t)
 	struct bpm_nodeup *u = bp_container_of(t, struct bpm_nodeup, timeout);
 
 	u->timed_out = true;
-	kill(-u->pid, SIGKILL);
-	kill(u->pid, SIGKILL);	/* if it left its group */
+	kill_script(u);
 }
 
 static void child_exited(struct bp_loop *l, struct bp_io *io, uint32_t events)
@@ -259,8 +264,7 @@ void bpm_nodeup_abort(struct bpm *m, struct bpm_conn *c)
 		return;
 	bpm_log(m, LOG_INFO, "node %d: node_up: %s stopped, the node is gone",
 		c->node, u->names[u->next - 1]);
-	kill(-u->pid, SIGKILL);
-	kill(u->pid, SIGKILL);
+	kill_script(u);
 	while (waitpid(u->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	bp_io_del(&m->loop, &u->io);
