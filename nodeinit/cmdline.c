@@ -199,6 +199,13 @@ static void parse_option(struct ni_cmdline *cl, const char *word)
 			cl->pid_max = (unsigned int)ul;
 		return;
 	}
+	if (!strcmp(name, "vnodes")) {
+		if (!val || parse_uint(val, NI_VNODES_MAX, &ul))
+			add_problem(cl, word, "expected bproc.vnodes=N with N from 0 to 128");
+		else
+			cl->vnodes = (unsigned int)ul;
+		return;
+	}
 	if (!strcmp(name, "probe"))
 		flag = &cl->probe;
 	else if (!strcmp(name, "nomodule"))

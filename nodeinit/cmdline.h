@@ -9,6 +9,9 @@
  *   bproc.debug               verbose log; bpslave --verbose
  *   bproc.shell               supervised /bin/sh on the console
  *   bproc.pid_max=N           set kernel.pid_max before anything runs
+ *   bproc.vnodes=N            also run N virtual nodes (1..NI_VNODES_MAX):
+ *                             each a bpslave in its own network namespace
+ *                             on a macvlan of the boot interface
  *
  * Flags also take a value: 1/y/yes/on or 0/n/no/off. Words that do not
  * start with "bproc." belong to the kernel and are ignored. The last
@@ -30,6 +33,9 @@
 #define NI_PID_MAX_MIN		301
 #define NI_PID_MAX_MAX		4194304
 
+/* Virtual nodes per node kernel (MAC byte 2 is the vnode's index). */
+#define NI_VNODES_MAX		128
+
 /* One option that could not be used; token is the word, truncated. */
 struct ni_problem {
 	char token[NI_PROBLEM_TOKEN_LEN];
@@ -50,6 +56,7 @@ struct ni_cmdline {
 	bool debug;
 	bool shell;
 	unsigned int pid_max;		/* 0: leave the kernel's value */
+	unsigned int vnodes;		/* virtual nodes besides this one */
 	unsigned int nproblems;		/* all problems, even past the array */
 	struct ni_problem problems[NI_MAX_PROBLEMS];
 };

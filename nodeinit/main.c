@@ -15,6 +15,7 @@
 #include <sys/inotify.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -181,10 +182,93 @@ static void setup_network(struct ni_ctx *ctx)
 	ni_svc_enable(ctx, dhcp);
 }
 
+/*
+ * With virtual nodes every bpslave of this kernel has its own cache in the
+ * same RAM: half of it shared out among them (alone, bpslave takes a
+ * quarter by itself).
+ */
+static void vnode_cache_size(const struct ni_ctx *ctx, char *buf, size_t size)
+{
+	struct sysinfo si;
+	unsigned long long bytes = 0;
+
+	if (!sysinfo(&si))
+		bytes = (unsigned long long)si.totalram * si.mem_unit;
+	bytes /= 2ULL * (ctx->cl.vnodes + 1);
+	snprintf(buf, size, "%lluK", bytes / 1024 ? bytes / 1024 : 1);
+}
+
+static void bpslave_argv(const struct ni_ctx *ctx, struct ni_service *s,
+			 const char *cache_size)
+{
+	int i = 0;
+
+	s->argv[i++] = NI_BPSLAVE;
+	if (ctx->debug)
+		s->argv[i++] = "--verbose";
+	if (cache_size) {
+		s->argv[i++] = "--cache-size";
+		s->argv[i++] = cache_size;
+	}
+	s->argv[i++] = ctx->cl.master;
+	s->argv[i] = NULL;
+}
+
+/*
+ * Virtual nodes, once this node has its own lease: the boot interface is
+ * up and the master's DHCP answers. One that cannot be made is logged and
+ * left out; the others still start.
+ */
+static void start_vnodes(struct ni_ctx *ctx)
+{
+	static const char *const dhcp_argv[] = {
+		NI_UDHCPC, "-f", "-i", "eth0", "-s", NI_UDHCPC_SCRIPT,
+		"-t", "5", "-T", "2", "-A", "5", NULL
+	};
+	static char cache_size[24];
+	unsigned int i;
+
+	if (!ctx->cl.vnodes || ctx->vnodes)
+		return;
+	ctx->vnodes = calloc(ctx->cl.vnodes, sizeof(*ctx->vnodes));
+	if (!ctx->vnodes) {
+		ni_log(ctx, "no memory for %u virtual nodes", ctx->cl.vnodes);
+		return;
+	}
+	vnode_cache_size(ctx, cache_size, sizeof(cache_size));
+	for (i = 1; i <= ctx->cl.vnodes; i++) {
+		struct ni_vnode *v = &ctx->vnodes[ctx->nvnodes];
+		const char *why;
+		int ret;
+
+		ret = ni_vnode_make(ctx->iface, i, &v->netns, &why);
+		if (ret) {
+			ni_log(ctx, "virtual node %u: %s: %s", i, why, strerror(-ret));
+			continue;
+		}
+		v->index = i;
+		snprintf(v->name, sizeof(v->name), "vnode%u", i);
+		snprintf(v->env, sizeof(v->env), "BPROC_DHCP_ENV=%s/vnode%u.env",
+			 NI_RUN_DIR, i);
+		ni_svc_init(ctx, &v->dhcp, v->name, false);
+		ni_svc_init(ctx, &v->bpslave, v->name, false);
+		memcpy(v->dhcp.argv, dhcp_argv, sizeof(dhcp_argv));
+		v->dhcp.env = v->env;
+		v->dhcp.netns = v->netns;
+		bpslave_argv(ctx, &v->bpslave, cache_size);
+		v->bpslave.netns = v->netns;
+		ctx->nvnodes++;
+		ni_svc_enable(ctx, &v->dhcp);
+		ni_svc_enable(ctx, &v->bpslave);
+	}
+	ni_log(ctx, "%u of %u virtual nodes started (cache %s each)",
+	       ctx->nvnodes, ctx->cl.vnodes, cache_size);
+}
+
 static void start_bpslave(struct ni_ctx *ctx)
 {
 	struct ni_service *s = &ctx->svc[NI_SVC_BPSLAVE];
-	int i;
+	static char cache_size[24];
 
 	if (!ctx->cl.has_master) {
 		ni_log(ctx, "no usable bproc.master=ADDR[:PORT] on the kernel command line: not starting bpslave");
@@ -194,13 +278,11 @@ static void start_bpslave(struct ni_ctx *ctx)
 		ni_log(ctx, "bproc.ko is not loaded: not starting bpslave");
 		return;
 	}
-	i = 0;
-	s->argv[i++] = NI_BPSLAVE;
-	if (ctx->debug)
-		s->argv[i++] = "--verbose";
-	s->argv[i++] = ctx->cl.master;
-	s->argv[i] = NULL;
+	if (ctx->cl.vnodes)
+		vnode_cache_size(ctx, cache_size, sizeof(cache_size));
+	bpslave_argv(ctx, s, ctx->cl.vnodes ? cache_size : NULL);
 	ni_svc_enable(ctx, s);
+	start_vnodes(ctx);
 }
 
 /* ---- events ----------------------------------------------------------- */
@@ -438,6 +520,7 @@ static int dry_run(const char *text)
 	printf("nomodule  %s\n", cl.nomodule ? "yes" : "no");
 	printf("debug     %s\n", cl.debug ? "yes" : "no");
 	printf("shell     %s\n", cl.shell ? "yes" : "no");
+	printf("vnodes    %u\n", cl.vnodes);
 	if (cl.pid_max)
 		printf("pid_max   %u\n", cl.pid_max);
 	else

@@ -6,6 +6,7 @@
  *   mounts.c     proc, sysfs, devtmpfs, devpts, tmpfs mounts
  *   cmdline.c    bproc.* kernel command line options (pure)
  *   net.c        loopback, picking the interface, the DHCP client
+ *   vnode.c      virtual nodes: a network namespace and macvlan each
  *   dhcpenv.c    /run/bproc/dhcp.env written by the udhcpc script (pure)
  *   module.c     finit_module() of bproc.ko
  *   file.c       reading and writing small files
@@ -67,6 +68,8 @@ struct ni_service {
 	struct ni_ctx *ctx;
 	const char *name;		/* in log lines */
 	const char *argv[16];		/* argv[0] is the program; NULL-terminated */
+	const char *env;		/* NAME=VALUE added to its environment */
+	int netns;			/* network namespace to run in, or -1 */
 	bool on_tty;			/* console as controlling tty and stdin */
 	bool wanted;			/* restart it when it exits */
 	pid_t pid;			/* 0 while not running */
@@ -94,6 +97,19 @@ struct ni_ctx {
 	struct ni_lease lease;
 	char hostname[NI_HOSTNAME_LEN + 1];	/* last set from DHCP */
 	struct ni_service svc[NI_SVC_COUNT];
+	struct ni_vnode *vnodes;	/* cl.vnodes of them once started */
+	unsigned int nvnodes;
+};
+
+/* A virtual node: its namespace and its two services. */
+struct ni_vnode {
+	unsigned int index;		/* 1..NI_VNODES_MAX */
+	int netns;
+	char name[16];			/* "vnode3": in log lines */
+	char env[64];			/* BPROC_DHCP_ENV=... for its udhcpc */
+	char cache_size[24];		/* its bpslave's --cache-size */
+	struct ni_service dhcp;
+	struct ni_service bpslave;
 };
 
 /* Console log lines, through the daemons' logger. */
@@ -113,6 +129,11 @@ int ni_mount_all(struct ni_mount_error *errs, unsigned int max,
 int ni_link_up(const char *ifname);
 int ni_find_iface(char *name, size_t size);
 int ni_wait_iface(char *name, size_t size, unsigned int timeout_ms);
+
+/* vnode.c */
+void ni_vnode_mac(const uint8_t mac[6], unsigned int index, uint8_t out[6]);
+int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
+		  const char **why);
 
 /* module.c */
 int ni_module_load(const char *path, const char *params, const char **step);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ void ni_svc_init(struct ni_ctx *ctx, struct ni_service *s, const char *name,
 	s->ctx = ctx;
 	s->name = name;
 	s->on_tty = on_tty;
+	s->netns = -1;
 }
 
 /* Start @s again in @delay_ms; without a timer, a start is lost: say so. */
@@ -90,6 +92,13 @@ child_exec(const struct ni_ctx *ctx, const struct ni_service *s)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
+	if (s->netns >= 0 && setns(s->netns, CLONE_NEWNET)) {
+		ni_log(ctx, "%s: cannot enter its network namespace: %s",
+		       s->name, strerror(errno));
+		_exit(127);
+	}
+	if (s->env)
+		putenv((char *)s->env);
 	if (s->on_tty) {
 		char tty[64];
 
@@ -180,16 +189,25 @@ static void svc_exited(struct ni_ctx *ctx, struct ni_service *s, int wstatus)
 void ni_reap(struct ni_ctx *ctx)
 {
 	char how[96];
+	unsigned int u;
 	pid_t pid;
 	int wstatus, i;
 
 	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-		for (i = 0; i < NI_SVC_COUNT; i++) {
+		struct ni_service *s = NULL;
+
+		for (i = 0; i < NI_SVC_COUNT && !s; i++) {
 			if (ctx->svc[i].pid == pid)
-				break;
+				s = &ctx->svc[i];
 		}
-		if (i < NI_SVC_COUNT)
-			svc_exited(ctx, &ctx->svc[i], wstatus);
+		for (u = 0; u < ctx->nvnodes && !s; u++) {
+			if (ctx->vnodes[u].dhcp.pid == pid)
+				s = &ctx->vnodes[u].dhcp;
+			else if (ctx->vnodes[u].bpslave.pid == pid)
+				s = &ctx->vnodes[u].bpslave;
+		}
+		if (s)
+			svc_exited(ctx, s, wstatus);
 		else
 			ni_debug(ctx, "reaped pid %d (%s)", (int)pid,
 				 ni_wstatus_str(wstatus, how, sizeof(how)));

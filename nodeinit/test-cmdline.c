@@ -141,6 +141,15 @@ int main(void)
 	bad(&t, "bproc.pid_max=12ab", "bproc.pid_max=12ab", "301 to 4194304");
 	bad(&t, "bproc.pid_max", "bproc.pid_max", "301 to 4194304");
 
+	/* vnodes. */
+	ret = ni_cmdline_parse("bproc.vnodes=128", &cl);
+	tap_ok(&t, ret == 0 && cl.vnodes == 128, "vnodes upper bound");
+	ret = ni_cmdline_parse("bproc.vnodes=32 bproc.vnodes=0", &cl);
+	tap_ok(&t, ret == 0 && cl.vnodes == 0, "vnodes=0: the last one wins");
+	bad(&t, "bproc.vnodes=129", "bproc.vnodes=129", "0 to 128");
+	bad(&t, "bproc.vnodes=-1", "bproc.vnodes=-1", "0 to 128");
+	bad(&t, "bproc.vnodes", "bproc.vnodes", "0 to 128");
+
 	/* Many problems: all counted, the first ones kept. */
 	ret = ni_cmdline_parse("bproc.a bproc.b bproc.c bproc.d bproc.e bproc.f "
 			       "bproc.g bproc.h bproc.i bproc.j bproc.debug", &cl);
