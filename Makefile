@@ -6,7 +6,8 @@
 #   make cluster    boot a master + 3 PXE-booting nodes in QEMU, show bpstat,
 #                   leave an interactive master console
 #                   (BATCH=1: shut down after bpstat; RUN=script: run it on
-#                   the master and exit with its status; NODES=n)
+#                   the master and exit with its status; NODES=n;
+#                   VNODES=k: k virtual nodes on each node VM)
 #   make check      every test: style, host unit tests, VM and cluster tests
 #   make check-debug  the cluster tests on the debug kernel (KASAN, lockdep, ...)
 #   make style      checkpatch --strict on the module and every patch
@@ -66,7 +67,7 @@ selftests: libbproc
 # make itself can only exit 0 or 2: a script's own status is printed by the
 # harness ("master reported exit status N") and by make ("Error N").
 cluster: deps all
-	@harness/cluster.py --nodes $(NODES) \
+	@harness/cluster.py --nodes $(NODES) $(if $(VNODES),--vnodes $(VNODES)) \
 		$(if $(RUN),--run $(RUN),--run harness/show-cluster.sh \
 		$(if $(BATCH),,--interactive))
 
