@@ -34,7 +34,7 @@ int bpm_listen(uint16_t port, int *fd_out)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
-	    listen(fd, 128)) {
+	    listen(fd, SOMAXCONN)) {
 		ret = -errno;
 		close(fd);
 		return ret;

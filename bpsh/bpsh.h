@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <bproc.h>
@@ -174,6 +175,7 @@ struct bpsh {
 	struct bpsh_object *objects;
 	size_t nobjects;
 	bool ship_program;	/* shipping failed on the program itself */
+	struct rlimit nofile;	/* the caller's RLIMIT_NOFILE, for the jobs */
 	uint64_t bytes_sent;	/* file bytes sent to nodes */
 	/* the listening socket */
 	struct bp_io listen_io;
@@ -199,6 +201,8 @@ struct bpsh {
 	bool stdin_eof;
 	uint8_t *in_buf;	/* the chunk being sent */
 	size_t in_len;
+	int in_scan;		/* ranks before it have the chunk (input.c) */
+	bool in_eof_sent;	/* every connection was shut down at EOF */
 	struct bp_timer stdin_poll;	/* a regular file: read on a timer */
 	/* time */
 	uint64_t start_ns;

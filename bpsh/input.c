@@ -50,19 +50,27 @@ static void input_close(struct bpsh_rank *r)
 	r->in_done = true;
 }
 
-/* Has every process that takes stdin all of the chunk? Then read on. */
+/*
+ * Has every process that takes stdin all of the chunk? Then read on.
+ * A rank that has the chunk (or takes no more stdin) keeps it until the
+ * next chunk, so the scan resumes where it stopped: all the calls for
+ * one chunk cost O(ranks) together, not O(ranks) each.
+ */
 static void chunk_check(struct bpsh *b)
 {
 	if (!b->in_len && !b->stdin_eof)
 		return;
-	for (int i = 0; i < b->nranks; i++) {
-		struct bpsh_rank *r = &b->ranks[i];
+	for (; b->in_scan < b->nranks; b->in_scan++) {
+		struct bpsh_rank *r = &b->ranks[b->in_scan];
 
 		if (takes_stdin(r) && r->in_off < b->in_len)
 			return;
 	}
 	if (b->stdin_eof) {
+		if (b->in_eof_sent)
+			return;
 		/* Every one has it all: end of file for each. */
+		b->in_eof_sent = true;
 		for (int i = 0; i < b->nranks; i++) {
 			struct bpsh_rank *r = &b->ranks[i];
 
@@ -74,6 +82,7 @@ static void chunk_check(struct bpsh *b)
 		return;
 	}
 	b->in_len = 0;
+	b->in_scan = 0;
 	for (int i = 0; i < b->nranks; i++)
 		b->ranks[i].in_off = 0;
 	stdin_pause(b, false);
@@ -130,10 +139,15 @@ void bpsh_input_attach(struct bpsh_rank *r, int sock)
 		return;
 	}
 	r->in_sock = sock;
-	if (b->in_len)
+	if (b->in_len) {
 		rank_write(r);
-	else if (b->stdin_eof)
+	} else if (b->in_eof_sent) {
+		/* the others had their end of file already */
+		shutdown(sock, SHUT_WR);
+		input_close(r);
+	} else if (b->stdin_eof) {
 		chunk_check(b);
+	}
 }
 
 /* @r's process ended, or never started: it takes no more stdin. */

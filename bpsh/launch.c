@@ -105,6 +105,9 @@ static void __attribute__((noreturn)) child(struct bpsh *b, struct bpsh_rank *r,
 	}
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	fcntl(wfd, F_SETFD, FD_CLOEXEC);
+	/* the job gets the caller's limit, not the one bpsh raised (main.c) */
+	if (b->nofile.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &b->nofile);
 	if (env && wfd >= 0) {
 		job_of(b, r, &job);
 		bproc_rexec_job(r->node, b->path, b->o.argv, env, &job);

@@ -115,6 +115,42 @@ static int ranks_of(struct bpsh *b, const struct bproc_nodeset *set)
 	return 0;
 }
 
+/*
+ * Room for the descriptors of the run: per rank its stream sockets, a
+ * files connection, its start pipe and two spill files when output is
+ * held back. A default soft limit of 1024 would stop a run of a few
+ * hundred nodes halfway; raise it up to the hard limit, or refuse before
+ * anything starts. The jobs get the caller's own limit (launch.c).
+ */
+static int fd_room(struct bpsh *b)
+{
+	const struct bpsh_opts *o = &b->o;
+	rlim_t per = 3 + 1 + 1 + (o->gather || o->json || o->sequential ? 2 : 0);
+	rlim_t need = (rlim_t)b->nranks * per + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	b->nofile = rl;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+			fprintf(stderr, "%s: %d nodes need up to %llu file descriptors; "
+				"the hard limit is %llu (ulimit -Hn)\n", prog,
+				b->nranks, (unsigned long long)need,
+				(unsigned long long)rl.rlim_max);
+			return -1;
+		}
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl)) {
+			fprintf(stderr, "%s: cannot raise the file descriptor limit "
+				"to %llu: %s\n", prog, (unsigned long long)need,
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bpsh b;
@@ -172,6 +208,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, strerror(-ret));
 		return 1;
 	}
+	if (fd_room(&b))
+		return 1;
 	bpsh_output_init(&b);
 	bpsh_input_init(&b);
 
