@@ -54,6 +54,11 @@ suite_cmd() {
 		else
 			echo "harness/cluster.py --nodes 2 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run"
 		fi ;;
+	cluster-vnodes)
+		# Many nodes on the 2-core host: 2 node VMs with 31 virtual
+		# nodes each (nodeinit bproc.vnodes) make 64 nodes. Not in
+		# check-debug: 64 bpslaves under KASAN in TCG.
+		echo "harness/cluster.py --nodes 2 --vnodes 31 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_vnode_tests.sh --kernel $kernel --dir $out/cluster-vnodes.run" ;;
 	harness-run) echo "harness/tests/run_status.sh --kernel $kernel --dir $out/harness-run.run" ;;
 	harness-noboot) echo "harness/tests/noboot.sh --kernel $kernel --dir $out/harness-noboot.run" ;;
 	*) return 1 ;;
@@ -65,7 +70,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh bootimg harness-run vm-module vm-procs vm-daemons vm-bootd cluster harness-noboot"
+	suites="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh bootimg harness-run vm-module vm-procs vm-daemons vm-bootd cluster cluster-vnodes harness-noboot"
 fi
 
 allowed_skip() {

@@ -41,83 +41,6 @@
 
 static char jobs[PATH_MAX];	/* build/selftests/jobs */
 
-struct res {
-	int status;		/* exit code, 128+N for signal N */
-	char *out, *err;	/* NUL-terminated, malloc'd */
-	size_t outlen;
-};
-
-static char *slurp(int fd, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap + 1);
-	ssize_t k;
-
-	lseek(fd, 0, SEEK_SET);
-	while (b && (k = read(fd, b + n, cap - n)) > 0) {
-		n += (size_t)k;
-		if (n == cap) {
-			char *nb = realloc(b, 2 * cap + 1);
-
-			if (!nb) {
-				free(b);
-				return NULL;
-			}
-			b = nb;
-			cap *= 2;
-		}
-	}
-	if (b)
-		b[n] = '\0';
-	if (len)
-		*len = n;
-	return b;
-}
-
-static void res_free(struct res *r)
-{
-	free(r->out);
-	free(r->err);
-	r->out = r->err = NULL;
-}
-
-/* Run @fmt with bash -c, stdin from /dev/null unless the command says. */
-static int __attribute__((format(printf, 2, 3)))
-run(struct res *r, const char *fmt, ...)
-{
-	char cmd[8192];
-	int out, err, st;
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	memset(r, 0, sizeof(*r));
-	out = open("/tmp", O_TMPFILE | O_RDWR, 0600);
-	err = open("/tmp", O_TMPFILE | O_RDWR, 0600);
-	if (out < 0 || err < 0)
-		return r->status = -1;
-	pid = fork();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		dup2(nul, 0);
-		dup2(out, 1);
-		dup2(err, 2);
-		execl("/bin/bash", "bash", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = slurp(out, &r->outlen);
-	r->err = slurp(err, NULL);
-	close(out);
-	close(err);
-	return r->status;
-}
-
 /*
  * A bare bproc_rexec() of the node's own /bin/sh -c @script: what the
  * node's processes see (no job view). Its exit status, or -1.
@@ -136,15 +59,6 @@ static int on_node(int node, const char *script)
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int count(const char *s, const char *what)
-{
-	int n = 0;
-
-	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
-		n++;
-	return n;
 }
 
 /* "bpsh: 1234 file bytes sent to nodes" of bpsh -v, or -1. */

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Many nodes: run on the master VM of the QEMU harness started with
+ * virtual nodes (harness/cluster.py --vnodes, nodeinit bproc.vnodes), at
+ * least VNODE_MIN nodes up. Each virtual node is a bpslave in its own
+ * network namespace with its own address, node number, masquerade pid
+ * namespace and cache; here they must all behave as nodes do.
+ *
+ * bptest-gen (jobs/) is the shipped dynamic program: every node writes
+ * lines that depend on the node the module says it runs on, and the
+ * checks below recompute every line, so a byte lost, reordered or given
+ * to the wrong node fails.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bproc.h>
+
+#include "kselftest_harness.h"
+#include "cluster.h"
+#include "jobs/bptest-gen.h"
+
+#define VNODE_MIN	64
+
+static char gen[PATH_MAX];	/* build/selftests/jobs/bptest-gen */
+
+/*
+ * Check @out, lines "[PREFIX]NODE SEQ WORD", against bptest-gen @lines on
+ * each of @nodes nodes. @prefixed: each line starts with "NODE: " (-p).
+ * @ordered: nodes come one after another in node order (-s). Returns
+ * NULL, or what was wrong (static buffer).
+ */
+static const char *check_gen(const char *out, int nodes, unsigned long lines,
+			     int prefixed, int ordered)
+{
+	static char why[256];
+	unsigned long *next = calloc((size_t)nodes, sizeof(*next));
+	const char *p = out;
+	int last = -1, n;
+
+	if (!next)
+		return "out of memory";
+	why[0] = '\0';
+	while (*p && !why[0]) {
+		const char *eol = strchr(p, '\n');
+		char word[GEN_WORD_LEN + 1], got[GEN_WORD_LEN + 2];
+		unsigned long seq;
+		int node, pnode = -1, used = 0;
+
+		if (!eol) {
+			snprintf(why, sizeof(why), "a last line without newline: %.60s", p);
+			break;
+		}
+		if (prefixed && sscanf(p, "%d: %n", &pnode, &used) < 1) {
+			snprintf(why, sizeof(why), "no node prefix: %.60s", p);
+			break;
+		}
+		if (sscanf(p + used, "%d %lu %49s%n", &node, &seq, got, &n) < 3 ||
+		    p + used + n != eol) {
+			snprintf(why, sizeof(why), "not a bptest-gen line: %.60s", p);
+			break;
+		}
+		if (node < 0 || node >= nodes || (prefixed && pnode != node)) {
+			snprintf(why, sizeof(why), "node %d's line (prefix %d): %.60s",
+				 node, pnode, p);
+			break;
+		}
+		if (ordered && node != last && (node < last || (last >= 0 &&
+						next[last] != lines))) {
+			snprintf(why, sizeof(why), "node %d's output after node %d's "
+				 "(%lu of %lu lines)", node, last,
+				 last >= 0 ? next[last] : 0, lines);
+			break;
+		}
+		last = node;
+		gen_word((unsigned int)node, seq, word);
+		if (seq != next[node] || strcmp(word, got))
+			snprintf(why, sizeof(why), "node %d: line %lu where %lu was "
+				 "due, or its word is wrong: %.80s", node, seq,
+				 next[node], p);
+		next[node]++;
+		p = eol + 1;
+	}
+	for (n = 0; n < nodes && !why[0]; n++) {
+		if (next[n] != lines)
+			snprintf(why, sizeof(why), "node %d: %lu of %lu lines", n,
+				 next[n], lines);
+	}
+	free(next);
+	return why[0] ? why : NULL;
+}
+
+FIXTURE(vnodes) {
+	int nodes;
+};
+
+FIXTURE_SETUP(vnodes)
+{
+	char exe[PATH_MAX];
+	int i, up = 0;
+	ssize_t n;
+
+	self->nodes = bproc_numnodes();
+	for (i = 0; i < self->nodes; i++)
+		up += bproc_nodestatus(i) == BPROC_NODE_UP;
+	ASSERT_LE(VNODE_MIN, up) TH_LOG("%d of %d nodes up", up, self->nodes);
+	ASSERT_EQ(self->nodes, up) TH_LOG("every node of the run is up");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_LT(0, n);
+	exe[n] = '\0';
+	snprintf(gen, sizeof(gen), "%s/jobs/bptest-gen", dirname(exe));
+	ASSERT_EQ(0, access(gen, X_OK)) TH_LOG("%s: %s", gen, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(vnodes)
+{
+}
+
+/* The node table and bpstat: every node, each with its own address. */
+TEST_F_TIMEOUT(vnodes, table_and_bpstat, 120)
+{
+	char want[64];
+	struct res r;
+	double t;
+
+	t = now();
+	ASSERT_EQ(0, run(&r, "bpstat --json | python3 -c '"
+			     "import json, sys\n"
+			     "t = json.load(sys.stdin)\n"
+			     "nodes = t\n"
+			     "up = [n for n in nodes if n[\"status\"] == \"up\"]\n"
+			     "addrs = set(n[\"address\"] for n in up)\n"
+			     "print(len(nodes), len(up), len(addrs))'"))
+		TH_LOG("%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "%d %d %d\n", self->nodes, self->nodes,
+		 self->nodes);
+	EXPECT_STREQ(want, r.out) TH_LOG("nodes, up, distinct addresses");
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpstat"));
+	snprintf(want, sizeof(want), "0-%d", self->nodes - 1);
+	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("one merged range: %s", r.out);
+	res_free(&r);
+	printf("# bpstat --json and bpstat of %d nodes: %.2f s\n", self->nodes,
+	       now() - t);
+}
+
+/*
+ * A shipped dynamic program on every node, live output (-p, lines as
+ * they come): every line of every node, in order, by content.
+ */
+TEST_F_TIMEOUT(vnodes, live_output_of_every_node_by_content, 600)
+{
+	const unsigned long lines = 2000;
+	const char *why;
+	struct res r;
+	double t = now();
+
+	ASSERT_EQ(0, run(&r, "bpsh -a -p %s %lu", gen, lines)) TH_LOG("%s", r.err);
+	printf("# bpsh -a -p bptest-gen %lu: %zu bytes from %d nodes in %.2f s\n",
+	       lines, r.outlen, self->nodes, now() - t);
+	why = check_gen(r.out, self->nodes, lines, 1, 0);
+	EXPECT_EQ(NULL, why) TH_LOG("%s", why);
+	EXPECT_STREQ("", r.err);
+	res_free(&r);
+}
+
+/* Held back, node after node (-s): the spill path, in node order. */
+TEST_F_TIMEOUT(vnodes, held_output_in_node_order, 600)
+{
+	const unsigned long lines = 3000;
+	const char *why;
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "bpsh -a -s -b 4096 %s %lu", gen, lines))
+		TH_LOG("%s", r.err);
+	why = check_gen(r.out, self->nodes, lines, 0, 1);
+	EXPECT_EQ(NULL, why) TH_LOG("%s", why);
+	res_free(&r);
+}
+
+/*
+ * --json, -G and the failure summary at scale: one result per node, the
+ * exit status of each, classes under merged node sets.
+ */
+TEST_F_TIMEOUT(vnodes, json_gather_and_summary, 600)
+{
+	char want[128];
+	struct res r;
+
+	EXPECT_EQ(2, run(&r, "bpsh -a --json sh -c 'exit $((BPROC_NODE %% 3))' "
+			     "> /tmp/vnode.json; st=$?; python3 -c '"
+			     "import json\n"
+			     "res = json.load(open(\"/tmp/vnode.json\"))\n"
+			     "bad = [x for x in res if x[\"status\"] != \"exited\" or "
+			     "x[\"exit\"] != x[\"node\"] %% 3]\n"
+			     "print(len(res), len(set(x[\"node\"] for x in res)), len(bad))'"
+			     "; exit $st")) TH_LOG("%s%s", r.out, r.err);
+	snprintf(want, sizeof(want), "%d %d 0\n", self->nodes, self->nodes);
+	EXPECT_STREQ(want, r.out) TH_LOG("results, distinct nodes, wrong ones");
+	res_free(&r);
+
+	/* every failure named by class and node set */
+	EXPECT_EQ(2, run(&r, "bpsh -a sh -c 'exit $((BPROC_NODE %% 3))'"));
+	EXPECT_NE(NULL, strstr(r.err, "1,4,7,10")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, ": exit 1\n")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "2,5,8,11")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, ": exit 2\n")) TH_LOG("%s", r.err);
+	EXPECT_EQ(2, count(r.err, "bpsh: ")) TH_LOG("two classes: %s", r.err);
+	res_free(&r);
+
+	EXPECT_EQ(0, run(&r, "bpsh -a -G echo same"));
+	EXPECT_EQ(1, count(r.out, "same\n")) TH_LOG("%s", r.out);
+	snprintf(want, sizeof(want), "\n0-%d\n", self->nodes - 1);
+	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("%s", r.out);
+	res_free(&r);
+
+	EXPECT_EQ(0, run(&r, "bpsh -a -p echo x"));
+	EXPECT_EQ(self->nodes, count(r.out, ": x\n")) TH_LOG("%s", r.out);
+	res_free(&r);
+}
+
+/* How long a launch takes at this size (a figure, not an assertion). */
+TEST_F_TIMEOUT(vnodes, launch_figures, 300)
+{
+	double t1, tn;
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "bpsh 0 true"));
+	res_free(&r);
+	t1 = now();
+	ASSERT_EQ(0, run(&r, "bpsh 0 true"));
+	t1 = now() - t1;
+	res_free(&r);
+	tn = now();
+	ASSERT_EQ(0, run(&r, "bpsh -a true")) TH_LOG("%s", r.err);
+	tn = now() - tn;
+	res_free(&r);
+	printf("# bpsh 0 true %.3f s, bpsh -a true (%d nodes) %.3f s: ratio %.1f\n",
+	       t1, self->nodes, tn, tn / t1);
+}
+
+TEST_HARNESS_MAIN
