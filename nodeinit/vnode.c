@@ -59,6 +59,23 @@ static int iface_hwaddr(const char *ifname, uint8_t mac[6], int *ifindex)
 	return ret;
 }
 
+static int rename_iface(const char *from, const char *to)
+{
+	struct ifreq ifr;
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", from);
+	snprintf(ifr.ifr_newname, sizeof(ifr.ifr_newname), "%s", to);
+	if (ioctl(fd, SIOCSIFNAME, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 struct nlreq {
 	struct nlmsghdr nh;
 	struct ifinfomsg ifi;
@@ -129,6 +146,7 @@ int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 	struct rtattr *info, *data;
 	uint8_t mac[6], vmac[6];
 	int self, ns, ifindex = 0, ret;
+	char name[IFNAMSIZ];
 	struct nlreq r;
 
 	*nsfd = -1;
@@ -169,7 +187,9 @@ int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 	r.nh.nlmsg_type = RTM_NEWLINK;
 	r.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 	r.ifi.ifi_family = AF_UNSPEC;
-	add_attr(&r, IFLA_IFNAME, "eth0", 5);
+	/* named in this namespace, where eth0 exists; renamed in its own */
+	snprintf(name, sizeof(name), "vn%u", index);
+	add_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
 	add_attr(&r, IFLA_LINK, &ifindex, sizeof(ifindex));
 	add_attr(&r, IFLA_ADDRESS, vmac, sizeof(vmac));
 	add_attr(&r, IFLA_NET_NS_FD, &ns, sizeof(ns));
@@ -179,8 +199,9 @@ int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 	add_attr(&r, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
 	end_nest(&r, data);
 	end_nest(&r, info);
-	*why = "creating its macvlan (CONFIG_MACVLAN?)";
 	ret = nl_talk(&r);
+	*why = ret == -EOPNOTSUPP ? "creating its macvlan (no CONFIG_MACVLAN?)" :
+	       "creating its macvlan";
 
 	if (!ret) {
 		*why = "entering its network namespace";
@@ -188,8 +209,12 @@ int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 			ret = -errno;
 	}
 	if (!ret) {
-		*why = "bringing up its lo";
-		ret = ni_link_up("lo");
+		*why = "renaming its interface eth0";
+		ret = rename_iface(name, "eth0");
+		if (!ret) {
+			*why = "bringing up its lo";
+			ret = ni_link_up("lo");
+		}
 		if (!ret) {
 			*why = "bringing up its eth0";
 			ret = ni_link_up("eth0");

@@ -65,13 +65,26 @@ suite_cmd() {
 	esac
 }
 
+# Two lanes side by side (the default run): the host has 2 cores, and the
+# VM suites mostly wait (boots, ping timeouts), so the first lane's unit
+# tests and the cluster suite run beside the second lane's single-VM
+# suites and the virtual-node cluster. Named suites, and --debug, run one
+# after another. Each suite's output is in build/check/SUITE.log; a
+# suite's output is shown when it is done (lane 1's as it comes).
+lane1="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh bootimg vm-daemons cluster"
+lane2="harness-noboot harness-run vm-module vm-procs vm-bootd cluster-vnodes"
+lanes=0
 if [ $# -gt 0 ]; then
 	suites="$*"
 elif [ $debug = 1 ]; then
 	suites="vm-module cluster"
 else
-	suites="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh bootimg harness-run vm-module vm-procs vm-daemons vm-bootd cluster cluster-vnodes harness-noboot"
+	suites="$lane1 $lane2"
+	lanes=1
 fi
+for s in $suites; do
+	suite_cmd "$s" >/dev/null || { echo "check: unknown suite $s" >&2; exit 1; }
+done
 
 allowed_skip() {
 	[ -r "$allow" ] || return 1
@@ -85,17 +98,30 @@ allowed_skip() {
 	return 1
 }
 
-tpass=0
-tfail=0
-failed_list=()
-start=$(date +%s)
-for s in $suites; do
-	cmd=$(suite_cmd "$s") || { echo "check: unknown suite $s" >&2; exit 1; }
-	echo "=== $s: $cmd"
+# Run suite $1; its output goes to its log (and to stdout with $2 = tee),
+# its exit status and duration to SUITE.rc and SUITE.secs.
+run_suite() {
+	local s=$1 cmd t0 rc
+	cmd=$(suite_cmd "$s")
 	t0=$(date +%s)
-	$cmd 2>&1 | tee "$out/$s.log"
-	rc=${PIPESTATUS[0]}
-	pass=0 fail=0 results=0
+	if [ "${2:-}" = tee ]; then
+		echo "=== $s: $cmd"
+		$cmd 2>&1 | tee "$out/$s.log"
+		rc=${PIPESTATUS[0]}
+	else
+		$cmd > "$out/$s.log" 2>&1
+		rc=$?
+	fi
+	echo "$rc" > "$out/$s.rc"
+	echo $(( $(date +%s) - t0 )) > "$out/$s.secs"
+}
+
+# Count suite $1's results from its log: sets pass, fail and adds to
+# failed_list.
+count_suite() {
+	local s=$1 line rc results=0 sum
+	pass=0 fail=0
+	rc=$(cat "$out/$s.rc" 2>/dev/null || echo 1)
 	while IFS= read -r line; do
 		if [[ $line =~ ^[[:space:]]*(not\ )?ok\ [0-9]+ ]]; then
 			results=$((results + 1))
@@ -123,14 +149,60 @@ for s in $suites; do
 			[ "$fail" -gt 0 ] && failed_list+=("$s: $sum")
 		fi
 	fi
-	if [ $rc != 0 ] && [ $fail = 0 ]; then
+	if [ "$rc" != 0 ] && [ "$fail" = 0 ]; then
 		fail=1
 		failed_list+=("$s: exited with status $rc")
 	elif [ $results = 0 ]; then
 		fail=1
 		failed_list+=("$s: reported no test results")
 	fi
-	echo "=== $s: $pass passed, $fail failed ($(( $(date +%s) - t0 ))s)"
+}
+
+# The line printed when suite $1 is done.
+suite_line() {
+	local failed_list=()
+	count_suite "$1"
+	echo "=== $1: $pass passed, $fail failed ($(cat "$out/$1.secs")s)"
+}
+
+# One lane: its suites in turn; with $1 = quiet, each log is shown when
+# its suite is done.
+run_lane() {
+	local mode=$1 s
+	shift
+	for s in "$@"; do
+		if [ "$mode" = quiet ]; then
+			run_suite "$s"
+			{ echo "=== $s: $(suite_cmd "$s")"; cat "$out/$s.log"; suite_line "$s"; } |
+				sed "s/^/[$s] /"
+		else
+			run_suite "$s" tee
+			suite_line "$s"
+		fi
+	done
+}
+
+start=$(date +%s)
+for s in $suites; do
+	rm -f "$out/$s.rc" "$out/$s.secs"
+done
+if [ $lanes = 1 ]; then
+	# shellcheck disable=SC2086 # the lanes are word lists
+	run_lane quiet $lane2 &
+	lane2_pid=$!
+	# shellcheck disable=SC2086
+	run_lane tee $lane1
+	wait $lane2_pid
+else
+	# shellcheck disable=SC2086
+	run_lane tee $suites
+fi
+
+tpass=0
+tfail=0
+failed_list=()
+for s in $suites; do
+	count_suite "$s"
 	tpass=$((tpass + pass))
 	tfail=$((tfail + fail))
 done

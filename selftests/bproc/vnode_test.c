@@ -48,7 +48,7 @@ static const char *check_gen(const char *out, int nodes, unsigned long lines,
 	why[0] = '\0';
 	while (*p && !why[0]) {
 		const char *eol = strchr(p, '\n');
-		char word[GEN_WORD_LEN + 1], got[GEN_WORD_LEN + 2];
+		char word[GEN_WORD_LEN + 1], got[GEN_WORD_LEN + 2], line[160];
 		unsigned long seq;
 		int node, pnode = -1, used = 0;
 
@@ -56,12 +56,19 @@ static const char *check_gen(const char *out, int nodes, unsigned long lines,
 			snprintf(why, sizeof(why), "a last line without newline: %.60s", p);
 			break;
 		}
-		if (prefixed && sscanf(p, "%d: %n", &pnode, &used) < 1) {
-			snprintf(why, sizeof(why), "no node prefix: %.60s", p);
+		/* sscanf() takes strlen() of its input: one line at a time */
+		if ((size_t)(eol - p) >= sizeof(line)) {
+			snprintf(why, sizeof(why), "a line too long: %.60s", p);
 			break;
 		}
-		if (sscanf(p + used, "%d %lu %49s%n", &node, &seq, got, &n) < 3 ||
-		    p + used + n != eol) {
+		memcpy(line, p, (size_t)(eol - p));
+		line[eol - p] = '\0';
+		if (prefixed && sscanf(line, "%d: %n", &pnode, &used) < 1) {
+			snprintf(why, sizeof(why), "no node prefix: %.60s", line);
+			break;
+		}
+		if (sscanf(line + used, "%d %lu %49s%n", &node, &seq, got, &n) < 3 ||
+		    line + used + n != line + (eol - p)) {
 			snprintf(why, sizeof(why), "not a bptest-gen line: %.60s", p);
 			break;
 		}
@@ -155,7 +162,7 @@ TEST_F_TIMEOUT(vnodes, table_and_bpstat, 120)
  */
 TEST_F_TIMEOUT(vnodes, live_output_of_every_node_by_content, 600)
 {
-	const unsigned long lines = 2000;
+	const unsigned long lines = 1000;
 	const char *why;
 	struct res r;
 	double t = now();
@@ -172,7 +179,7 @@ TEST_F_TIMEOUT(vnodes, live_output_of_every_node_by_content, 600)
 /* Held back, node after node (-s): the spill path, in node order. */
 TEST_F_TIMEOUT(vnodes, held_output_in_node_order, 600)
 {
-	const unsigned long lines = 3000;
+	const unsigned long lines = 1500;
 	const char *why;
 	struct res r;
 
@@ -219,9 +226,6 @@ TEST_F_TIMEOUT(vnodes, json_gather_and_summary, 600)
 	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("%s", r.out);
 	res_free(&r);
 
-	EXPECT_EQ(0, run(&r, "bpsh -a -p echo x"));
-	EXPECT_EQ(self->nodes, count(r.out, ": x\n")) TH_LOG("%s", r.out);
-	res_free(&r);
 }
 
 /* How long a launch takes at this size (a figure, not an assertion). */
