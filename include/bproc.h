@@ -180,7 +180,9 @@ int bproc_rexec(int node, const char *path, char *const argv[],
 
 /*
  * bproc_rexec() for a process of a bpsh job (docs/bpsh.md): @job (host
- * byte order, size set to sizeof(*job)) says how the process on the node
+ * byte order, size set to sizeof(*job), or more when later fields follow
+ * it: those are copied as they are, little-endian, up to BPROC_JOB_MAX
+ * bytes in all) says how the process on the node
  * connects its standard streams back to bpsh and where it finds the
  * files it sees at their master paths. Besides bproc_rexec()'s errors:
  * EINVAL (the job's size, or the node found the job malformed), ENOSPC

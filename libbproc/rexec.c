@@ -159,19 +159,30 @@ int bproc_rexec_job_dev(const char *dev, int node, const char *path,
 			const struct bproc_job *job)
 {
 	struct bproc_rexec req;
-	struct bproc_job le;
+	struct bproc_job *le;
 	int err;
 
-	if (!job || job->size != sizeof(*job))
+	/*
+	 * A longer job (its size says so) carries bytes of a later version
+	 * after the struct: they go as they are, little-endian already.
+	 */
+	if (!job || job->size < sizeof(*job) || job->size > BPROC_JOB_MAX)
 		return -EINVAL;
+	le = malloc(job->size);
+	if (!le)
+		return -ENOMEM;
 	err = bproc_rexec_pack(&req, node, path, argv, envp);
-	if (err)
+	if (err) {
+		free(le);
 		return err;
-	job_to_le(job, &le);
-	req.job_len = sizeof(le);
-	req.job = (__u64)(uintptr_t)&le;
+	}
+	job_to_le(job, le);
+	memcpy(le + 1, job + 1, job->size - sizeof(*job));
+	req.job_len = job->size;
+	req.job = (__u64)(uintptr_t)le;
 	err = bproc_rexec_ioctl(dev, &req);
 	bproc_rexec_unpack(&req);
+	free(le);
 	return err;
 }
 

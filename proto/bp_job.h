@@ -107,6 +107,31 @@ int bp_job_decode(const void *buf, size_t len, struct bproc_job *out);
 void bp_job_encode(const struct bproc_job *in, struct bproc_job *out);
 
 /*
+ * bpsh's fan-out tree (docs/bpsh.md, "Many nodes"): the bytes that follow
+ * struct bproc_job in a REXEC's job when its size covers them (the uapi
+ * struct's own room to grow, which the module carries without looking):
+ * the node to fetch the job's files from first, its bpslave's seed port,
+ * and its node number (for the log). All zero: fetch from bpsh, as a
+ * job of BPROC_JOB_SIZE_VER0 bytes does. Little-endian on the wire.
+ */
+struct bp_job_tree {
+	uint8_t  src_addr[4];		/* IPv4 */
+	uint16_t src_port;
+	uint16_t reserved;		/* 0 */
+	int32_t  src_node;
+};
+
+#define BP_JOB_SIZE_TREE	(BPROC_JOB_SIZE_VER0 + sizeof(struct bp_job_tree))
+#define BP_SEED_PORT		2224	/* bpslave --seed-port default */
+
+/*
+ * The tree part of a job @buf of @len bytes (bp_job_decode() checked the
+ * rest): zeros when the job is shorter; -EBADMSG when a field is bad.
+ */
+int bp_job_tree_decode(const void *buf, size_t len, struct bp_job_tree *out);
+void bp_job_tree_encode(const struct bp_job_tree *in, struct bp_job_tree *out);
+
+/*
  * The I/O streams of a job: what each connection to bpsh carries after
  * its IO_HELLO (docs/bpsh.md).
  */

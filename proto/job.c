@@ -350,6 +350,35 @@ void bp_job_encode(const struct bproc_job *in, struct bproc_job *out)
 	out->manifest_len = htole64(in->manifest_len);
 }
 
+int bp_job_tree_decode(const void *buf, size_t len, struct bp_job_tree *out)
+{
+	struct bp_job_tree t;
+
+	memset(out, 0, sizeof(*out));
+	if (len < BP_JOB_SIZE_TREE)
+		return 0;
+	memcpy(&t, (const uint8_t *)buf + BPROC_JOB_SIZE_VER0, sizeof(t));
+	t.src_port = le16toh(t.src_port);
+	t.reserved = le16toh(t.reserved);
+	t.src_node = (int32_t)le32toh((uint32_t)t.src_node);
+	if (t.reserved || t.src_node < -1 || t.src_node >= BPROC_NODES_MAX)
+		return -EBADMSG;
+	/* all of it, or none of it */
+	if (!!t.src_port != !!(t.src_addr[0] | t.src_addr[1] | t.src_addr[2] |
+			      t.src_addr[3]))
+		return -EBADMSG;
+	*out = t;
+	return 0;
+}
+
+void bp_job_tree_encode(const struct bp_job_tree *in, struct bp_job_tree *out)
+{
+	*out = *in;
+	out->src_port = htole16(in->src_port);
+	out->reserved = htole16(in->reserved);
+	out->src_node = (int32_t)htole32((uint32_t)in->src_node);
+}
+
 int bp_io_mac(const uint8_t secret[BPROC_JOB_SECRET_LEN], uint64_t job,
 	      uint32_t rank, uint32_t stream,
 	      const uint8_t nonce[BP_IO_NONCE_LEN], uint8_t mac[32])

@@ -138,6 +138,33 @@ static void test_manifest(struct tap *t)
 	free(buf2);
 }
 
+static void test_job_tree(struct tap *t)
+{
+	struct bp_job_tree in = { .src_addr = { 10, 42, 0, 103 },
+		.src_port = BP_SEED_PORT, .src_node = 3 }, out;
+	uint8_t buf[BP_JOB_SIZE_TREE] = { 0 };
+
+	bp_job_tree_encode(&in, (struct bp_job_tree *)(buf + BPROC_JOB_SIZE_VER0));
+	tap_ok(t, !bp_job_tree_decode(buf, sizeof(buf), &out) &&
+	       !memcmp(&in, &out, sizeof(in)), "tree: decode gives it back");
+	tap_ok(t, !bp_job_tree_decode(buf, BPROC_JOB_SIZE_VER0, &out) &&
+	       !out.src_port && out.src_node == 0,
+	       "tree: a job without it has none (fetch from bpsh)");
+	buf[BPROC_JOB_SIZE_VER0 + 6] = 1;
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree: reserved bits refused");
+	buf[BPROC_JOB_SIZE_VER0 + 6] = 0;
+	in.src_port = 0;
+	bp_job_tree_encode(&in, (struct bp_job_tree *)(buf + BPROC_JOB_SIZE_VER0));
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree: an address without a port refused");
+	in.src_port = 1;
+	in.src_node = BPROC_NODES_MAX;
+	bp_job_tree_encode(&in, (struct bp_job_tree *)(buf + BPROC_JOB_SIZE_VER0));
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree: a node number out of range refused");
+}
+
 static void test_job(struct tap *t)
 {
 	struct bproc_job in = { .size = sizeof(in),
@@ -271,6 +298,7 @@ int main(void)
 	test_paths(&t);
 	test_manifest(&t);
 	test_job(&t);
+	test_job_tree(&t);
 	test_io(&t);
 	return tap_done(&t);
 }
