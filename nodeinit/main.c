@@ -236,6 +236,12 @@ static void start_vnodes(struct ni_ctx *ctx)
 		return;
 	}
 	vnode_cache_size(ctx, cache_size, sizeof(cache_size));
+	i = (unsigned int)ni_vnode_host(ctx->iface, &ctx->vnhost);
+	if (i) {
+		ctx->vnhost = 0;
+		ni_log(ctx, "%s: %s: this node and its virtual nodes cannot reach "
+		       "each other", NI_VNODE_HOST, strerror(-(int)i));
+	}
 	for (i = 1; i <= ctx->cl.vnodes; i++) {
 		struct ni_vnode *v = &ctx->vnodes[ctx->nvnodes];
 		const char *why;
@@ -341,6 +347,42 @@ static void lease_changed(struct ni_ctx *ctx)
 	}
 }
 
+/*
+ * A virtual node's lease (its udhcpc wrote /run/bproc/vnodeJ.env): route
+ * its address through vnhost, so this node reaches it (vnode.c).
+ */
+static void vnode_lease(struct ni_ctx *ctx, const char *name)
+{
+	char buf[2048], path[64];
+	struct ni_parse_error perr;
+	struct ni_lease l;
+	unsigned int j;
+	size_t len;
+	int ret, n = 0;
+
+	if (sscanf(name, "vnode%u.env%n", &j, &n) != 1 || name[n] ||
+	    !ctx->vnhost || !ctx->have_lease)
+		return;
+	for (unsigned int i = 0; i < ctx->nvnodes; i++) {
+		struct ni_vnode *v = &ctx->vnodes[i];
+
+		if (v->index != j)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NI_RUN_DIR, name);
+		if (ni_read_file(path, buf, sizeof(buf), &len) ||
+		    ni_dhcpenv_parse(buf, len, &l, &perr) ||
+		    l.ip.s_addr == v->routed.s_addr)
+			return;
+		ret = ni_vnode_route(ctx->vnhost, l.ip, ctx->lease.ip);
+		if (ret)
+			ni_log(ctx, "%s: cannot route %s via %s: %s", v->name,
+			       inet_ntoa(l.ip), NI_VNODE_HOST, strerror(-ret));
+		else
+			v->routed = l.ip;
+		return;
+	}
+}
+
 static void handle_inotify(struct bp_loop *l, struct bp_io *io, uint32_t events)
 {
 	struct ni_ctx *ctx = bp_container_of(l, struct ni_ctx, loop);
@@ -357,6 +399,8 @@ static void handle_inotify(struct bp_loop *l, struct bp_io *io, uint32_t events)
 
 			if (ev->len && !strcmp(ev->name, NI_DHCP_ENV_NAME))
 				changed = true;
+			else if (ev->len && (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)))
+				vnode_lease(ctx, ev->name);
 			if (ev->mask & IN_Q_OVERFLOW)
 				changed = true;
 			p += sizeof(*ev) + ev->len;

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 
 #include "bp_log.h"
 #include "bp_loop.h"
@@ -46,6 +47,7 @@
 #define NI_RUN_DIR		"/run/bproc"
 #define NI_DHCP_ENV_NAME	"dhcp.env"
 #define NI_DHCP_ENV		NI_RUN_DIR "/" NI_DHCP_ENV_NAME
+#define NI_VNODE_HOST		"vnhost"	/* see vnode.c */
 #define NI_PATH			"/sbin:/bin:/usr/sbin:/usr/bin"
 
 /* How long to wait for the first network interface to show up. */
@@ -99,6 +101,7 @@ struct ni_ctx {
 	struct ni_service svc[NI_SVC_COUNT];
 	struct ni_vnode *vnodes;	/* cl.vnodes of them once started */
 	unsigned int nvnodes;
+	int vnhost;			/* ifindex of NI_VNODE_HOST, 0: none */
 };
 
 /* A virtual node: its namespace and its two services. */
@@ -110,6 +113,7 @@ struct ni_vnode {
 	char cache_size[24];		/* its bpslave's --cache-size */
 	struct ni_service dhcp;
 	struct ni_service bpslave;
+	struct in_addr routed;		/* its address routed via vnhost */
 };
 
 /* Console log lines, through the daemons' logger. */
@@ -134,6 +138,8 @@ int ni_wait_iface(char *name, size_t size, unsigned int timeout_ms);
 void ni_vnode_mac(const uint8_t mac[6], unsigned int index, uint8_t out[6]);
 int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 		  const char **why);
+int ni_vnode_host(const char *lower, int *ifindex);
+int ni_vnode_route(int ifindex, struct in_addr dst, struct in_addr src);
 
 /* module.c */
 int ni_module_load(const char *path, const char *params, const char **step);

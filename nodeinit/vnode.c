@@ -6,9 +6,18 @@
  * and therefore its own node number. main.c runs a udhcpc and a bpslave
  * in each namespace; the bproc module hosts one node-side instance per
  * bpslave, each with its own masquerade pid namespace.
+ *
+ * A macvlan never talks to its lower device's own address, so this node
+ * and its virtual nodes could not reach each other (bpsh's fan-out tree
+ * has them fetch files from each other). One more macvlan, "vnhost", in
+ * this node's namespace, without an address, carries that traffic: each
+ * virtual node's address gets a /32 route through it once its lease is
+ * known, and ARP for this node's address arriving on it is answered as
+ * on any interface.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -82,26 +91,26 @@ struct nlreq {
 	char attrs[512];
 };
 
-static struct rtattr *add_attr(struct nlreq *r, unsigned short type,
+static struct rtattr *add_attr(struct nlmsghdr *nh, unsigned short type,
 			       const void *data, size_t len)
 {
-	struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+	struct rtattr *a = (struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
 
 	a->rta_type = type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
 	if (len)
 		memcpy(RTA_DATA(a), data, len);
-	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(a->rta_len);
 	return a;
 }
 
-static void end_nest(struct nlreq *r, struct rtattr *nest)
+static void end_nest(struct nlmsghdr *nh, struct rtattr *nest)
 {
-	nest->rta_len = (unsigned short)((char *)r + r->nh.nlmsg_len - (char *)nest);
+	nest->rta_len = (unsigned short)((char *)nh + nh->nlmsg_len - (char *)nest);
 }
 
-/* Send @r and wait for its acknowledgement: 0 or -errno of the kernel. */
-static int nl_talk(struct nlreq *r)
+/* Send @nh and wait for its acknowledgement: 0 or -errno of the kernel. */
+static int nl_talk(struct nlmsghdr *nh)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	char buf[1024];
@@ -112,8 +121,8 @@ static int nl_talk(struct nlreq *r)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	r->nh.nlmsg_seq = 1;
-	if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	nh->nlmsg_seq = 1;
+	if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -189,17 +198,17 @@ int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 	r.ifi.ifi_family = AF_UNSPEC;
 	/* named in this namespace, where eth0 exists; renamed in its own */
 	snprintf(name, sizeof(name), "vn%u", index);
-	add_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
-	add_attr(&r, IFLA_LINK, &ifindex, sizeof(ifindex));
-	add_attr(&r, IFLA_ADDRESS, vmac, sizeof(vmac));
-	add_attr(&r, IFLA_NET_NS_FD, &ns, sizeof(ns));
-	info = add_attr(&r, IFLA_LINKINFO, NULL, 0);
-	add_attr(&r, IFLA_INFO_KIND, "macvlan", 8);
-	data = add_attr(&r, IFLA_INFO_DATA, NULL, 0);
-	add_attr(&r, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
-	end_nest(&r, data);
-	end_nest(&r, info);
-	ret = nl_talk(&r);
+	add_attr(&r.nh, IFLA_IFNAME, name, strlen(name) + 1);
+	add_attr(&r.nh, IFLA_LINK, &ifindex, sizeof(ifindex));
+	add_attr(&r.nh, IFLA_ADDRESS, vmac, sizeof(vmac));
+	add_attr(&r.nh, IFLA_NET_NS_FD, &ns, sizeof(ns));
+	info = add_attr(&r.nh, IFLA_LINKINFO, NULL, 0);
+	add_attr(&r.nh, IFLA_INFO_KIND, "macvlan", 8);
+	data = add_attr(&r.nh, IFLA_INFO_DATA, NULL, 0);
+	add_attr(&r.nh, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
+	end_nest(&r.nh, data);
+	end_nest(&r.nh, info);
+	ret = nl_talk(&r.nh);
 	*why = ret == -EOPNOTSUPP ? "creating its macvlan (no CONFIG_MACVLAN?)" :
 	       "creating its macvlan";
 
@@ -231,4 +240,64 @@ int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 	}
 	*nsfd = ns;
 	return 0;
+}
+
+/*
+ * The macvlan "vnhost" on @lower in this namespace (random MAC, no
+ * address), up: its interface index in *@ifindex. 0 or -errno.
+ */
+int ni_vnode_host(const char *lower, int *ifindex)
+{
+	uint32_t mode = MACVLAN_MODE_BRIDGE;
+	struct rtattr *info, *data;
+	uint8_t mac[6];
+	int low = 0, ret;
+	struct nlreq r;
+
+	ret = iface_hwaddr(lower, mac, &low);
+	if (ret)
+		return ret;
+	memset(&r, 0, sizeof(r));
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifi));
+	r.nh.nlmsg_type = RTM_NEWLINK;
+	r.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	r.ifi.ifi_family = AF_UNSPEC;
+	add_attr(&r.nh, IFLA_IFNAME, NI_VNODE_HOST, sizeof(NI_VNODE_HOST));
+	add_attr(&r.nh, IFLA_LINK, &low, sizeof(low));
+	info = add_attr(&r.nh, IFLA_LINKINFO, NULL, 0);
+	add_attr(&r.nh, IFLA_INFO_KIND, "macvlan", 8);
+	data = add_attr(&r.nh, IFLA_INFO_DATA, NULL, 0);
+	add_attr(&r.nh, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
+	end_nest(&r.nh, data);
+	end_nest(&r.nh, info);
+	ret = nl_talk(&r.nh);
+	if (!ret)
+		ret = ni_link_up(NI_VNODE_HOST);
+	if (!ret)
+		ret = iface_hwaddr(NI_VNODE_HOST, mac, ifindex);
+	return ret;
+}
+
+/* A route to @dst/32 through interface @ifindex, from @src. */
+int ni_vnode_route(int ifindex, struct in_addr dst, struct in_addr src)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rt;
+		char attrs[128];
+	} r;
+	memset(&r, 0, sizeof(r));
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.rt));
+	r.nh.nlmsg_type = RTM_NEWROUTE;
+	r.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	r.rt.rtm_family = AF_INET;
+	r.rt.rtm_dst_len = 32;
+	r.rt.rtm_table = RT_TABLE_MAIN;
+	r.rt.rtm_protocol = RTPROT_BOOT;
+	r.rt.rtm_scope = RT_SCOPE_LINK;
+	r.rt.rtm_type = RTN_UNICAST;
+	add_attr(&r.nh, RTA_DST, &dst, sizeof(dst));
+	add_attr(&r.nh, RTA_OIF, &ifindex, sizeof(ifindex));
+	add_attr(&r.nh, RTA_PREFSRC, &src, sizeof(src));
+	return nl_talk(&r.nh);
 }
