@@ -13,9 +13,10 @@
  *              starts in progress; node events, exits, stops and status
  *              reports to it
  *   session.c  one session: connect, HELLO/WELCOME, pings, timeouts, BYE
+ *   seed.c     serving a job's files to the nodes below in bpsh's tree
  *   spawn.c    starting a process for the master (clone3 with its pid);
  *              what the new process does before it execs:
- *   fetch.c      a job's files into the cache, from bpsh
+ *   fetch.c      a job's files into the cache, from the node above or bpsh
  *   cache.c      the node's content-addressed program cache
  *   jobns.c      the job's mount namespace: its /proc, its files
  *   iolink.c     connections back to bpsh (I/O, files)
@@ -52,6 +53,13 @@
 #define BPS_SPAWN_TIMEOUT_MS	600000	/* a start (fetch, mounts, exec) at most */
 #define BPS_IO_TIMEOUT_MS	60000	/* bpsh silent while it sends files */
 #define BPS_CACHE_DIR		"/run/bproc/cache"
+#define BPS_SEED_FETCH_MS	10000	/* the node above silent: go to bpsh */
+#define BPS_SEED_WAIT_MS	300000	/* an object not here this long: EAGAIN */
+#define BPS_SEED_ALIVE_MS	2000	/* keepalives while it waits */
+#define BPS_SEED_HELLO_MS	10000	/* hello, or its job, due within */
+#define BPS_SEED_KEEP_MS	300000	/* a job's files are served this long */
+#define BPS_SEED_JOBS		64	/* jobs remembered at most */
+#define BPS_SEED_CONNS		256	/* connections served at most */
 
 #define bps_log(s, ...)		bp_log(&(s)->log, LOG_INFO, __VA_ARGS__)
 #define bps_debug(s, ...)	bp_debug(&(s)->log, __VA_ARGS__)
@@ -98,6 +106,7 @@ struct bps_start_err {
 /* What the new process knows of its job (spawn.c and its helpers). */
 struct bps_jobctx {
 	struct bproc_job job;		/* checked, host order */
+	struct bp_job_tree tree;	/* where to fetch first (seed.c) */
 	struct sockaddr_in master;	/* the master, as bpslave reaches it */
 	int32_t node;
 };
@@ -127,6 +136,7 @@ enum bps_sess_state {
 };
 
 struct bps;
+struct bps_seed;
 
 /* One session with the master (session.c). */
 struct bps_sess {
@@ -186,6 +196,7 @@ struct bps {
 	struct bps_start *starts;	/* starts in progress */
 	const char *cache_dir;		/* the program cache, one dir per node */
 	uint64_t cache_size;		/* its limit, bytes */
+	struct bps_seed *seed;		/* serving nodes below (seed.c), or NULL */
 };
 
 /* facts.c: parsers are pure, for host tests */
@@ -223,6 +234,10 @@ void bps_signal(struct bps *s, const struct bp_msg_proc *req);
 int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
 		  int *err_fd);
 
+/* seed.c */
+int bps_seed_start(struct bps *s, uint16_t port);
+void bps_seed_add(struct bps *s, const struct bproc_job *job, int32_t pid);
+
 /* fetch.c */
 void bps_manifest_entry(const struct bproc_job *job, struct bp_job_entry *e);
 int bps_fetch_job(const struct bps_jobctx *jc, struct bps_cache *c,
@@ -236,6 +251,7 @@ int bps_cache_lock(struct bps_cache *c, bool exclusive);
 void bps_cache_unlock(struct bps_cache *c);
 bool bps_cache_has(struct bps_cache *c, const struct bp_job_entry *e);
 int bps_cache_object_fd(struct bps_cache *c, const struct bp_job_entry *e);
+int bps_cache_object_open(struct bps_cache *c, const struct bp_job_entry *e);
 void bps_cache_touch(struct bps_cache *c, const struct bp_job_entry *e);
 int bps_cache_make_room(struct bps_cache *c, uint64_t need,
 			const struct bp_job_entry *keep, size_t nkeep);
@@ -262,6 +278,8 @@ int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
 
 /* iolink.c */
 int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream);
+int bps_io_connect_to(const struct bps_jobctx *jc, uint32_t stream,
+		      const struct sockaddr_in *to, unsigned int timeout_ms);
 int bps_io_send(int fd, const struct bp_msg *m);
 
 /* ident.c */

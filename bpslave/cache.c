@@ -162,6 +162,17 @@ int bps_cache_object_fd(struct bps_cache *c, const struct bp_job_entry *e)
 	return fd < 0 ? -errno : fd;
 }
 
+/* @e's object open for reading (to serve it, seed.c), or -errno. */
+int bps_cache_object_open(struct bps_cache *c, const struct bp_job_entry *e)
+{
+	char name[128];
+	int fd;
+
+	object_name(e, name, sizeof(name));
+	fd = openat(c->objfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Mark @e's object used now (the LRU order of eviction). */
 void bps_cache_touch(struct bps_cache *c, const struct bp_job_entry *e)
 {

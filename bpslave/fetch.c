@@ -4,8 +4,9 @@
  * manifest first, when the cache lacks it, then every file it lists that
  * the cache lacks (a copy of the same content under another mode or
  * owner is made locally instead). Everything the node lacks comes over
- * one connection to bpsh: FILE_WANT for each, in order, answered by
- * FILE_DATA parts and a FILE_END each. Each object is checked against
+ * one connection, to the node above this one in bpsh's tree first and to
+ * bpsh for what that one does not deliver: FILE_WANT for each, in order,
+ * answered by FILE_DATA parts and a FILE_END each. Each object is checked against
  * its SHA-256 before it joins the cache, so bpsh (or anyone between)
  * cannot put other content under a name. Runs in the process that
  * starts the job, as root, before it execs.
@@ -103,18 +104,17 @@ static int receive_one(int fd, struct bp_rx *rx, struct bps_cache *c,
 	return ret;
 }
 
-/* Fetch the @n objects of @want from bpsh into the cache. */
-static int fetch(const struct bps_jobctx *jc, struct bps_cache *c,
-		 const struct bp_job_entry *want, size_t n)
+/*
+ * Fetch the @n objects of @want over the files connection @fd into the
+ * cache; *@done of them (the first ones) are in when this returns.
+ */
+static int fetch_over(int fd, struct bps_cache *c,
+		      const struct bp_job_entry *want, size_t n, size_t *done)
 {
 	struct bp_rx rx;
-	int fd, ret = 0;
+	int ret = 0;
 
-	if (!n)
-		return 0;
-	fd = bps_io_connect(jc, BP_IO_FILES);
-	if (fd < 0)
-		return fd;
+	*done = 0;
 	bp_rx_init(&rx);
 	/* Ask for all of them, then take them in order. */
 	for (size_t i = 0; i < n && !ret; i++) {
@@ -124,9 +124,49 @@ static int fetch(const struct bps_jobctx *jc, struct bps_cache *c,
 		m.file.offset = want[i].size;
 		ret = bps_io_send(fd, &m);
 	}
-	for (size_t i = 0; i < n && !ret; i++)
+	for (size_t i = 0; i < n && !ret; i++) {
 		ret = receive_one(fd, &rx, c, &want[i]);
+		if (!ret)
+			(*done)++;
+	}
 	bp_rx_free(&rx);
+	return ret;
+}
+
+/*
+ * Fetch the @n objects of @want into the cache: from the node above this
+ * one in bpsh's tree when the job names one (its bpslave serves them
+ * from its cache as they arrive there, seed.c), and what it does not
+ * deliver (it is down, cut, slow, or lacks them) from bpsh. Every object
+ * is checked against its SHA-256 whichever way it came.
+ */
+static int fetch(const struct bps_jobctx *jc, struct bps_cache *c,
+		 const struct bp_job_entry *want, size_t n)
+{
+	size_t done = 0, more;
+	int fd, ret;
+
+	if (!n)
+		return 0;
+	if (jc->tree.src_port) {
+		struct sockaddr_in up = {
+			.sin_family = AF_INET,
+			.sin_port = htons(jc->tree.src_port),
+		};
+
+		memcpy(&up.sin_addr, jc->tree.src_addr, 4);
+		fd = bps_io_connect_to(jc, BP_IO_FILES, &up, BPS_SEED_FETCH_MS);
+		if (fd >= 0) {
+			fetch_over(fd, c, want, n, &done);
+			close(fd);
+		}
+		if (done == n)
+			return 0;
+	}
+	fd = bps_io_connect(jc, BP_IO_FILES);
+	if (fd < 0)
+		return fd;
+	ret = fetch_over(fd, c, want + done, n - done, &more);
 	close(fd);
 	return ret;
 }

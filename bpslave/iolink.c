@@ -66,15 +66,28 @@ int bps_io_send(int fd, const struct bp_msg *m)
  */
 int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream)
 {
-	struct timeval tv = {
-		.tv_sec = BPS_IO_TIMEOUT_MS / 1000,
-		.tv_usec = (BPS_IO_TIMEOUT_MS % 1000) * 1000,
-	};
-	struct bp_msg m = { .type = BP_MSG_IO_HELLO };
 	struct sockaddr_in sin;
-	int fd, ret, one = 1;
 
 	bpsh_addr(jc, &sin);
+	return bps_io_connect_to(jc, stream, &sin, BPS_IO_TIMEOUT_MS);
+}
+
+/*
+ * The same connection to @to (bpsh, or the bpslave of the node above this
+ * one in bpsh's tree, which checks the hello as bpsh would), with
+ * @timeout_ms for connect and every read and write.
+ */
+int bps_io_connect_to(const struct bps_jobctx *jc, uint32_t stream,
+		      const struct sockaddr_in *to, unsigned int timeout_ms)
+{
+	struct timeval tv = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_usec = (timeout_ms % 1000) * 1000,
+	};
+	struct bp_msg m = { .type = BP_MSG_IO_HELLO };
+	struct sockaddr_in sin = *to;
+	int fd, ret, one = 1;
+
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

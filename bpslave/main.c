@@ -24,7 +24,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [-p PORT] [-v] [--auth key|none]\n"
-		"       [--cache-dir DIR] [--cache-size BYTES] MASTER_ADDR[:PORT]\n"
+		"       [--cache-dir DIR] [--cache-size BYTES] [--seed-port PORT]\n"
+		"       MASTER_ADDR[:PORT]\n"
 		"The bproc node daemon: connects this node to bpmaster.\n"
 		"\n"
 		"  MASTER_ADDR          the master's IPv4 address (numeric)\n"
@@ -34,10 +35,12 @@ static void usage(FILE *f)
 		"  --cache-dir DIR      the program cache of jobs (default " BPS_CACHE_DIR ")\n"
 		"  --cache-size BYTES   its limit, with a K, M or G suffix\n"
 		"                       (default: a quarter of the node's memory)\n"
+		"  --seed-port PORT     serve jobs' files to the nodes below this one\n"
+		"                       in bpsh's tree on PORT (default %d; 0: do not)\n"
 		"  -v, --verbose        log more\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        version\n",
-		prog, BPROC_DEFAULT_PORT);
+		prog, BPROC_DEFAULT_PORT, BP_SEED_PORT);
 }
 
 /* Reconnects: 1 s doubling to 10 s; a welcomed session resets it. */
@@ -141,6 +144,7 @@ int main(int argc, char **argv)
 		{ "cache-dir",	required_argument,	NULL, 'C' },
 		{ "auth",	required_argument,	NULL, 'A' },
 		{ "cache-size",	required_argument,	NULL, 'S' },
+		{ "seed-port",	required_argument,	NULL, 'P' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -150,14 +154,14 @@ int main(int argc, char **argv)
 		.bproc_fd = -1, .own_ns_fd = -1, .reaper_fd = -1, .proc_mnt_fd = -1,
 		.relay = &bps_relay_ops, .ended = session_ended,
 	};
-	unsigned long port = BPROC_DEFAULT_PORT;
+	unsigned long port = BPROC_DEFAULT_PORT, seed_port = BP_SEED_PORT;
 	char addr[INET_ADDRSTRLEN], *end;
 	sigset_t set;
 	int c, ret;
 
 	bp_log_init(&s.log, prog, 2, BP_LOG_STAMP_MONO);
 
-	while ((c = getopt_long(argc, argv, "p:vhVC:S:A:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:vhVC:S:A:P:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			errno = 0;
@@ -193,6 +197,16 @@ int main(int argc, char **argv)
 		case 'S':
 			if (bps_parse_size(optarg, &s.cache_size) || !s.cache_size) {
 				fprintf(stderr, "%s: --cache-size '%s' is not a size in bytes (K, M, G allowed)\n",
+					prog, optarg);
+				return 1;
+			}
+			break;
+		case 'P':
+			errno = 0;
+			seed_port = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-' ||
+			    seed_port > 65535) {
+				fprintf(stderr, "%s: --seed-port '%s' is not a number from 0 to 65535\n",
 					prog, optarg);
 				return 1;
 			}
@@ -265,6 +279,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: masquerade pid namespace: %s\n", prog,
 			strerror(-ret));
 		return 1;
+	}
+	if (seed_port) {
+		ret = bps_seed_start(&s, (uint16_t)seed_port);
+		if (ret)	/* the nodes below fetch from bpsh instead */
+			bps_log(&s, "seed port %lu: %s: not serving files to other nodes",
+				seed_port, strerror(-ret));
 	}
 	bps_debug(&s, "kernel %s, bproc %s, %u cpus, %llu MiB; master %s",
 		  s.facts.kernel, s.facts.modver, s.facts.cpus,

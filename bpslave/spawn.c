@@ -272,8 +272,12 @@ int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
 	if (s->reaper <= 0)
 		return EAGAIN;	/* no namespace: bps_ns_start() failed */
 	if (r->job_len) {
-		if (bp_job_decode(req->job, r->job_len, &sp.jc.job))
+		if (bp_job_decode(req->job, r->job_len, &sp.jc.job) ||
+		    bp_job_tree_decode(req->job, r->job_len, &sp.jc.tree))
 			return EINVAL;	/* the caller's bytes: refused here */
+		/* the nodes below this one in bpsh's tree fetch from here */
+		if (sp.jc.job.flags & BPROC_JOB_FILES)
+			bps_seed_add(s, &sp.jc.job, req->hdr.pid);
 		sp.has_job = true;
 		sp.jc.master = s->master;
 		sp.jc.node = node;
