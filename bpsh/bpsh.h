@@ -43,6 +43,8 @@
 
 #define BPSH_VERSION		LIBBPROC_VERSION
 #define BPSH_BUF_DEFAULT	(64 * 1024)
+#define BPSH_FANOUT_DEFAULT	8	/* --fanout */
+#define BPSH_FANOUT_MAX		1024
 #define BPSH_BUF_MIN		512
 #define BPSH_BUF_MAX		(64u << 20)
 #define BPSH_HELLO_TIMEOUT_MS	30000	/* a connection says who it is */
@@ -71,6 +73,7 @@ struct bpsh_opts {
 	const char *out_file;	/* -O */
 	const char *err_file;	/* -E */
 	int stdin_rank;		/* -i N; -1: every rank */
+	int fanout;		/* --fanout: tree width, 0: no tree */
 	const char *ship[BPSH_SHIP_MAX];	/* --ship */
 	int nship;
 	char *const *argv;	/* the command and its arguments */
@@ -110,6 +113,8 @@ struct bpsh_rank {
 	struct bpsh *b;
 	int rank;
 	int node;
+	uint8_t addr[4];	/* the node's IPv4 address (0: not known) */
+	bool fetched;		/* file bytes came to it from bpsh */
 	pid_t pid;		/* the child that becomes the ghost; 0: none */
 	pid_t ghost_pid;	/* the same, kept after it is reaped */
 	int errfd;		/* its report: an errno, or EOF once a ghost */
@@ -165,6 +170,8 @@ struct bpsh {
 	/* the launch */
 	struct bpsh_rank *ranks;
 	int nranks;
+	struct bproc_node_info *nodelist;	/* the node table at the start */
+	int nnodelist;
 	int running;		/* ranks not done */
 	uint64_t job_id;
 	uint8_t secret[BPROC_JOB_SECRET_LEN];

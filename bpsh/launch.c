@@ -61,6 +61,30 @@ static void job_of(const struct bpsh *b, const struct bpsh_rank *r,
 		snprintf(j->stderr_path, sizeof(j->stderr_path), "%s", o->err_file);
 }
 
+/*
+ * The fan-out tree (docs/bpsh.md, "Many nodes"): ranks in a K-ary heap
+ * under bpsh. Ranks 0..K-1 fetch their files from bpsh; rank q's
+ * children, ranks (q+1)K .. (q+1)K+K-1, fetch them from q's node first
+ * (its bpslave serves them from its cache as they arrive there), and
+ * from bpsh what q's node does not deliver. So bpsh sends each file to K
+ * nodes, not to every node, and the depth is log_K of the ranks.
+ */
+static void tree_of(const struct bpsh *b, const struct bpsh_rank *r,
+		    struct bp_job_tree *t)
+{
+	int k = b->o.fanout, up = k > 0 ? r->rank / k - 1 : -1;
+	struct bp_job_tree h = { .src_node = -1 };
+
+	if (up >= 0 && up < b->nranks &&
+	    (b->ranks[up].addr[0] | b->ranks[up].addr[1] |
+	     b->ranks[up].addr[2] | b->ranks[up].addr[3])) {
+		memcpy(h.src_addr, b->ranks[up].addr, 4);
+		h.src_port = BP_SEED_PORT;
+		h.src_node = b->ranks[up].node;
+	}
+	bp_job_tree_encode(&h, t);
+}
+
 /* bpsh's environment with BPROC_RANK and BPROC_NODE of @r. */
 static char **env_of(const struct bpsh_rank *r)
 {
@@ -86,7 +110,10 @@ static char **env_of(const struct bpsh_rank *r)
 static void __attribute__((noreturn)) child(struct bpsh *b, struct bpsh_rank *r,
 					    int wfd)
 {
-	struct bproc_job job;
+	union {
+		struct bproc_job job;
+		uint8_t bytes[BP_JOB_SIZE_TREE];
+	} u;
 	char **env = env_of(r);
 	int fd, err = ENOMEM;
 
@@ -109,8 +136,10 @@ static void __attribute__((noreturn)) child(struct bpsh *b, struct bpsh_rank *r,
 	if (b->nofile.rlim_cur)
 		setrlimit(RLIMIT_NOFILE, &b->nofile);
 	if (env && wfd >= 0) {
-		job_of(b, r, &job);
-		bproc_rexec_job(r->node, b->path, b->o.argv, env, &job);
+		job_of(b, r, &u.job);
+		u.job.size = BP_JOB_SIZE_TREE;
+		tree_of(b, r, (struct bp_job_tree *)(u.bytes + sizeof(u.job)));
+		bproc_rexec_job(r->node, b->path, b->o.argv, env, &u.job);
 		err = errno;
 	}
 	if (wfd >= 0 && write(wfd, &err, sizeof(err)) != sizeof(err))

@@ -71,7 +71,8 @@ static int nodes_of(struct bpsh *b, struct bproc_nodeset *set)
 		free(list);
 		return -1;
 	}
-	free(list);
+	b->nodelist = list;	/* the ranks' addresses (ranks_of) */
+	b->nnodelist = n;
 	if (set->count && set->nodes[0] == BPROC_NODE_MASTER) {
 		fprintf(stderr, "%s: node specification '%s': the master is not a node (run the command directly)\n",
 			prog, spec);
@@ -100,6 +101,11 @@ static int ranks_of(struct bpsh *b, const struct bproc_nodeset *set)
 		r->b = b;
 		r->rank = i;
 		r->node = set->nodes[i];
+		/* bproc_nodelist() gives node N at index N */
+		if (r->node >= 0 && r->node < b->nnodelist &&
+		    b->nodelist[r->node].node == r->node &&
+		    b->nodelist[r->node].addr_family == AF_INET)
+			memcpy(r->addr, b->nodelist[r->node].addr, 4);
 		r->errfd = -1;
 		r->in_sock = -1;
 		bpsh_out_init(b, r, &r->out, 1);
@@ -149,6 +155,23 @@ static int fd_room(struct bpsh *b)
 		}
 	}
 	return 0;
+}
+
+/* -v: the file bytes bpsh sent, and to which nodes (the others' came
+ * from the nodes above them in the tree, or they had them). */
+static void verbose_sent(const struct bpsh *b)
+{
+	int *nodes = calloc((size_t)b->nranks + 1, sizeof(int)), n = 0;
+	char set[4096] = "";
+
+	for (int i = 0; nodes && i < b->nranks; i++)
+		if (b->ranks[i].fetched)
+			nodes[n++] = b->ranks[i].node;
+	if (n)
+		bproc_nodeset_format(nodes, n, set, sizeof(set));
+	bp_log(&b->log, LOG_INFO, "%llu file bytes sent to nodes%s%s",
+	       (unsigned long long)b->bytes_sent, n ? " " : "", set);
+	free(nodes);
 }
 
 int main(int argc, char **argv)
@@ -240,8 +263,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %.3f s\n", prog,
 			(double)(bp_now_mono_ns() - b.start_ns) / 1e9);
 	if (b.o.verbose)
-		bp_log(&b.log, LOG_INFO, "%llu file bytes sent to nodes",
-		       (unsigned long long)b.bytes_sent);
+		verbose_sent(&b);
 	bproc_nodeset_free(&set);
 	return code;
 }

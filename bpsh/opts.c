@@ -15,6 +15,7 @@
 
 enum {
 	OPT_JSON = 256,
+	OPT_FANOUT,
 	OPT_GATHER,
 	OPT_SHIP,
 	OPT_ABORT,
@@ -38,6 +39,7 @@ static const struct option longopts[] = {
 	{ "time",		no_argument,		NULL, 't' },
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "ship",		required_argument,	NULL, OPT_SHIP },
+	{ "fanout",		required_argument,	NULL, OPT_FANOUT },
 	{ "abort-on-error",	no_argument,		NULL, 'e' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -72,6 +74,9 @@ void bpsh_usage(FILE *f)
 "  -t, --time           print the elapsed time\n"
 "      --json           one machine-readable result per node, on stdout\n"
 "      --ship PATH      also ship PATH (a file or a directory tree)\n"
+"      --fanout K       files reach the nodes along a tree of width K: bpsh\n"
+"                       sends them to K nodes, each node to K more (default\n"
+"                       8; 0: every node from bpsh)\n"
 "  -e, --abort-on-error any node that fails to start kills the others\n"
 "  -v, --verbose        say what is shipped and where\n"
 "  -h, --help           this help\n"
@@ -147,6 +152,7 @@ enum bpsh_parse bpsh_parse_opts(int argc, char *const argv[],
 	memset(o, 0, sizeof(*o));
 	o->bufsize = BPSH_BUF_DEFAULT;
 	o->stdin_rank = -1;
+	o->fanout = BPSH_FANOUT_DEFAULT;
 	err[0] = '\0';
 	optind = 1;
 	opterr = 0;
@@ -217,6 +223,12 @@ enum bpsh_parse bpsh_parse_opts(int argc, char *const argv[],
 				return usage_err(err, errlen, "more than %d --ship paths",
 						 BPSH_SHIP_MAX);
 			o->ship[o->nship++] = optarg;
+			break;
+		case OPT_FANOUT:
+			if (parse_rank(optarg, &o->fanout) || o->fanout > BPSH_FANOUT_MAX)
+				return usage_err(err, errlen,
+						 "--fanout '%s': not a width from 0 to %d",
+						 optarg, BPSH_FANOUT_MAX);
 			break;
 		case 'e':
 			o->abort_on_error = true;

@@ -192,6 +192,7 @@ static int serve_files(struct bpsh_conn *c)
 				return ret;
 			c->file_off += m.file.len;
 			b->bytes_sent += m.file.len;
+			b->ranks[c->rank].fetched = true;
 			continue;
 		}
 		m.type = BP_MSG_FILE_END;
