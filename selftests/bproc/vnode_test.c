@@ -228,6 +228,80 @@ TEST_F_TIMEOUT(vnodes, json_gather_and_summary, 600)
 
 }
 
+/* "bpsh: 1234 file bytes sent to nodes" of bpsh -v, or -1. */
+static long long bytes_sent(const char *err)
+{
+	const char *p = strstr(err, " file bytes sent to nodes");
+
+	if (!p)
+		return -1;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return atoll(p);
+}
+
+/* A program no node has: bptest-gen with @extra random bytes after it. */
+static long long fresh_program(const char *path, int extra)
+{
+	struct res r;
+	long long size;
+
+	if (run(&r, "mkdir -p %s && cp %s %s.tmp && head -c %d /dev/urandom >> %s.tmp "
+		    "&& mv %s.tmp %s && stat -c %%s %s", dirname(strdupa(path)), gen,
+		    path, extra, path, path, path, path)) {
+		res_free(&r);
+		return -1;
+	}
+	size = atoll(r.out);
+	res_free(&r);
+	return size;
+}
+
+/*
+ * bpsh's fan-out tree: bpsh sends a new program to the nodes at the top
+ * of the tree only (--fanout 8: 8 of them), the others fetch it from the
+ * node above them; with --fanout 0 every node gets it from bpsh. Every
+ * node runs it either way.
+ */
+TEST_F_TIMEOUT(vnodes, files_go_down_the_tree, 600)
+{
+	const int extra = 1 << 20, k = 8;
+	long long size, sent;
+	const char *why;
+	struct res r;
+	double t;
+
+	size = fresh_program("/tmp/vnode-tree/a", extra);
+	ASSERT_LT(extra, size);
+	t = now();
+	EXPECT_EQ(0, run(&r, "bpsh -v --fanout %d -a /tmp/vnode-tree/a 3", k))
+		TH_LOG("%s", r.err);
+	sent = bytes_sent(r.err);
+	printf("# a new %lld-byte program on %d nodes, fanout %d: %lld file bytes "
+	       "sent by bpsh (%.1f copies) in %.2f s\n", size, self->nodes, k,
+	       sent, (double)sent / size, now() - t);
+	why = check_gen(r.out, self->nodes, 3, 0, 0);
+	EXPECT_EQ(NULL, why) TH_LOG("%s", why);
+	/* the manifest and k copies of the program, give or take */
+	EXPECT_LE(sent, (long long)k * (size + 65536)) TH_LOG("%s", r.err);
+	EXPECT_LE((long long)k * size, sent);
+	res_free(&r);
+
+	size = fresh_program("/tmp/vnode-tree/b", extra);
+	ASSERT_LT(extra, size);
+	t = now();
+	EXPECT_EQ(0, run(&r, "bpsh -v --fanout 0 -a /tmp/vnode-tree/b 3"))
+		TH_LOG("%s", r.err);
+	sent = bytes_sent(r.err);
+	printf("# the same without the tree (--fanout 0): %lld file bytes sent by "
+	       "bpsh (%.1f copies) in %.2f s\n", sent, (double)sent / size,
+	       now() - t);
+	EXPECT_LE((long long)self->nodes * size, sent) TH_LOG("%s", r.err);
+	why = check_gen(r.out, self->nodes, 3, 0, 0);
+	EXPECT_EQ(NULL, why) TH_LOG("%s", why);
+	res_free(&r);
+}
+
 /* How long a launch takes at this size (a figure, not an assertion). */
 TEST_F_TIMEOUT(vnodes, launch_figures, 300)
 {
@@ -246,6 +320,75 @@ TEST_F_TIMEOUT(vnodes, launch_figures, 300)
 	res_free(&r);
 	printf("# bpsh 0 true %.3f s, bpsh -a true (%d nodes) %.3f s: ratio %.1f\n",
 	       t1, self->nodes, tn, tn / t1);
+}
+
+/*
+ * An interior node of the tree dies during a launch: node 1, whose VM
+ * holds it and half the virtual nodes, is killed while a new 8 MB program
+ * goes out. Node 1 is the parent of ranks 16-23 (--fanout 8), which live
+ * on the other VM: they still get the program (from bpsh). Every node of
+ * the other VM runs it; every node of the killed VM fails, and the
+ * result of each says so. Last: it leaves that VM down.
+ */
+TEST_F_TIMEOUT(vnodes, interior_node_killed_mid_launch, 600)
+{
+	char cmd[512], want[64];
+	struct bproc_node_info *list = NULL;
+	int n, lost = 0, kept = 0, bad = 0;
+	long long size;
+	struct res r;
+
+	n = bproc_nodelist(&list);
+	ASSERT_EQ(self->nodes, n);
+	size = fresh_program("/tmp/vnode-tree/c", 8 << 20);
+	ASSERT_LT(8 << 20, size);
+	/* node VM NN: its own MAC and its virtual nodes' end in NN */
+	snprintf(cmd, sizeof(cmd),
+		 "(bpsh --fanout 8 -a --json /tmp/vnode-tree/c 3 > /tmp/vnode-kill.json "
+		 "2> /tmp/vnode-kill.err; echo $? > /tmp/vnode-kill.rc) & "
+		 "sleep 1.5; bproc-vmctl kill 1 >/dev/null; wait; cat /tmp/vnode-kill.rc");
+	ASSERT_EQ(0, run(&r, "%s", cmd)) TH_LOG("%s", r.err);
+	EXPECT_NE(0, atoi(r.out)) TH_LOG("bpsh's exit status");
+	res_free(&r);
+	/* node: 1 ran it, 0 did not, per the JSON */
+	ASSERT_EQ(0, run(&r, "python3 -c '"
+			     "import json\n"
+			     "for x in json.load(open(\"/tmp/vnode-kill.json\")):\n"
+			     "  ok = x[\"status\"] == \"exited\" and x[\"exit\"] == 0 and "
+			     "len(x[\"stdout\"].splitlines()) == 3\n"
+			     "  print(x[\"node\"], int(ok), x[\"status\"], x.get(\"signal\", x.get(\"error\", \"\")))'"))
+		TH_LOG("%s", r.err);
+	for (int i = 0; i < n; i++) {
+		int node = -1, ok = -1;
+		char line[64], *p;
+
+		snprintf(want, sizeof(want), "%d ", i);
+		p = strstr(r.out, want);
+		while (p && p != r.out && p[-1] != '\n')
+			p = strstr(p + 1, want);
+		if (!p || sscanf(p, "%d %d", &node, &ok) != 2) {
+			bad++;
+			continue;
+		}
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+		if (list[i].hwaddr[5] == 1) {	/* on the VM that was killed */
+			lost++;
+			if (ok)
+				bad++;
+		} else {
+			kept++;
+			if (!ok) {
+				bad++;
+				TH_LOG("node %d on the surviving VM: %s", i, line);
+			}
+		}
+	}
+	printf("# interior node 1 killed mid-launch: %d nodes of the other VM ran "
+	       "the program, %d nodes of its own VM failed\n", kept, lost);
+	EXPECT_EQ(0, bad) TH_LOG("%s", r.out);
+	EXPECT_EQ(self->nodes / 2, kept);
+	res_free(&r);
+	free(list);
 }
 
 TEST_HARNESS_MAIN
