@@ -98,6 +98,8 @@ struct bpsh_out {
 	int fd;			/* 1 or 2: where it goes */
 	int sock;		/* the connection, -1 before and after */
 	struct bp_io io;
+	bool paused;		/* on bpsh's paused list (output.c) */
+	struct bpsh_out *paused_next;
 	bool expected;		/* the node will connect it */
 	bool eof;		/* all of it arrived */
 	uint8_t *buf;		/* held back: a partial line, or all of it */
@@ -170,6 +172,11 @@ struct bpsh {
 	/* the launch */
 	struct bpsh_rank *ranks;
 	int nranks;
+	struct bpsh_pidx {
+		pid_t pid;
+		int rank;
+	} *pidx;		/* the ranks' children by pid (launch.c) */
+	int npidx;
 	struct bproc_node_info *nodelist;	/* the node table at the start */
 	int nnodelist;
 	int running;		/* ranks not done */
@@ -187,12 +194,14 @@ struct bpsh {
 	/* the listening socket */
 	struct bp_io listen_io;
 	uint16_t port;
-	struct bpsh_conn *conns;
+	struct bpsh_conn *conns, *conns_tail;	/* newest first */
+	int npending_conns, nfiles_conns;	/* serve.c */
 	/* output */
 	int out_fd[3];		/* [1], [2]: where output goes */
 	bool out_nonblock[3];
 	bool out_splice[3];	/* a pipe: live streams splice into it */
 	bool out_blocked;	/* a write would block: reading paused */
+	struct bpsh_out *paused;	/* live streams waiting for it */
 	struct bp_io out_io[3];
 	int seq_next;		/* -s: the rank whose output shows now */
 	bool out_broken;	/* stdout closed by its reader (EPIPE) */
@@ -256,6 +265,7 @@ void bpsh_input_rank_gone(struct bpsh_rank *r);
 int bpsh_rank_exit_code(const struct bpsh_rank *r);
 const char *bpsh_errno_text(int err);
 void bpsh_report(struct bpsh *b, FILE *err);
+char *bpsh_nodeset_str(const int *nodes, int n);
 int bpsh_json_results(const struct bpsh *b, FILE *f);
 void bpsh_json_string(FILE *f, const uint8_t *s, size_t len);
 

@@ -205,19 +205,36 @@ static void start_report(struct bp_loop *l, struct bp_io *io, uint32_t events)
 }
 
 /* Collect every child that ended. */
+static int by_pid(const void *a, const void *b)
+{
+	const struct bpsh_pidx *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The rank whose child is @pid (a binary search: reaping N is N log N). */
+static struct bpsh_rank *rank_of_pid(struct bpsh *b, pid_t pid)
+{
+	struct bpsh_pidx key = { .pid = pid }, *x;
+
+	if (!b->pidx) {
+		for (int i = 0; i < b->nranks; i++)
+			if (b->ranks[i].pid == pid)
+				return &b->ranks[i];
+		return NULL;
+	}
+	x = bsearch(&key, b->pidx, (size_t)b->npidx, sizeof(*x), by_pid);
+	return x && b->ranks[x->rank].pid == pid ? &b->ranks[x->rank] : NULL;
+}
+
 void bpsh_reap(struct bpsh *b)
 {
 	int st;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		struct bpsh_rank *r = NULL;
+		struct bpsh_rank *r = rank_of_pid(b, pid);
 
-		for (int i = 0; i < b->nranks; i++)
-			if (b->ranks[i].pid == pid) {
-				r = &b->ranks[i];
-				break;
-			}
 		if (!r)
 			continue;
 		r->pid = 0;
@@ -271,7 +288,22 @@ int bpsh_launch(struct bpsh *b)
 		if (bp_io_add(&b->loop, &r->err_io, r->errfd, EPOLLIN))
 			ret = -errno;
 		made++;
+		/*
+		 * The first nodes connect back while the last are forked:
+		 * take their connections now and then, before the listening
+		 * socket's backlog fills (4 connections a rank).
+		 */
+		if ((i & 31) == 31)
+			bp_loop_once(&b->loop, 0);
 	}
+	b->pidx = calloc((size_t)b->nranks + 1, sizeof(*b->pidx));
+	for (int i = 0; b->pidx && i < b->nranks; i++)
+		if (b->ranks[i].pid > 0) {
+			b->pidx[b->npidx].pid = b->ranks[i].pid;
+			b->pidx[b->npidx++].rank = i;
+		}
+	if (b->pidx)	/* else rank_of_pid() searches the ranks */
+		qsort(b->pidx, (size_t)b->npidx, sizeof(*b->pidx), by_pid);
 	for (int i = 0; i < b->nranks; i++)
 		bpsh_rank_check_done(&b->ranks[i]);
 	return made ? 0 : ret;

@@ -162,15 +162,16 @@ static int fd_room(struct bpsh *b)
 static void verbose_sent(const struct bpsh *b)
 {
 	int *nodes = calloc((size_t)b->nranks + 1, sizeof(int)), n = 0;
-	char set[4096] = "";
+	char *set = NULL;
 
 	for (int i = 0; nodes && i < b->nranks; i++)
 		if (b->ranks[i].fetched)
 			nodes[n++] = b->ranks[i].node;
 	if (n)
-		bproc_nodeset_format(nodes, n, set, sizeof(set));
+		set = bpsh_nodeset_str(nodes, n);
 	bp_log(&b->log, LOG_INFO, "%llu file bytes sent to nodes%s%s",
-	       (unsigned long long)b->bytes_sent, n ? " " : "", set);
+	       (unsigned long long)b->bytes_sent, set ? " " : "", set ? set : "");
+	free(set);
 	free(nodes);
 }
 

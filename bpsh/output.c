@@ -62,15 +62,38 @@ static int write_wait(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Every live stream reads again (@on) or not (bpsh's output is full). */
+/*
+ * Every live stream reads again (@on) or not (bpsh's output is full).
+ * Not by going over all of them each time (2 per rank, and stdout may
+ * block every 64 KiB): while bpsh's output is blocked, a live stream that
+ * has something to read stops being watched then (stream_readable()) and
+ * joins the paused list; @on watches again only the ones on it.
+ */
 static void live_reading(struct bpsh *b, bool on)
 {
-	for (int i = 0; i < b->nranks; i++) {
-		struct bpsh_out *os[2] = { &b->ranks[i].out, &b->ranks[i].err };
+	if (!on)
+		return;
+	while (b->paused) {
+		struct bpsh_out *o = b->paused;
 
-		for (int k = 0; k < 2; k++)
-			if (os[k]->sock >= 0 && !held(os[k]))
-				bp_io_mod(&b->loop, &os[k]->io, on ? EPOLLIN : 0);
+		b->paused = o->paused_next;
+		o->paused_next = NULL;
+		o->paused = false;
+		if (o->sock >= 0)
+			bp_io_mod(&b->loop, &o->io, EPOLLIN);
+	}
+}
+
+/* @o is live and bpsh's output blocked: leave @o unread until it is not. */
+static void pause_stream(struct bpsh_out *o)
+{
+	struct bpsh *b = o->b;
+
+	bp_io_mod(&b->loop, &o->io, 0);
+	if (!o->paused) {
+		o->paused = true;
+		o->paused_next = b->paused;
+		b->paused = o;
 	}
 }
 
@@ -467,6 +490,11 @@ static void stream_readable(struct bp_loop *l, struct bp_io *io,
 	size_t cap = o->b->o.bufsize;
 	ssize_t n;
 
+	/* (a hung-up socket is read on: epoll reports it even unwatched) */
+	if (o->b->out_blocked && !held(o) && !(events & (EPOLLHUP | EPOLLERR))) {
+		pause_stream(o);
+		return;
+	}
 	if (stream_splice(o))
 		return;
 	chunk = malloc(cap);
@@ -608,54 +636,98 @@ static int digest_part(void *arg, const uint8_t *p, size_t len)
 	return bp_sha256_update(&((struct digest_ctx *)arg)->h, p, len);
 }
 
+/* What -G groups ranks by: the length and digest of one stream. */
+struct gkey {
+	uint64_t len;
+	uint8_t dig[32];
+	int rank;
+};
+
+static int gkey_cmp(const void *a, const void *b)
+{
+	const struct gkey *x = a, *y = b;
+	int c;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	c = memcmp(x->dig, y->dig, sizeof(x->dig));
+	return c ? c : x->rank - y->rank;
+}
+
+/* Groups of equal output: [start, end) of the sorted keys, by first rank. */
+struct group {
+	int start, end;
+};
+
+static int group_cmp_first(const void *a, const void *b, void *keys)
+{
+	const struct gkey *k = keys;
+	const struct group *x = a, *y = b;
+
+	return k[x->start].rank - k[y->start].rank;
+}
+
+/*
+ * Each distinct output of stream @fd once, under the set of the nodes
+ * that printed it, in the order of their first node. Sorting by length
+ * and digest makes it O(n log n) in the ranks, whatever the outputs.
+ */
 static void gather(struct bpsh *b, int fd)
 {
-	uint8_t (*dig)[32] = calloc((size_t)b->nranks, 32);
-	bool *shown = calloc((size_t)b->nranks, sizeof(bool));
+	struct gkey *key = calloc((size_t)b->nranks, sizeof(*key));
+	struct group *grp = calloc((size_t)b->nranks, sizeof(*grp));
 	int *nodes = calloc((size_t)b->nranks, sizeof(int));
+	int nkeys = 0, ngrp = 0;
 
-	if (!dig || !shown || !nodes)
+	if (!key || !grp || !nodes)
 		goto out;
 	for (int i = 0; i < b->nranks; i++) {
 		struct bpsh_out *o = fd == 1 ? &b->ranks[i].out : &b->ranks[i].err;
 		struct digest_ctx d;
 
+		if (!bpsh_out_held_len(o))
+			continue;
 		if (bp_sha256_init(&d.h))
 			goto out;
 		bpsh_out_held(o, digest_part, &d);
-		bp_sha256_final(&d.h, dig[i]);
+		bp_sha256_final(&d.h, key[nkeys].dig);
+		key[nkeys].len = bpsh_out_held_len(o);
+		key[nkeys++].rank = i;
 	}
-	for (int i = 0; i < b->nranks; i++) {
-		struct bpsh_out *o = fd == 1 ? &b->ranks[i].out : &b->ranks[i].err;
-		char label[4096];
-		int n = 0;
-
-		if (shown[i] || !bpsh_out_held_len(o))
+	qsort(key, (size_t)nkeys, sizeof(*key), gkey_cmp);
+	for (int i = 0; i < nkeys; i++) {
+		if (i && key[i].len == key[i - 1].len &&
+		    !memcmp(key[i].dig, key[i - 1].dig, sizeof(key[i].dig))) {
+			grp[ngrp - 1].end = i + 1;
 			continue;
-		for (int k = i; k < b->nranks; k++) {
-			struct bpsh_out *ok = fd == 1 ? &b->ranks[k].out : &b->ranks[k].err;
-
-			if (!shown[k] && bpsh_out_held_len(ok) == bpsh_out_held_len(o) &&
-			    !memcmp(dig[k], dig[i], 32)) {
-				shown[k] = true;
-				nodes[n++] = b->ranks[k].node;
-			}
 		}
-		/* Node sets in node order; the ranks are (the spec is sorted). */
-		bproc_nodeset_format(nodes, n, label, sizeof(label));
-		{
-			char line[4200];
-			int len = snprintf(line, sizeof(line),
-					   "----------------\n%s\n----------------\n",
-					   label);
+		grp[ngrp].start = i;
+		grp[ngrp++].end = i + 1;
+	}
+	qsort_r(grp, (size_t)ngrp, sizeof(*grp), group_cmp_first, key);
+	for (int g = 0; g < ngrp; g++) {
+		struct bpsh_rank *first = &b->ranks[key[grp[g].start].rank];
+		struct bpsh_out *o = fd == 1 ? &first->out : &first->err;
+		char *label, *line;
+		int n = 0, len;
 
-			write_wait(b->out_fd[fd], (const uint8_t *)line, (size_t)len);
-		}
+		/* in rank order within the group, and ranks are in node order */
+		for (int i = grp[g].start; i < grp[g].end; i++)
+			nodes[n++] = b->ranks[key[i].rank].node;
+		label = bpsh_nodeset_str(nodes, n);
+		if (!label)
+			goto out;
+		len = asprintf(&line, "----------------\n%s\n----------------\n", label);
+		free(label);
+		if (len < 0)
+			goto out;
+		write_wait(b->out_fd[fd], (const uint8_t *)line, (size_t)len);
+		free(line);
 		bpsh_out_held(o, write_out1, o);
 	}
 out:
-	free(dig);
-	free(shown);
+	free(key);
+	free(grp);
 	free(nodes);
 }
 

@@ -94,7 +94,7 @@ void bpsh_report(struct bpsh *b, FILE *err)
 	for (int i = 0; i < b->nranks; i++)
 		failure_of(&b->ranks[i], why[i], sizeof(why[i]));
 	for (int i = 0; i < b->nranks; i++) {
-		char set[4096];
+		char *set;
 		int n = 0;
 
 		if (seen[i] || !why[i][0])
@@ -104,8 +104,9 @@ void bpsh_report(struct bpsh *b, FILE *err)
 				seen[k] = true;
 				nodes[n++] = b->ranks[k].node;
 			}
-		bproc_nodeset_format(nodes, n, set, sizeof(set));
-		fprintf(err, "bpsh: %s: %s\n", set, why[i]);
+		set = bpsh_nodeset_str(nodes, n);
+		fprintf(err, "bpsh: %s: %s\n", set ? set : "(out of memory)", why[i]);
+		free(set);
 	}
 out:
 	free(why);
@@ -171,6 +172,25 @@ static void json_stream(FILE *f, struct bpsh_out *o)
 	}
 	bpsh_json_string(f, a.p, a.n);
 	free(a.p);
+}
+
+/*
+ * @n nodes (ascending) as a node set in ranges, "0-7,9": malloc'd, as
+ * long as it takes (4,096 scattered nodes need more than 4 KiB), or NULL.
+ */
+char *bpsh_nodeset_str(const int *nodes, int n)
+{
+	int len = bproc_nodeset_format(nodes, n, NULL, 0);
+	char *s;
+
+	if (len < 0)
+		return NULL;
+	s = malloc((size_t)len + 1);
+	if (s && bproc_nodeset_format(nodes, n, s, (size_t)len + 1) < 0) {
+		free(s);
+		s = NULL;
+	}
+	return s;
 }
 
 /* --json: an array, one object per node, in node order. */

@@ -33,17 +33,20 @@
 
 static void conn_free(struct bpsh_conn *c, bool keep_fd);
 
+/*
+ * How many connections of a kind are open (counted as they come and go),
+ * and the oldest of them: the list is newest first, its tail the oldest,
+ * and files connections are few, so the walk from the tail is short.
+ */
 static int conns_of(const struct bpsh *b, bool files, struct bpsh_conn **oldest)
 {
-	int n = 0;
-
 	*oldest = NULL;
-	for (struct bpsh_conn *c = b->conns; c; c = c->next)
+	for (struct bpsh_conn *c = b->conns_tail; c; c = c->prev)
 		if (c->files == files) {
-			n++;
-			*oldest = c;	/* the list is newest first */
+			*oldest = c;
+			break;
 		}
-	return n;
+	return files ? b->nfiles_conns : b->npending_conns;
 }
 
 /* Drop @c; @keep_fd: its socket went to output.c or input.c. */
@@ -71,6 +74,12 @@ static void conn_free(struct bpsh_conn *c, bool keep_fd)
 		b->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		b->conns_tail = c->prev;
+	if (c->files)
+		b->nfiles_conns--;
+	else
+		b->npending_conns--;
 	free(c);
 }
 
@@ -129,6 +138,8 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 		if (conns_of(b, true, &old) >= BPSH_FILES_MAX(b))
 			break;
 		c->files = true;
+		b->npending_conns--;
+		b->nfiles_conns++;
 		c->rank = (int)h->rank;
 		c->nwants = 0;
 		return false;
@@ -341,7 +352,10 @@ static void listen_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		c->next = b->conns;
 		if (b->conns)
 			b->conns->prev = c;
+		else
+			b->conns_tail = c;
 		b->conns = c;
+		b->npending_conns++;
 	}
 }
 
