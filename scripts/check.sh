@@ -67,12 +67,14 @@ suite_cmd() {
 
 # Two lanes side by side (the default run): the host has 2 cores, and the
 # VM suites mostly wait (boots, ping timeouts), so the first lane's unit
-# tests and the cluster suite run beside the second lane's single-VM
-# suites and the virtual-node cluster. Named suites, and --debug, run one
+# tests and the cluster suite run beside the second lane's virtual-node
+# cluster and single-VM suites. The virtual-node cluster goes first: its
+# 64-node launches load the host most, and the cluster suite (fork
+# bursts, ping timeouts) is the one to keep from that. Named suites, and --debug, run one
 # after another. Each suite's output is in build/check/SUITE.log; a
 # suite's output is shown when it is done (lane 1's as it comes).
-lane1="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh bootimg vm-daemons cluster"
-lane2="harness-noboot harness-run vm-module vm-procs vm-bootd cluster-vnodes"
+lane1="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh unit-bpcp bootimg vm-daemons cluster"
+lane2="cluster-vnodes harness-noboot harness-run vm-module vm-procs vm-bootd"
 lanes=0
 if [ $# -gt 0 ]; then
 	suites="$*"

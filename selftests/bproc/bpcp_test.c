@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpcp on a real cluster (bpcp(1)), run on the master VM of the QEMU
+ * harness with nodes 0 and 1 up: master -> node with a 256 MB file,
+ * node -> master, node -> node (the data straight between the two), to
+ * several nodes at once, -p and -r, an interrupted copy, and the errors.
+ * Every copy is checked by SHA-256 on the side it arrived on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bproc.h>
+
+#include "kselftest_harness.h"
+#include "cluster.h"
+
+#define W	"/tmp/bpcp-test"
+
+/* The SHA-256 of @path on @node (-1: the master), in @out (65 bytes). */
+static int sum_of(int node, const char *path, char *out)
+{
+	struct res r;
+	int ret;
+
+	if (node < 0)
+		ret = run(&r, "sha256sum %s", path);
+	else
+		ret = run(&r, "bpsh -n %d sha256sum %s", node, path);
+	out[0] = '\0';
+	if (!ret && r.out && strlen(r.out) >= 64)
+		snprintf(out, 65, "%s", r.out);
+	res_free(&r);
+	return ret || !out[0] ? -1 : 0;
+}
+
+FIXTURE(bpcp) {
+	int dummy;
+};
+
+FIXTURE_SETUP(bpcp)
+{
+	struct res r;
+
+	ASSERT_EQ(BPROC_NODE_UP, bproc_nodestatus(0));
+	ASSERT_EQ(BPROC_NODE_UP, bproc_nodestatus(1));
+	ASSERT_EQ(0, run(&r, "rm -rf %s && mkdir -p %s && bpsh -n 0-1 rm -rf %s", W, W, W));
+	res_free(&r);
+}
+
+FIXTURE_TEARDOWN(bpcp)
+{
+	struct res r;
+
+	run(&r, "rm -rf %s; bpsh -n 0-1 rm -rf %s", W, W);
+	res_free(&r);
+}
+
+/* 256 MB master -> node 0, checked there; then node 0 -> node 1. */
+TEST_F_TIMEOUT(bpcp, large_file_master_to_node_and_node_to_node, 900)
+{
+	char want[65], got[65];
+	struct res r;
+	double t;
+
+	ASSERT_EQ(0, run(&r, "head -c 268435456 /dev/urandom > %s/big", W));
+	res_free(&r);
+	ASSERT_EQ(0, sum_of(-1, W "/big", want));
+	ASSERT_EQ(0, run(&r, "bpsh -n 0-1 mkdir -p %s", W));
+	res_free(&r);
+	t = now();
+	ASSERT_EQ(0, run(&r, "bpcp %s/big 0:%s/big", W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	printf("# 256 MB master -> node 0: %.2f s\n", now() - t);
+	EXPECT_EQ(0, sum_of(0, W "/big", got));
+	EXPECT_STREQ(want, got);
+	/* the master's copy is not needed any more: keep its RAM */
+	unlink(W "/big");
+	t = now();
+	ASSERT_EQ(0, run(&r, "bpcp 0:%s/big 1:%s/big", W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	printf("# 256 MB node 0 -> node 1 (straight): %.2f s\n", now() - t);
+	EXPECT_EQ(0, sum_of(1, W "/big", got));
+	EXPECT_STREQ(want, got);
+	run(&r, "bpsh -n 0-1 rm -f %s/big", W);
+	res_free(&r);
+}
+
+/* node -> master, and master -> several nodes at once. */
+TEST_F_TIMEOUT(bpcp, node_to_master_and_to_several_nodes, 600)
+{
+	char want[65], got[65];
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "bpsh -n 1 sh -c 'mkdir -p %s && head -c 33554432 /dev/urandom > %s/n1'",
+			 W, W));
+	res_free(&r);
+	ASSERT_EQ(0, sum_of(1, W "/n1", want));
+	ASSERT_EQ(0, run(&r, "bpcp 1:%s/n1 %s/back", W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_EQ(0, sum_of(-1, W "/back", got));
+	EXPECT_STREQ(want, got);
+	ASSERT_EQ(0, run(&r, "bpsh -n 0-1 mkdir -p %s/many", W));
+	res_free(&r);
+	ASSERT_EQ(0, run(&r, "bpcp %s/back 0-1:%s/many", W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	for (int node = 0; node < 2; node++) {
+		EXPECT_EQ(0, sum_of(node, W "/many/back", got));
+		EXPECT_STREQ(want, got) TH_LOG("node %d", node);
+	}
+}
+
+/* -r and -p through a node and back: the same tree, modes and times. */
+TEST_F_TIMEOUT(bpcp, trees_modes_and_times, 300)
+{
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "mkdir -p %s/t/a/b && echo one > %s/t/a/b/x && "
+			     "ln -s b/x %s/t/a/l && chmod 0750 %s/t/a && chmod 0604 %s/t/a/b/x && "
+			     "touch -d '2001-02-03 04:05:06' %s/t/a/b/x && "
+			     "truncate -s 64M %s/t/sparse && echo end >> %s/t/sparse",
+			     W, W, W, W, W, W, W, W));
+	res_free(&r);
+	EXPECT_EQ(1, run(&r, "bpcp %s/t 0:%s/t", W, W));
+	EXPECT_NE(NULL, strstr(r.err, "-r")) TH_LOG("%s", r.err);
+	res_free(&r);
+	ASSERT_EQ(0, run(&r, "bpcp -r -p %s/t 0:%s/t && bpcp -r -p 0:%s/t %s/t2",
+			 W, W, W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "diff -r %s/t %s/t2 && [ \"$(readlink %s/t2/a/l)\" = b/x ] && "
+			     "[ \"$(stat -c '%%a %%Y' %s/t2/a %s/t2/a/b/x)\" = \"$(stat -c '%%a %%Y' %s/t/a %s/t/a/b/x)\" ]",
+			     W, W, W, W, W, W, W)) TH_LOG("%s%s", r.out, r.err);
+	res_free(&r);
+	/* the sparse file stayed sparse on the node and back */
+	EXPECT_EQ(0, run(&r, "[ $(bpsh -n 0 du -k %s/t/sparse | cut -f1) -lt 4096 ] && "
+			     "[ $(du -k %s/t2/sparse | cut -f1) -lt 4096 ]", W, W))
+		TH_LOG("%s", r.err);
+	res_free(&r);
+}
+
+/* Cut short: no file under its final name on the node. */
+TEST_F_TIMEOUT(bpcp, interrupted_copy_leaves_no_file, 300)
+{
+	struct res r;
+
+	ASSERT_EQ(0, run(&r, "head -c 134217728 /dev/urandom > %s/cut && bpsh -n 0 mkdir -p %s",
+			 W, W));
+	res_free(&r);
+	EXPECT_NE(0, run(&r, "bpcp %s/cut 0:%s/cut & p=$!; sleep 0.3; kill -INT $p; wait $p", W, W));
+	res_free(&r);
+	sleep(1);
+	EXPECT_EQ(0, run(&r, "bpsh -n 0 sh -c '[ ! -e %s/cut ]'", W)) TH_LOG("a partial file kept its name");
+	res_free(&r);
+	unlink(W "/cut");
+}
+
+TEST_F_TIMEOUT(bpcp, errors_name_the_problem, 300)
+{
+	struct res r;
+
+	EXPECT_EQ(1, run(&r, "bpcp 0:%s/none %s/x", W, W));
+	EXPECT_NE(NULL, strstr(r.err, W "/none")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "No such file")) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_NE(0, run(&r, "echo x > %s/f && bpcp %s/f 999:/tmp/x", W, W));
+	EXPECT_NE(NULL, strstr(r.err, "999")) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_EQ(1, run(&r, "bpcp 0:/etc/hostname %s/f %s/y", W, W));
+	EXPECT_NE(NULL, strstr(r.err, "more than one machine")) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_EQ(1, run(&r, "bpcp 0-1:/etc/hostname %s/y", W));
+	EXPECT_NE(NULL, strstr(r.err, "one node")) TH_LOG("%s", r.err);
+	res_free(&r);
+	EXPECT_EQ(1, run(&r, "bpcp %s/f %s/f %s/nodir", W, W, W));
+	EXPECT_NE(NULL, strstr(r.err, "not a directory")) TH_LOG("%s", r.err);
+	res_free(&r);
+}
+
+TEST_HARNESS_MAIN
