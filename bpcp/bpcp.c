@@ -272,7 +272,7 @@ static int send_all(int out, char **srcs, int n)
 		{
 			int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-			ret = dfd < 0 ? fail("%s: %s", dir, strerror(errno)) :
+			ret = dfd < 0 ? fail("%s: %s", srcs[i], strerror(errno)) :
 			      send_path(out, dfd, base, base, srcs[i]);
 			if (dfd >= 0)
 				close(dfd);
@@ -877,6 +877,15 @@ int main(int argc, char **argv)
 		return fail("/proc/self/exe: %s", strerror(errno)) ? 1 : 1;
 	self[n] = '\0';
 
+	/* Sources here: what is wrong with them, before anything starts. */
+	for (int i = 0; !sspec && i < nsrc; i++) {
+		struct stat sst;
+
+		if (lstat(argv[i], &sst))
+			return fail("%s: %s", argv[i], strerror(errno)) ? 1 : 1;
+		if (S_ISDIR(sst.st_mode) && !opt_r)
+			return fail("%s: a directory (-r copies trees)", argv[i]) ? 1 : 1;
+	}
 	if (!sspec && !dspec) {			/* here to here */
 		int p[2];
 		pid_t snd;

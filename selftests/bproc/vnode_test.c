@@ -325,7 +325,8 @@ TEST_F_TIMEOUT(vnodes, launch_figures, 300)
 /*
  * An interior node of the tree dies during a launch: node 1, whose VM
  * holds it and half the virtual nodes, is killed while a new 8 MB program
- * goes out. Node 1 is the parent of ranks 16-23 (--fanout 8), which live
+ * goes out (run by a shell that then sleeps 10 s, so no process of the
+ * killed VM can be done before the kill). Node 1 is the parent of ranks 16-23 (--fanout 8), which live
  * on the other VM: they still get the program (from bpsh). Every node of
  * the other VM runs it; every node of the killed VM fails, and the
  * result of each says so. Last: it leaves that VM down.
@@ -344,7 +345,8 @@ TEST_F_TIMEOUT(vnodes, interior_node_killed_mid_launch, 600)
 	ASSERT_LT(8 << 20, size);
 	/* node VM NN: its own MAC and its virtual nodes' end in NN */
 	snprintf(cmd, sizeof(cmd),
-		 "(bpsh --fanout 8 -a --json /tmp/vnode-tree/c 3 > /tmp/vnode-kill.json "
+		 "(bpsh --fanout 8 -a --json --ship /tmp/vnode-tree/c sh -c "
+		 "'/tmp/vnode-tree/c 3 && sleep 10' > /tmp/vnode-kill.json "
 		 "2> /tmp/vnode-kill.err; echo $? > /tmp/vnode-kill.rc) & "
 		 "sleep 1.5; bproc-vmctl kill 1 >/dev/null; wait; cat /tmp/vnode-kill.rc");
 	ASSERT_EQ(0, run(&r, "%s", cmd)) TH_LOG("%s", r.err);
