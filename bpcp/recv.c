@@ -336,6 +336,16 @@ out:
 
 /* ---- node to node: the receiver's end ---------------------------------- */
 
+/* The token, compared in constant time (no byte-by-byte guessing). */
+static bool same_token(const char *a, const char *b)
+{
+	unsigned char d = 0;
+
+	for (int i = 0; i < TOKEN_LEN; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
 /*
  * --listen: an ephemeral port (printed as "bpcp-port N" on stdout), one
  * connection that starts with BPCP_TOKEN within 60 s (others are closed),
@@ -368,7 +378,7 @@ int recv_listen(const char *dest, bool several)
 		if (c < 0)
 			continue;
 		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (read_full(c, got, sizeof(got)) != 1 || memcmp(got, tok, sizeof(got))) {
+		if (read_full(c, got, sizeof(got)) != 1 || !same_token(got, tok)) {
 			close(c);
 			c = -1;
 			continue;

@@ -60,6 +60,7 @@
 #define BPS_SEED_KEEP_MS	300000	/* a job's files are served this long */
 #define BPS_SEED_JOBS		64	/* jobs remembered at most */
 #define BPS_SEED_CONNS		256	/* connections served at most */
+#define BPS_SEED_WANTS_EARLY	4096	/* FILE_WANTs before the manifest is here */
 
 #define bps_log(s, ...)		bp_log(&(s)->log, LOG_INFO, __VA_ARGS__)
 #define bps_debug(s, ...)	bp_debug(&(s)->log, __VA_ARGS__)

@@ -19,7 +19,8 @@
  * its launch's REXEC waits for it up to BPS_SEED_HELLO_MS.
  *
  * Bounds: BPS_SEED_CONNS connections, BPS_SEED_JOBS launches, as many
- * FILE_WANTs outstanding per connection as the manifest has objects.
+ * FILE_WANTs outstanding per connection as the manifest has objects
+ * (BPS_SEED_WANTS_EARLY while the manifest is not here yet).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -418,7 +419,8 @@ static int take_want(struct seed_conn *c, const struct bp_msg *m)
 {
 	struct seed_want *w;
 
-	if (c->nwants >= (c->job->e ? c->job->n + 1 : BP_MANIFEST_FILES_MAX + 1))
+	/* as many as the manifest lists (and itself); before it is here, a few */
+	if (c->nwants >= (c->job->e ? c->job->n + 1 : BPS_SEED_WANTS_EARLY))
 		return -E2BIG;
 	if (c->nwants == c->cap) {
 		struct seed_want *nw = calloc(2 * c->cap, sizeof(*nw));
