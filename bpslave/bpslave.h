@@ -238,6 +238,7 @@ int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
 /* seed.c */
 int bps_seed_start(struct bps *s, uint16_t port);
 void bps_seed_add(struct bps *s, const struct bproc_job *job, int32_t pid);
+uint16_t bps_seed_port(const struct bps *s);
 
 /* fetch.c */
 void bps_manifest_entry(const struct bproc_job *job, struct bp_job_entry *e);

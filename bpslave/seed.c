@@ -601,3 +601,14 @@ int bps_seed_start(struct bps *s, uint16_t port)
 	s->seed = sd;
 	return 0;
 }
+
+/* The port the seed listens on (tests bind port 0), or 0. */
+uint16_t bps_seed_port(const struct bps *s)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (!s->seed || getsockname(s->seed->listen.fd, (struct sockaddr *)&sin, &len))
+		return 0;
+	return ntohs(sin.sin_port);
+}
