@@ -89,5 +89,27 @@ int main(void)
 	       "JSON results:\n%s", s);
 	free(s);
 	free(b.ranks);
+
+	/*
+	 * 4,096 ranks on every other node, each odd one failing: a node set
+	 * of 2,048 scattered nodes is 9 KiB of text, past the 4 KiB buffers
+	 * the summary used to format it in (it was cut off).
+	 */
+	setup(&b, 4096);
+	for (int i = 1; i < 4096; i += 2)
+		b.ranks[i].status = W_EXITCODE(2, 0);
+	s = capture(bpsh_report, &b);
+	tap_ok(&t, s && strncmp(s, "bpsh: 2,6,10,", 13) == 0 &&
+	       strstr(s, ",8190: exit 2\n") && strlen(s) > 9000,
+	       "a summary of 2,048 scattered nodes is whole (%zu bytes)", s ? strlen(s) : 0);
+	free(s);
+	{
+		int nodes[3] = { 0, 1, 5 };
+		char *set = bpsh_nodeset_str(nodes, 3);
+
+		tap_ok(&t, set && !strcmp(set, "0-1,5"), "node sets in ranges: %s", set);
+		free(set);
+	}
+	free(b.ranks);
 	return tap_done(&t);
 }
