@@ -37,6 +37,14 @@ static void test_ok(struct tap *t)
 	tap_ok(t, parse(ARGV("-b", "4K", "-i", "2", "-t", "--json", "0-3", "cat"), &o, err) == BPSH_RUN &&
 	       o.bufsize == 4096 && o.stdin_rank == 2 && o.time && o.json,
 	       "-b 4K -i 2 -t --json");
+	tap_ok(t, parse(ARGV("0", "true"), &o, err) == BPSH_RUN && o.fanout == 8,
+	       "the fan-out tree is 8 wide by default");
+	tap_ok(t, parse(ARGV("--fanout", "0", "0", "true"), &o, err) == BPSH_RUN &&
+	       o.fanout == 0, "--fanout 0: every node from bpsh");
+	tap_ok(t, parse(ARGV("--fanout", "1025", "0", "true"), &o, err) == BPSH_USAGE &&
+	       strstr(err, "--fanout '1025'"), "--fanout 1025 refused: %s", err);
+	tap_ok(t, parse(ARGV("--fanout", "2x", "0", "true"), &o, err) == BPSH_USAGE,
+	       "--fanout 2x refused");
 	tap_ok(t, parse(ARGV("-I", "/tmp/in", "-O", "/tmp/out", "-E", "/tmp/err", "0", "x"), &o, err) == BPSH_RUN &&
 	       !strcmp(o.in_file, "/tmp/in") && !strcmp(o.out_file, "/tmp/out") &&
 	       !strcmp(o.err_file, "/tmp/err"), "-I -O -E");
