@@ -56,7 +56,7 @@
 #define BPS_SEED_FETCH_MS	10000	/* the node above silent: go to bpsh */
 #define BPS_SEED_WAIT_MS	300000	/* an object not here this long: EAGAIN */
 #define BPS_SEED_ALIVE_MS	2000	/* keepalives while it waits */
-#define BPS_SEED_HELLO_MS	10000	/* hello, or its job, due within */
+#define BPS_SEED_HELLO_MS	60000	/* hello, or its job, due within */
 #define BPS_SEED_KEEP_MS	300000	/* a job's files are served this long */
 #define BPS_SEED_JOBS		64	/* jobs remembered at most */
 #define BPS_SEED_CONNS		256	/* connections served at most */

@@ -68,6 +68,9 @@ static int receive_one(int fd, struct bp_rx *rx, struct bps_cache *c,
 		}
 		if (ret < 0)
 			break;
+		/* a seed's keepalive (seed.c): nothing to take */
+		if (m.type == BP_MSG_FILE_DATA && !m.file.len)
+			continue;
 		ret = -EPROTO;
 		if (memcmp(m.file.hash, e->hash, sizeof(e->hash)))
 			break;

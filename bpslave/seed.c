@@ -457,6 +457,19 @@ static int process(struct seed_conn *c)
 		if (ret)
 			return ret;
 		if (!c->job) {
+			uint64_t now = bp_now_mono_ms();
+
+			/* its REXEC is late: tell the node below we are alive */
+			if (now - c->alive_ms >= BPS_SEED_ALIVE_MS) {
+				struct bp_msg k = { .type = BP_MSG_FILE_DATA };
+
+				c->alive_ms = now;
+				ret = bp_tx_queue(&c->tx, &k);
+				if (!ret && bp_tx_flush(&c->tx, c->io.fd) < 0)
+					ret = -EIO;
+				if (ret)
+					return ret;
+			}
 			bp_timer_start(&s->loop, &c->timer,
 				       SEED_RETRY_MS * BP_NS_PER_MS, 0);
 			return bp_io_mod(&s->loop, &c->io, 0);

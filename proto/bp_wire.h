@@ -255,7 +255,8 @@ struct bp_msg_io_hello {
  * For DATA, @data points into the decoded buffer, or at the caller's
  * bytes for an encode. A DATA of len 0 carries nothing: a node's seed
  * (bpslave/seed.c) sends one now and then while the object it is asked
- * for is still on its way to it, so the node below knows it is alive.
+ * for is still on its way to it, or the launch's REXEC has not reached
+ * it yet (then with a zero hash), so the node below knows it is alive.
  * The same messages go node -> node on a seed connection.
  */
 #define BP_FILE_CHUNK		(256u * 1024)
