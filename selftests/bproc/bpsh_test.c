@@ -61,18 +61,6 @@ static int on_node(int node, const char *script)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* "bpsh: 1234 file bytes sent to nodes" of bpsh -v, or -1. */
-static long long bytes_sent(const char *err)
-{
-	const char *p = strstr(err, " file bytes sent to nodes");
-
-	if (!p)
-		return -1;
-	while (p > err && p[-1] >= '0' && p[-1] <= '9')
-		p--;
-	return atoll(p);
-}
-
 FIXTURE(bpsh) {
 	int nodes;
 };

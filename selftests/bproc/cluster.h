@@ -242,4 +242,16 @@ static inline int count(const char *s, const char *what)
 	return n;
 }
 
+/* "bpsh: 1234 file bytes sent to nodes" of bpsh -v, or -1. */
+static inline long long bytes_sent(const char *err)
+{
+	const char *p = strstr(err, " file bytes sent to nodes");
+
+	if (!p)
+		return -1;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return atoll(p);
+}
+
 #endif /* BPROC_SELFTEST_CLUSTER_H */

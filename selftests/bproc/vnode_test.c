@@ -228,18 +228,6 @@ TEST_F_TIMEOUT(vnodes, json_gather_and_summary, 600)
 
 }
 
-/* "bpsh: 1234 file bytes sent to nodes" of bpsh -v, or -1. */
-static long long bytes_sent(const char *err)
-{
-	const char *p = strstr(err, " file bytes sent to nodes");
-
-	if (!p)
-		return -1;
-	while (p > err && p[-1] >= '0' && p[-1] <= '9')
-		p--;
-	return atoll(p);
-}
-
 /* A program no node has: bptest-gen with @extra random bytes after it. */
 static long long fresh_program(const char *path, int extra)
 {
