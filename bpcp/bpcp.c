@@ -205,6 +205,34 @@ static int one_node(const char *spec)
 	return node;
 }
 
+/*
+ * "bpsh -n NODE bpcp [-p] [-r] --send [--to DEST] SRC..." into @argv (room
+ * for @nsrc + 10), @nodestr holding NODE's number.
+ */
+static void sender_argv(char **argv, char *nodestr, size_t len, int node,
+			const char *self, const char *to, char **srcs, int nsrc)
+{
+	int k = 0;
+
+	snprintf(nodestr, len, "%d", node);
+	argv[k++] = "bpsh";
+	argv[k++] = "-n";
+	argv[k++] = nodestr;
+	argv[k++] = (char *)self;
+	if (opt_p)
+		argv[k++] = "-p";
+	if (opt_r)
+		argv[k++] = "-r";
+	argv[k++] = "--send";
+	if (to) {
+		argv[k++] = "--to";
+		argv[k++] = (char *)to;
+	}
+	for (int i = 0; i < nsrc; i++)
+		argv[k++] = srcs[i];
+	argv[k] = NULL;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -340,24 +368,14 @@ int main(int argc, char **argv)
 		return st ? st : c;
 	}
 	if (!dspec) {				/* node -> master */
-		int node = one_node(sspec), p[2], k = 0;
-		char nodestr[16], **bargv = calloc((size_t)nsrc + 8, sizeof(char *));
+		int node = one_node(sspec), p[2];
+		char nodestr[16], **bargv = calloc((size_t)nsrc + 10, sizeof(char *));
 		pid_t b;
 
 		if (node < 0 || !bargv)
 			return 1;
-		snprintf(nodestr, sizeof(nodestr), "%d", node);
-		bargv[k++] = "bpsh";
-		bargv[k++] = "-n";
-		bargv[k++] = nodestr;
-		bargv[k++] = self;
-		if (opt_p)
-			bargv[k++] = "-p";
-		if (opt_r)
-			bargv[k++] = "-r";
-		bargv[k++] = "--send";
-		for (int i = 0; i < nsrc; i++)
-			bargv[k++] = argv[i];
+		sender_argv(bargv, nodestr, sizeof(nodestr), node, self, NULL,
+			    argv, nsrc);
 		if (pipe2(p, O_CLOEXEC))
 			return fail("pipe: %s", strerror(errno)) ? 1 : 1;
 		b = spawn(bargv, -1, p[1]);
@@ -368,7 +386,7 @@ int main(int argc, char **argv)
 		return c ? c : st;
 	}
 	{						/* node -> node */
-		int from = one_node(sspec), to_node = one_node(dspec), p[2], k = 0;
+		int from = one_node(sspec), to_node = one_node(dspec), p[2];
 		char tok[TOKEN_LEN + 1], line[64], dest[64], nodestr[16], tostr[16];
 		char **bargv = calloc((size_t)nsrc + 10, sizeof(char *));
 		char *rargv[10] = { "bpsh", "-n", tostr, self };
@@ -415,20 +433,8 @@ int main(int argc, char **argv)
 		}
 		inet_ntop(AF_INET, info.addr, dest, sizeof(dest) - 8);
 		snprintf(dest + strlen(dest), 8, ":%u", port);
-		snprintf(nodestr, sizeof(nodestr), "%d", from);
-		bargv[k++] = "bpsh";
-		bargv[k++] = "-n";
-		bargv[k++] = nodestr;
-		bargv[k++] = self;
-		if (opt_p)
-			bargv[k++] = "-p";
-		if (opt_r)
-			bargv[k++] = "-r";
-		bargv[k++] = "--send";
-		bargv[k++] = "--to";
-		bargv[k++] = dest;
-		for (int i = 0; i < nsrc; i++)
-			bargv[k++] = argv[i];
+		sender_argv(bargv, nodestr, sizeof(nodestr), from, self, dest,
+			    argv, nsrc);
 		s = spawn(bargv, -1, -1);
 		c = wait_status(s);
 		if (c)
