@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <linux/bproc.h>
 
 #ifdef __cplusplus
@@ -82,6 +83,65 @@ int bproc_nodelist(struct bproc_node_info **list);
 
 /* ABI and module version of the loaded module. */
 int bproc_version(struct bproc_version *version);
+
+/* --- Node administration (docs/nodes.md) ------------------------------ */
+
+/*
+ * Change one node through the master daemon, all of @ctl or nothing
+ * (struct bproc_node_ctl: BPROC_CTL_* bits say which fields count). The
+ * module checks the caller's rights, the daemon applies the change and
+ * answers; the call returns once it did. Besides the table's errors:
+ *   EPERM      not allowed: states, owners and cache purges are root's;
+ *              mode is root's or the owner's; group is root's, or the
+ *              owner's to a group the owner is in
+ *   EINVAL     a bad state (boot, or none), mode (past 0777), uid or gid
+ *              (-1), or no BPROC_CTL_* bit
+ *   EHOSTDOWN  the node is not connected (and the change needs it)
+ *   EBUSY      the node is busy with another state change (reboot...)
+ *   ENOTCONN   no master daemon
+ *   EAGAIN     too many requests are queued for the daemon
+ *   ETIMEDOUT  the daemon did not answer in time
+ * A fatal signal ends the wait (the change may still happen).
+ */
+int bproc_nodectl(const struct bproc_node_ctl *ctl);
+
+/* The state of @node: down, up, error, unavailable, reboot, halt, pwroff. */
+int bproc_nodesetstatus(int node, int state);
+
+/* bproc_nodesetstatus() with BPROC_NODE_REBOOT, _HALT and _PWROFF. */
+int bproc_nodereboot(int node);
+int bproc_nodehalt(int node);
+int bproc_nodepwroff(int node);
+
+/* Empty @node's program cache (bpsh's shipped files). */
+int bproc_nodecachepurge(int node);
+
+/* Node permissions, as for a file's execute bits (docs/nodes.md). */
+int bproc_chmod(int node, int mode);
+/* -1 leaves that one as it is (both -1: EINVAL). */
+int bproc_chown(int node, uid_t uid, gid_t gid);
+int bproc_chgrp(int node, gid_t gid);
+
+/*
+ * Whether the caller may run processes on @node (@mode X_OK; F_OK: the
+ * node exists and is up): 0, or -1 with EACCES, EHOSTDOWN, ENODEV, EINVAL
+ * (another @mode). Root (CAP_SYS_ADMIN) may use an unavailable node too.
+ */
+int bproc_access(int node, int mode);
+
+/*
+ * A change notifier: a file descriptor (O_CLOEXEC; O_NONBLOCK with
+ * @nonblock) that polls readable when the node table changed since it was
+ * last acknowledged; readable at once when fresh. close() it when done.
+ */
+int bproc_notifier(int nonblock);
+
+/*
+ * Acknowledge the changes so far: 1 and *gen (may be NULL) the table's
+ * generation; 0 when nothing changed (a non-blocking notifier); a
+ * blocking one waits for a change. -1 and errno otherwise.
+ */
+int bproc_notifier_ack(int fd, unsigned long long *gen);
 
 /* --- Node sets ----------------------------------------------------------- */
 

@@ -31,6 +31,26 @@
  *                              several, others get BPROC_NODE_NONE. On
  *                              the master, and without any instance,
  *                              BPROC_NODE_MASTER. Any user.
+ *   BPROC_IOC_NODE_CTL    (W)  struct bproc_node_ctl: ask the master daemon
+ *                              to change a node (state, owner, group,
+ *                              mode, cache purge) and wait for its answer.
+ *                              Any user; the module checks the caller's
+ *                              rights first (docs/nodes.md): -EPERM, then
+ *                              -EINVAL (bad state, mode, uid or gid),
+ *                              -ENODEV, -ENOTCONN (no master daemon),
+ *                              -EAGAIN (too many requests queued), or the
+ *                              daemon's answer (-EHOSTDOWN, -EBUSY...).
+ *   BPROC_IOC_NODE_CTL_DONE (W) struct bproc_node_ctl_done: the master
+ *                              daemon's answer to one BPROC_MSG_NODE_CTL.
+ *                              Only on the master daemon's file (-EPERM);
+ *                              -ENOENT when nobody waits for that id.
+ *
+ * Change notifier: on a file without a role (neither the master's nor a
+ * node instance's), poll() reports POLLIN once the node table changed
+ * since the file last read, and read() of 8 bytes returns the table's
+ * __u64 generation (it grows by one or more on every change) and marks
+ * it seen; with nothing new, read() waits (-EAGAIN with O_NONBLOCK). A
+ * fresh file is readable at once.
  *
  * Every struct starts with a __u32 size set by the caller to the size it
  * was built with; the module accepts any size from the first published
@@ -128,6 +148,42 @@ struct bproc_slave_cfg {
 };
 
 #define BPROC_SLAVE_CFG_SIZE_VER0	28
+
+/* What a struct bproc_node_ctl changes (bits of @what). */
+#define BPROC_CTL_STATE		(1 << 0)	/* @state: root only */
+#define BPROC_CTL_MODE		(1 << 1)	/* @mode: root or the owner */
+#define BPROC_CTL_UID		(1 << 2)	/* @uid: root only */
+#define BPROC_CTL_GID		(1 << 3)	/* @gid: root, or the owner to
+						 * a group of its own */
+#define BPROC_CTL_CACHE_PURGE	(1 << 4)	/* empty the program cache:
+						 * root only */
+#define BPROC_CTL_ALL		0x1f
+
+/*
+ * A change of one node, all of it or nothing. @state may be down (the
+ * node is disconnected), up, error, unavailable, reboot, halt or pwroff
+ * (the node carries out that request); boot is the master's own.
+ */
+struct bproc_node_ctl {
+	__u32 size;
+	__s32 node;
+	__u32 what;			/* BPROC_CTL_* */
+	__u32 state;			/* enum bproc_node_state */
+	__u32 mode;			/* execute bits, 0..0777 */
+	__u32 uid;
+	__u32 gid;
+	__u32 __pad;
+};
+
+#define BPROC_NODE_CTL_SIZE_VER0	32
+
+struct bproc_node_ctl_done {
+	__u32 size;
+	__s32 error;			/* 0 or a negative errno */
+	__u64 id;			/* hdr.id of the BPROC_MSG_NODE_CTL */
+};
+
+#define BPROC_NODE_CTL_DONE_SIZE_VER0	16
 
 /*
  * Processes (docs/ghosts.md). On the master, BPROC_IOC_REXEC turns the
@@ -257,6 +313,16 @@ enum bproc_msg_type {
 	BPROC_MSG_EXEC		= 12,	/* node -> master: bproc_msg_exec */
 	BPROC_MSG_NTYPES
 };
+
+/*
+ * Not a process message: the module asks the master daemon to change a
+ * node (payload struct bproc_node_ctl, hdr.node the node, hdr.pid the
+ * caller's pid, hdr.id the request). It is read from the master daemon's
+ * file only, never travels to a node, and is answered with
+ * BPROC_IOC_NODE_CTL_DONE. Outside the process types, so the wire codec
+ * refuses it from a node.
+ */
+#define BPROC_MSG_NODE_CTL	0x100
 
 struct bproc_msg_hdr {
 	__u32 size;			/* header + payload */
@@ -425,6 +491,8 @@ struct bproc_msg_kind {
 #define BPROC_IOC_SLAVE		_IOW(BPROC_IOC_MAGIC, 0x05, struct bproc_slave_cfg)
 #define BPROC_IOC_SLAVE_GET	_IOR(BPROC_IOC_MAGIC, 0x06, struct bproc_slave_cfg)
 #define BPROC_IOC_CURRNODE	_IOR(BPROC_IOC_MAGIC, 0x07, __s32)
+#define BPROC_IOC_NODE_CTL	_IOW(BPROC_IOC_MAGIC, 0x08, struct bproc_node_ctl)
+#define BPROC_IOC_NODE_CTL_DONE	_IOW(BPROC_IOC_MAGIC, 0x09, struct bproc_node_ctl_done)
 #define BPROC_IOC_REXEC		_IOW(BPROC_IOC_MAGIC, 0x10, struct bproc_rexec)
 #define BPROC_IOC_MASQ		_IOW(BPROC_IOC_MAGIC, 0x11, struct bproc_masq)
 #define BPROC_IOC_SIGNAL	_IOW(BPROC_IOC_MAGIC, 0x12, struct bproc_signal)
