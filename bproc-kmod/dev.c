@@ -22,6 +22,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "ctl.h"
 #include "dev.h"
 #include "down.h"
 #include "ghost.h"
@@ -42,7 +43,11 @@ struct bproc_file {
 	struct mutex lock;		/* protects role and slave */
 	enum bproc_role role;
 	struct bproc_slave *slave;	/* set with BPROC_ROLE_SLAVE */
+	u64 seen;			/* BPROC_ROLE_NONE: the table generation
+					 * the notifier last read */
 };
+
+static bool bproc_dev_is_master(struct file *file);
 
 /* An ioctl command with its size bits cleared, usable as a case label. */
 #define BPROC_IOC_ANYSIZE(cmd) ((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
@@ -132,6 +137,7 @@ static long bproc_dev_master(struct file *file, void __user *ubuf)
 		if (!err) {
 			bf->role = BPROC_ROLE_MASTER;
 			bproc_msg_open();
+			bproc_ctl_open();
 		}
 	}
 	mutex_unlock(&bf->lock);
@@ -174,6 +180,36 @@ static long bproc_dev_node_get(void __user *ubuf)
 		return err;
 	info.size = min_t(u32, usize, sizeof(info));
 	return bproc_dev_copy_out(ubuf, usize, &info, sizeof(info));
+}
+
+/* A user asks the master daemon to change a node (ctl.c). */
+static long bproc_dev_node_ctl(void __user *ubuf)
+{
+	struct bproc_node_ctl c;
+	u32 usize;
+	int err;
+
+	err = bproc_dev_copy_in(&c, sizeof(c), BPROC_NODE_CTL_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	return bproc_ctl_request(&c);
+}
+
+/* The master daemon's answer to one BPROC_MSG_NODE_CTL. */
+static long bproc_dev_node_ctl_done(struct file *file, void __user *ubuf)
+{
+	struct bproc_node_ctl_done d;
+	u32 usize;
+	int err;
+
+	if (!bproc_dev_is_master(file))
+		return -EPERM;
+	err = bproc_dev_copy_in(&d, sizeof(d), BPROC_NODE_CTL_DONE_SIZE_VER0,
+				ubuf, &usize);
+	if (err)
+		return err;
+	return bproc_ctl_done(d.id, d.error);
 }
 
 static long bproc_dev_node_count(u32 __user *ubuf)
@@ -344,6 +380,10 @@ static long bproc_dev_ioctl(struct file *file, unsigned int cmd,
 		return bproc_dev_node_set(file, ubuf);
 	case BPROC_IOC_ANYSIZE(BPROC_IOC_NODE_GET):
 		return bproc_dev_node_get(ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_NODE_CTL):
+		return bproc_dev_node_ctl(ubuf);
+	case BPROC_IOC_ANYSIZE(BPROC_IOC_NODE_CTL_DONE):
+		return bproc_dev_node_ctl_done(file, ubuf);
 	case BPROC_IOC_ANYSIZE(BPROC_IOC_SLAVE):
 		return bproc_dev_slave(file, ubuf);
 	case BPROC_IOC_ANYSIZE(BPROC_IOC_SLAVE_GET):
@@ -359,28 +399,75 @@ static long bproc_dev_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-static bool bproc_dev_is_master(struct file *file)
+static enum bproc_role bproc_dev_role(struct file *file)
 {
 	struct bproc_file *bf = file->private_data;
-	bool master;
+	enum bproc_role role;
 
 	mutex_lock(&bf->lock);
-	master = bf->role == BPROC_ROLE_MASTER;
+	role = bf->role;
 	mutex_unlock(&bf->lock);
-	return master;
+	return role;
+}
+
+static bool bproc_dev_is_master(struct file *file)
+{
+	return bproc_dev_role(file) == BPROC_ROLE_MASTER;
+}
+
+/* The change notifier: a file without a role reads the table generation. */
+static bool bproc_dev_changed(struct bproc_file *bf)
+{
+	return bproc_nodes_generation() != READ_ONCE(bf->seen);
+}
+
+static ssize_t bproc_dev_notify_read(struct file *file, char __user *buf,
+				     size_t len)
+{
+	struct bproc_file *bf = file->private_data;
+	u64 gen;
+	int err;
+
+	if (len < sizeof(gen))
+		return -EINVAL;
+	while (!bproc_dev_changed(bf)) {
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible(*bproc_nodes_waitq(),
+					       bproc_dev_changed(bf));
+		if (err)
+			return err;
+	}
+	gen = bproc_nodes_generation();
+	if (put_user(gen, (u64 __user *)buf))
+		return -EFAULT;
+	WRITE_ONCE(bf->seen, gen);
+	return sizeof(gen);
+}
+
+static __poll_t bproc_dev_notify_poll(struct file *file, poll_table *pt)
+{
+	struct bproc_file *bf = file->private_data;
+
+	poll_wait(file, bproc_nodes_waitq(), pt);
+	return bproc_dev_changed(bf) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /*
  * Messages for the nodes on the master daemon's file; a node instance's
- * file reads the node's own events (slave.c).
+ * file reads the node's own events (slave.c); a file without a role is a
+ * change notifier.
  */
 static ssize_t bproc_dev_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
+	enum bproc_role role = bproc_dev_role(file);
 	struct bproc_slave *slave;
 
-	if (bproc_dev_is_master(file))
+	if (role == BPROC_ROLE_MASTER)
 		return bproc_msg_read(file, buf, len);
+	if (role == BPROC_ROLE_NONE)
+		return bproc_dev_notify_read(file, buf, len);
 	slave = bproc_dev_slave_of(file);
 	if (!slave)
 		return -EPERM;
@@ -406,10 +493,13 @@ static ssize_t bproc_dev_write(struct file *file, const char __user *buf,
 
 static __poll_t bproc_dev_poll(struct file *file, poll_table *pt)
 {
+	enum bproc_role role = bproc_dev_role(file);
 	struct bproc_slave *slave;
 
-	if (bproc_dev_is_master(file))
+	if (role == BPROC_ROLE_MASTER)
 		return bproc_msg_poll(file, pt);
+	if (role == BPROC_ROLE_NONE)
+		return bproc_dev_notify_poll(file, pt);
 	slave = bproc_dev_slave_of(file);
 	if (!slave)
 		return EPOLLERR;
@@ -436,6 +526,8 @@ static int bproc_dev_release(struct inode *inode, struct file *file)
 
 	if (bf->role == BPROC_ROLE_MASTER) {
 		bproc_nodes_master_detach(file);
+		/* Before the queue: waiting requests learn -ENOTCONN. */
+		bproc_ctl_close();
 		bproc_msg_close();
 		/* bpmaster is gone: every ghost exits as killed by SIGKILL. */
 		bproc_down(BPROC_NODES_ALL, ENOTCONN);

@@ -344,6 +344,7 @@ ssize_t bproc_msg_read(struct file *file, char __user *buf, size_t len)
 	}
 
 	/* Off the queue now: a coalesced signal may be queued again. */
+	m->read = true;
 	if (m->done) {
 		m->done(m);
 		m->done = NULL;

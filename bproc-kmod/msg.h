@@ -15,6 +15,7 @@ struct bproc_qmsg {
 	struct list_head list;
 	/* Called once the message left the queue (read, or dropped). */
 	void (*done)(struct bproc_qmsg *m);
+	bool read;			/* it left by read(), not dropped */
 	struct ucounts *ucounts;	/* charged one RLIMIT_SIGPENDING */
 	u32 charge;			/* bytes counted in the user bound */
 	u32 gen;			/* the node's session generation */

@@ -11,6 +11,10 @@
  *
  * state_since belongs to the module: it is set to CLOCK_REALTIME whenever
  * an entry's state changes (the value the master passes is ignored).
+ *
+ * Every change of the table (a new table, an entry that differs, the
+ * master leaving) bumps bproc_nodes_gen and wakes bproc_nodes_wq: the
+ * change notifier of docs/nodes.md (dev.c) sleeps there.
  */
 
 #include <linux/capability.h>
@@ -24,6 +28,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
+#include <linux/wait.h>
 
 #include "nodes.h"
 
@@ -44,6 +49,27 @@ static DEFINE_MUTEX(bproc_nodes_lock);
 static struct bproc_node_info *bproc_nodes;	/* NULL until a master registers */
 static u32 bproc_nodes_len;			/* entries in bproc_nodes */
 static const struct file *bproc_nodes_master;	/* the master's file, or NULL */
+static atomic64_t bproc_nodes_gen = ATOMIC64_INIT(1);
+static DECLARE_WAIT_QUEUE_HEAD(bproc_nodes_wq);
+
+/* The table changed: tell the notifiers. No lock needed. */
+static void bproc_nodes_changed(void)
+{
+	atomic64_inc(&bproc_nodes_gen);
+	wake_up_interruptible_all(&bproc_nodes_wq);
+}
+
+/* The table's generation: it grows on every change. */
+u64 bproc_nodes_generation(void)
+{
+	return atomic64_read(&bproc_nodes_gen);
+}
+
+/* Where notifiers wait for a change of the generation. */
+wait_queue_head_t *bproc_nodes_waitq(void)
+{
+	return &bproc_nodes_wq;
+}
 
 /**
  * bproc_nodes_master_attach - make @owner the master's file
@@ -90,6 +116,7 @@ int bproc_nodes_master_attach(const struct file *owner, u32 nodes)
 	mutex_unlock(&bproc_nodes_lock);
 
 	kvfree(old);
+	bproc_nodes_changed();
 	return 0;
 }
 
@@ -104,10 +131,12 @@ int bproc_nodes_master_attach(const struct file *owner, u32 nodes)
 void bproc_nodes_master_detach(const struct file *owner)
 {
 	u64 now = ktime_get_real_ns();
+	bool changed = false;
 	u32 i;
 
 	mutex_lock(&bproc_nodes_lock);
 	if (bproc_nodes_master == owner) {
+		changed = true;
 		bproc_nodes_master = NULL;
 		for (i = 0; i < bproc_nodes_len; i++) {
 			if (bproc_nodes[i].state == BPROC_NODE_DOWN)
@@ -117,6 +146,8 @@ void bproc_nodes_master_detach(const struct file *owner)
 		}
 	}
 	mutex_unlock(&bproc_nodes_lock);
+	if (changed)
+		bproc_nodes_changed();
 }
 
 /* A NUL within @len bytes; clear what follows it so no stale bytes leak. */
@@ -192,6 +223,7 @@ int bproc_nodes_set(const struct file *owner,
 {
 	struct bproc_node_info ni = *info;
 	struct bproc_node_info *e;
+	bool changed = false;
 	int err;
 
 	*down = false;
@@ -214,9 +246,12 @@ int bproc_nodes_set(const struct file *owner,
 	ni.size = sizeof(ni);
 	ni.state_since = ni.state == e->state ? e->state_since :
 						 ktime_get_real_ns();
+	changed = memcmp(e, &ni, sizeof(ni)) != 0;
 	*e = ni;
 out:
 	mutex_unlock(&bproc_nodes_lock);
+	if (changed)
+		bproc_nodes_changed();
 	return err;
 }
 
@@ -252,6 +287,12 @@ u32 bproc_nodes_count(void)
 	len = bproc_nodes_len;
 	mutex_unlock(&bproc_nodes_lock);
 	return len;
+}
+
+/* Whether the caller is @e's owner (by effective uid). */
+static bool bproc_nodes_is_owner(const struct bproc_node_info *e)
+{
+	return uid_eq(current_euid(), make_kuid(&init_user_ns, e->uid));
 }
 
 /**
@@ -290,7 +331,7 @@ int bproc_nodes_may_rexec(s32 node)
 	}
 	if (root)
 		goto out;
-	if (uid_eq(current_euid(), make_kuid(&init_user_ns, e->uid)))
+	if (bproc_nodes_is_owner(e))
 		bits = e->mode >> 6;
 	else if (in_egroup_p(make_kgid(&init_user_ns, e->gid)))
 		bits = e->mode >> 3;
@@ -298,6 +339,65 @@ int bproc_nodes_may_rexec(s32 node)
 		bits = e->mode;
 	if (!(bits & 1))
 		err = -EACCES;
+out:
+	mutex_unlock(&bproc_nodes_lock);
+	return err;
+}
+
+/**
+ * bproc_nodes_may_ctl - may the caller ask for @c (docs/nodes.md)?
+ * @c: the request, from the caller
+ *
+ * Like a file's chmod, chown and chgrp: CAP_SYS_ADMIN may do anything;
+ * the node's owner may change its mode, and its group to a group the
+ * owner is in; states, owners and cache purges are CAP_SYS_ADMIN's.
+ * The daemon applies the change later; a change of owner meanwhile is
+ * the same race as chmod(2) after a chown(2) of another process.
+ *
+ * Return: 0; -EINVAL (no or unknown BPROC_CTL_* bit, padding, a state
+ * outside down, up, error, unavailable, reboot, halt, pwroff, a mode past
+ * 0777, an invalid uid or gid); -ENOTCONN without a master daemon;
+ * -ENODEV for a node outside the table; -EPERM.
+ */
+int bproc_nodes_may_ctl(const struct bproc_node_ctl *c)
+{
+	bool root = capable(CAP_SYS_ADMIN);
+	const struct bproc_node_info *e;
+	int err = 0;
+
+	if (!c->what || (c->what & ~BPROC_CTL_ALL) || c->__pad)
+		return -EINVAL;
+	if ((c->what & BPROC_CTL_STATE) &&
+	    (c->state >= BPROC_NODE_NSTATES || c->state == BPROC_NODE_BOOT))
+		return -EINVAL;
+	if ((c->what & BPROC_CTL_MODE) && (c->mode & ~0777))
+		return -EINVAL;
+	if ((c->what & BPROC_CTL_UID) &&
+	    !uid_valid(make_kuid(&init_user_ns, c->uid)))
+		return -EINVAL;
+	if ((c->what & BPROC_CTL_GID) &&
+	    !gid_valid(make_kgid(&init_user_ns, c->gid)))
+		return -EINVAL;
+
+	mutex_lock(&bproc_nodes_lock);
+	if (!bproc_nodes_master) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (c->node < 0 || (u32)c->node >= bproc_nodes_len) {
+		err = -ENODEV;
+		goto out;
+	}
+	if (root)
+		goto out;
+	e = &bproc_nodes[c->node];
+	if (c->what & (BPROC_CTL_STATE | BPROC_CTL_UID | BPROC_CTL_CACHE_PURGE))
+		err = -EPERM;
+	else if (!bproc_nodes_is_owner(e))
+		err = -EPERM;
+	else if ((c->what & BPROC_CTL_GID) &&
+		 !in_egroup_p(make_kgid(&init_user_ns, c->gid)))
+		err = -EPERM;
 out:
 	mutex_unlock(&bproc_nodes_lock);
 	return err;

@@ -13,7 +13,7 @@ ko=$top/build/kmod/bproc.ko
 check "module: insmod bproc.ko" insmod "$ko"
 check "module: /dev/bproc is a character device" test -c /dev/bproc
 check "module: /sys/module/bproc/version is set" test -s /sys/module/bproc/version
-for name in nodetable_test bpstat_test ghost_test masq_test; do
+for name in nodetable_test ctl_test bpstat_test ghost_test masq_test; do
 	run_ksft $name
 done
 # The kernel fuzzer, briefly (make fuzz-kernel runs it longer; under
