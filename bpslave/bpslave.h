@@ -50,6 +50,7 @@
 #define BPS_WELCOME_TIMEOUT_MS	30000
 #define BPS_BYE_DRAIN_MS	1000	/* to push out a BYE before closing */
 #define BPS_REQUEST_GRACE_MS	60000	/* wait for PID 1 to act on a request */
+#define BPS_PURGE_RETRY_MS	1000	/* a cache purge waits for starts */
 #define BPS_SPAWN_TIMEOUT_MS	600000	/* a start (fetch, mounts, exec) at most */
 #define BPS_IO_TIMEOUT_MS	60000	/* bpsh silent while it sends files */
 #define BPS_CACHE_DIR		"/run/bproc/cache"
@@ -61,6 +62,15 @@
 #define BPS_SEED_JOBS		64	/* jobs remembered at most */
 #define BPS_SEED_CONNS		256	/* connections served at most */
 #define BPS_SEED_WANTS_EARLY	4096	/* FILE_WANTs before the manifest is here */
+
+/*
+ * Exit statuses of a --virtual bpslave that the master asked to go down
+ * (bpslave(8)); nodeinit's supervisor acts on them (NI_BPSLAVE_EXIT_* in
+ * nodeinit/nodeinit.h: the same numbers). 0 is SIGTERM/SIGINT, 1 a failure.
+ */
+#define BPS_EXIT_REBOOT		3	/* reboot: a fresh bpslave at once */
+#define BPS_EXIT_HALT		4	/* halt: stay down */
+#define BPS_EXIT_POWEROFF	5	/* power-off: stay down */
 
 #define bps_log(s, ...)		bp_log(&(s)->log, LOG_INFO, __VA_ARGS__)
 #define bps_debug(s, ...)	bp_debug(&(s)->log, __VA_ARGS__)
@@ -123,7 +133,7 @@ struct bps_cache {
 enum bps_end {
 	BPS_END_RETRY,		/* never welcomed: back off further */
 	BPS_END_LOST,		/* was welcomed, then lost: retry from 1 s */
-	BPS_END_REQUEST,	/* PID 1 was asked to reboot/halt/power off */
+	BPS_END_REQUEST,	/* PID 1 asked to reboot/halt/power off (or exit) */
 	BPS_END_QUIT,		/* SIGTERM/SIGINT */
 	BPS_END_FATAL,		/* local failure; exit 1 */
 	BPS_END_ENROLLED,	/* got its key: connect again at once */
@@ -185,6 +195,11 @@ struct bps {
 	struct bp_timer retry;		/* the next session is due */
 	unsigned int backoff_ms;	/* delay before the last retry */
 	bool request_pending;		/* the master asked PID 1 to act */
+	bool virt;			/* --virtual: requests end bpslave, not PID 1 */
+	int request_exit;		/* --virtual: BPS_EXIT_* once requested, or 0 */
+	struct bp_timer purge;		/* a cache purge waits (session.c) */
+	bool purge_waiting;		/* one is pending: the timer runs */
+	int32_t purge_node;		/* the node whose cache it empties */
 	bool auth_none;			/* --auth none: no key, no proof */
 	struct bps_key key;		/* in memory only (auth.c) */
 	/* The masquerade pid namespace and the processes in it. */
@@ -264,7 +279,10 @@ void bps_cache_abort(struct bps_cache *c, const struct bp_job_entry *e, int fd);
 int bps_cache_commit(struct bps_cache *c, const struct bp_job_entry *e,
 		     int fd, const uint8_t *digest);
 void bps_cache_clean(struct bps_cache *c, int pid);
-int bps_cache_purge(struct bps_cache *c);
+/* Every object: the caller holds the lock exclusively (counts: may be NULL). */
+int bps_cache_purge(struct bps_cache *c, size_t *nobjs, uint64_t *bytes);
+/* The same without blocking: -EAGAIN while a starter holds the lock. */
+int bps_cache_try_purge(struct bps_cache *c, size_t *nobjs, uint64_t *bytes);
 /*
  * After unshare(CLONE_NEWNS): the directories again, by path, so that
  * the objects bound into a job are mounts of the new namespace (a mount
@@ -289,6 +307,7 @@ int bps_ident_apply(const struct bproc_msg_rexec *r, const uint32_t *gids);
 
 /* session.c */
 int bps_session_start(struct bps *s);
+void bps_purge_due(struct bp_loop *l, struct bp_timer *t);
 
 /*
  * auth.c: the node's side of authentication (docs/security.md). Each

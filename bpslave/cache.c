@@ -15,7 +15,9 @@
  * A job sees each object bind-mounted read-only at its master path
  * (jobns.c), so neither a job nor an eviction while a job runs can change
  * what another job sees. Used by the process that starts a job (as root,
- * before it execs), never by bpslave's loop: no call here may block it.
+ * before it execs); bpslave's loop, which must not block, uses only what
+ * does not wait: opening it, bps_cache_clean(), reading objects (seed.c)
+ * and bps_cache_try_purge().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -482,18 +484,27 @@ void bps_cache_clean(struct bps_cache *c, int pid)
 	closedir(dir);
 }
 
-/* Every object (bpctl --cache-purge); jobs that run keep their mounts. */
-int bps_cache_purge(struct bps_cache *c)
+/*
+ * Every object (bpctl --cache-purge), with the lock held exclusively: no
+ * starter is between checking its objects and binding them. Jobs that
+ * run keep theirs: a bind mount holds its file, unlinked or not. Objects
+ * still being fetched (tmp/) are left alone. *@nobjs and *@bytes (each
+ * may be NULL): what was removed.
+ */
+int bps_cache_purge(struct bps_cache *c, size_t *nobjs, uint64_t *bytes)
 {
 	struct obj *v = NULL;
-	uint64_t total;
-	size_t n = 0;
+	uint64_t total, gone = 0;
+	size_t n = 0, k = 0;
 	int ret = scan(c, &v, &n, &total);
 
 	for (size_t i = 0; !ret && i < n; i++) {
 		char *slash;
 
-		unlinkat(c->objfd, v[i].name, 0);
+		if (!unlinkat(c->objfd, v[i].name, 0)) {
+			k++;
+			gone += v[i].size;
+		}
 		slash = strchr(v[i].name, '/');
 		if (slash) {
 			*slash = '\0';
@@ -501,5 +512,24 @@ int bps_cache_purge(struct bps_cache *c)
 		}
 	}
 	free(v);
+	if (nobjs)
+		*nobjs = k;
+	if (bytes)
+		*bytes = gone;
+	return ret;
+}
+
+/*
+ * bps_cache_purge() for bpslave's loop, which must not wait: -EAGAIN when
+ * a starter holds the lock (it binds its objects: try again soon).
+ */
+int bps_cache_try_purge(struct bps_cache *c, size_t *nobjs, uint64_t *bytes)
+{
+	int ret;
+
+	if (flock(c->lockfd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
+	ret = bps_cache_purge(c, nobjs, bytes);
+	bps_cache_unlock(c);
 	return ret;
 }

@@ -25,7 +25,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [-p PORT] [-v] [--auth key|none]\n"
 		"       [--cache-dir DIR] [--cache-size BYTES] [--seed-port PORT]\n"
-		"       MASTER_ADDR[:PORT]\n"
+		"       [--virtual] MASTER_ADDR[:PORT]\n"
 		"The bproc node daemon: connects this node to bpmaster.\n"
 		"\n"
 		"  MASTER_ADDR          the master's IPv4 address (numeric)\n"
@@ -37,10 +37,14 @@ static void usage(FILE *f)
 		"                       (default: a quarter of the node's memory)\n"
 		"  --seed-port PORT     serve jobs' files to the nodes below this one\n"
 		"                       in bpsh's tree on PORT (default %d; 0: do not)\n"
+		"  --virtual            a virtual node (nodeinit bproc.vnodes): the\n"
+		"                       master's reboot, halt and power-off end this\n"
+		"                       bpslave (exit status %d, %d, %d), not the machine\n"
 		"  -v, --verbose        log more\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        version\n",
-		prog, BPROC_DEFAULT_PORT, BP_SEED_PORT);
+		prog, BPROC_DEFAULT_PORT, BP_SEED_PORT, BPS_EXIT_REBOOT,
+		BPS_EXIT_HALT, BPS_EXIT_POWEROFF);
 }
 
 /* Reconnects: 1 s doubling to 10 s; a welcomed session resets it. */
@@ -73,15 +77,21 @@ static void retry_in(struct bps *s, uint64_t ms)
 	}
 }
 
-/* A session is over: clean up after it and decide when to try again. */
+/*
+ * A session is over: clean up after it and decide when to try again. A
+ * virtual node's bpslave that the master asked to go down leaves instead,
+ * with s->request_exit, which nodeinit's supervisor acts on.
+ */
 static void session_ended(struct bps *s, enum bps_end end)
 {
+	bool leaving = end == BPS_END_QUIT ||
+		       (end == BPS_END_REQUEST && s->request_exit);
 	int ret;
 
 	/* The master declares them dead: make it so (docs/ghosts.md). */
-	if (s->nprocs || end == BPS_END_QUIT) {
+	if (s->nprocs || leaving) {
 		bps_relay_stop(s);
-		if (end != BPS_END_QUIT && (ret = bps_ns_start(s))) {
+		if (!leaving && (ret = bps_ns_start(s))) {
 			bps_log(s, "masquerade pid namespace: %s", strerror(-ret));
 			end = BPS_END_FATAL;
 		}
@@ -94,6 +104,11 @@ static void session_ended(struct bps *s, enum bps_end end)
 		bp_loop_stop(&s->loop, 1);
 		return;
 	case BPS_END_REQUEST:
+		if (s->request_exit) {
+			bps_log(s, "exiting with status %d for nodeinit", s->request_exit);
+			bp_loop_stop(&s->loop, s->request_exit);
+			return;
+		}
 		/* PID 1 is taking the node down; it will stop us. */
 		s->backoff_ms = 0;
 		s->request_pending = true;
@@ -145,6 +160,7 @@ int main(int argc, char **argv)
 		{ "auth",	required_argument,	NULL, 'A' },
 		{ "cache-size",	required_argument,	NULL, 'S' },
 		{ "seed-port",	required_argument,	NULL, 'P' },
+		{ "virtual",	no_argument,		NULL, 'X' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -211,6 +227,9 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'X':
+			s.virt = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -263,6 +282,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bp_timer_init(&s.retry, retry_due);
+	bp_timer_init(&s.purge, bps_purge_due);
 	bps_relay_init(&s);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -290,5 +310,6 @@ int main(int argc, char **argv)
 		  s.facts.kernel, s.facts.modver, s.facts.cpus,
 		  (unsigned long long)(s.facts.mem_total >> 20), s.master_str);
 	retry_in(&s, 0);
-	return bp_loop_run(&s.loop) ? 1 : 0;
+	ret = bp_loop_run(&s.loop);
+	return ret < 0 ? 1 : ret;	/* 0, 1 or a BPS_EXIT_* */
 }

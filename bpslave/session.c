@@ -50,8 +50,9 @@ static void deadline_in(struct bps_sess *x, uint64_t ms)
 }
 
 /*
- * Free the session; s->ended() learns how it ended. A request of the
- * master's is carried out now, after its BYE left.
+ * Free the session; s->ended() learns how it ended. A power request of
+ * the master's is carried out now, after its BYE left: PID 1 is
+ * signalled here, or a virtual node's bpslave exits (main.c).
  */
 static void sess_free(struct bps_sess *x)
 {
@@ -190,25 +191,128 @@ static void set_timing(struct bps_sess *x, const struct bp_msg_welcome *w)
 			  (x->last_rx + x->timeout_ms) * BP_NS_PER_MS, 0);
 }
 
-static void do_request(struct bps_sess *x, uint32_t action)
+/* Starts in progress that fetch or bind files of the program cache. */
+static unsigned int starts_with_files(const struct bps *s)
+{
+	unsigned int n = 0;
+
+	for (const struct bps_start *st = s->starts; st; st = st->next)
+		n += st->job;
+	return n;
+}
+
+/*
+ * Empty the program cache of node s->purge_node (docs/bpsh.md, "Cache on
+ * the node"). Only what no start uses: while a start with files is in
+ * progress (it may have checked objects it has not bound yet, or fetch
+ * the rest meanwhile) or a starter holds the cache's lock, the purge
+ * waits, looking again every BPS_PURGE_RETRY_MS. Objects bound into jobs
+ * that run leave the cache but not the jobs: their bind mounts keep the
+ * files (and the memory) until the jobs end. Nothing here blocks.
+ */
+static void purge_try(struct bps *s)
+{
+	unsigned int busy = starts_with_files(s);
+	struct bps_cache c;
+	uint64_t bytes = 0;
+	size_t n = 0;
+	int ret = -EAGAIN;
+
+	if (!busy) {
+		ret = bps_cache_open(&c, s->cache_dir, s->purge_node, s->cache_size);
+		if (!ret) {
+			ret = bps_cache_try_purge(&c, &n, &bytes);
+			bps_cache_close(&c);
+		}
+	}
+	if (ret == -EAGAIN) {
+		if (!s->purge_waiting)
+			bps_log(s, "cache purge waits for %s", busy ?
+				"the starts in progress" : "a start using the cache");
+		s->purge_waiting = true;
+		if (!bp_timer_start(&s->loop, &s->purge,
+				    (uint64_t)BPS_PURGE_RETRY_MS * BP_NS_PER_MS, 0))
+			return;
+		ret = -ENOMEM;
+	}
+	s->purge_waiting = false;
+	if (ret)
+		bps_log(s, "cache purge of node %d: %s", s->purge_node,
+			strerror(-ret));
+	else
+		bps_log(s, "cache of node %d purged: %zu objects, %llu KiB (jobs that run keep theirs)",
+			s->purge_node, n, (unsigned long long)(bytes + 1023) / 1024);
+}
+
+void bps_purge_due(struct bp_loop *l, struct bp_timer *t)
+{
+	purge_try(bp_container_of(t, struct bps, purge));
+}
+
+/* CACHE_PURGE: the session goes on. */
+static void purge_request(struct bps_sess *x)
+{
+	struct bps *s = x->s;
+
+	if (s->purge_waiting && s->purge_node == x->node) {
+		bps_log(s, "master requests a cache purge: one is waiting already");
+		return;
+	}
+	bps_log(s, "master requests a cache purge");
+	s->purge_node = x->node;
+	bp_timer_stop(&s->loop, &s->purge);
+	s->purge_waiting = false;
+	purge_try(s);
+}
+
+/*
+ * A REQUEST of the master's. Returns 0 when the session goes on (a cache
+ * purge), -1 when it ended: a power request says BYE, then signals PID 1
+ * (sess_free()) or, on a virtual node (--virtual), has bpslave exit with
+ * the request's status for nodeinit to act on (session_ended(), main.c).
+ */
+static int do_request(struct bps_sess *x, uint32_t action)
 {
 	static const struct {
 		const char *name;
 		int sig;
 		const char *signame;
 		uint32_t reason;
+		int exit;
 	} acts[] = {
-		[BP_ACTION_REBOOT] = { "reboot", SIGTERM, "SIGTERM", BP_REASON_REBOOT },
-		[BP_ACTION_HALT] = { "halt", SIGUSR1, "SIGUSR1", BP_REASON_HALT },
-		[BP_ACTION_POWEROFF] = { "power-off", SIGUSR2, "SIGUSR2", BP_REASON_POWEROFF },
+		[BP_ACTION_REBOOT] = { "reboot", SIGTERM, "SIGTERM",
+				       BP_REASON_REBOOT, BPS_EXIT_REBOOT },
+		[BP_ACTION_HALT] = { "halt", SIGUSR1, "SIGUSR1",
+				     BP_REASON_HALT, BPS_EXIT_HALT },
+		[BP_ACTION_POWEROFF] = { "power-off", SIGUSR2, "SIGUSR2",
+					 BP_REASON_POWEROFF, BPS_EXIT_POWEROFF },
 	};
+	struct bps *s = x->s;
 	char text[64];
 
-	bps_log(x->s, "master requests %s: signalling PID 1 (%s)",
-		acts[action].name, acts[action].signame);
+	if (action == BP_ACTION_CACHE_PURGE) {
+		purge_request(x);
+		return 0;
+	}
+	if (action >= sizeof(acts) / sizeof(acts[0]) || !acts[action].name) {
+		bps_log(s, "%s: protocol error: REQUEST with action %u",
+			s->master_str, action);
+		bps_sess_end(x, BPS_END_LOST, BP_REASON_PROTOCOL,
+			     "unknown request");
+		return -1;
+	}
+	if (s->virt) {
+		bps_log(s, "master requests %s: this virtual node's bpslave exits (status %d)",
+			acts[action].name, acts[action].exit);
+		s->request_exit = acts[action].exit;
+	} else {
+		bps_log(s, "master requests %s: signalling PID 1 (%s)",
+			acts[action].name, acts[action].signame);
+		x->request_sig = acts[action].sig;
+	}
 	snprintf(text, sizeof(text), "node going down for %s", acts[action].name);
-	x->request_sig = acts[action].sig;
 	bps_sess_end(x, BPS_END_REQUEST, acts[action].reason, text);
+	return -1;
 }
 
 /* The sender's text, or the code's name when it sent none. */
@@ -302,8 +406,7 @@ static int handle_msg(struct bps_sess *x, const struct bp_msg *m)
 		set_timing(x, &m->welcome);
 		return 0;
 	case BP_MSG_REQUEST:
-		do_request(x, m->request.action);
-		return -1;
+		return do_request(x, m->request.action);
 	case BP_MSG_PROC:
 		return s->relay->proc(x, &m->proc);
 	case BP_MSG_REKEY:

@@ -9,7 +9,8 @@ QEMU's iPXE ROM from the master, as hardware would.
 
 Everything runs inside a network namespace made for this run (a bridge and
 one tap per VM); a finally-block and PR_SET_PDEATHSIG make sure no QEMU and
-no namespace of the run survive it. Console logs, the run's output and the
+no namespace of the run survive it. A node VM's guest reboot resets it (it
+PXE-boots again), its power-off ends its QEMU; the master runs -no-reboot. Console logs, the run's output and the
 cluster config are kept in build/cluster/.
 
 Channels between the master VM and this harness (virtio-serial ports):
@@ -38,7 +39,11 @@ CACHE = os.environ.get("BPROC_CACHE", "/var/cache/bproc")
 QEMU = "qemu-system-x86_64"
 SUBNET = "10.42.0"
 MASTER_MAC = "52:54:00:42:00:01"
-NODE_BOOTED = re.compile(r"bpslave: connected to \S+ as node (\d+)")
+NODE_BOOTED = re.compile(rb"bpslave: connected to \S+ as node (\d+)")
+# A node VM's firmware starting (again): its power-on, or a guest reset
+# (reboot, panic=-1). Its guest halted: the kernel's last words.
+FIRMWARE = re.compile(rb"SeaBIOS \(version")
+HALTED = re.compile(rb"reboot: System halted")
 PROBE_OK = "bproc-probe: ok"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 KERNEL_TROUBLE = re.compile(r"(WARNING: CPU|BUG: |Oops|Kernel panic|"
@@ -193,6 +198,7 @@ class VM:
         self.boot_offset = 0
         self.booted = False
         self.boot_failed = None
+        self.killed = False
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -222,10 +228,12 @@ class VM:
         self.started = time.time()
         self.booted = False
         self.boot_failed = None
+        self.killed = False
         self.link = True
 
     def kill(self):
         if self.running():
+            self.killed = True
             self.proc.kill()
             self.proc.wait()
             with open(self.console, "a") as f:
@@ -255,9 +263,18 @@ class Node(VM):
                        for j in range(1, k + 1)]
         # the console: logged to self.console, typed into over this socket
         self.consock = os.path.join(cluster.sockdir, self.name + ".con")
+        # What the node is, as far as its console and its QEMU tell (see
+        # check_boot): off, booting, up, halted or stopped.
+        self.state = "off"
+        self.after_reset = False    # this boot follows a guest reset
+        self.mark = 0               # console offset: resets are looked for after it
 
     def start(self):
+        # Unlike the master's (-no-reboot), a node VM's reboot resets it
+        # (it PXE-boots again and comes back) and its power-off ends QEMU;
+        # a halt leaves QEMU running with the guest stopped.
         cmd = self.base_cmd() + [
+            "-action", "reboot=reset,shutdown=poweroff",
             "-boot", "n",
             "-device", "virtio-net-pci,id=nic0,netdev=n0,mac=%s,bootindex=1"
             % self.mac,
@@ -267,6 +284,9 @@ class Node(VM):
             "logfile=%s,logappend=on" % (self.consock, self.console),
             "-serial", "chardev:con"]
         self.spawn(cmd)
+        self.state = "booting"
+        self.after_reset = False
+        self.mark = self.boot_offset
 
     def console_type(self, line):
         """Type @line into the node's console (its bproc.shell)."""
@@ -281,38 +301,78 @@ class Node(VM):
         finally:
             s.close()
 
-    def check_boot(self):
-        """Update booted / boot_failed from the console log."""
-        if self.booted or self.boot_failed:
-            return
+    def read_console(self, offset):
         try:
             with open(self.console, "rb") as f:
-                f.seek(self.boot_offset)
-                data = f.read().decode("utf-8", "replace")
+                f.seek(offset)
+                return f.read()
         except OSError:
-            data = ""
-        seen = set(int(m.group(1)) for m in NODE_BOOTED.finditer(data))
+            return b""
+
+    def check_boot(self):
+        """Follow the node from its console log and its QEMU.
+
+        booting (from a power-on or a guest reset) -> up once every bpslave
+        of the VM has connected; up -> booting again when its firmware
+        starts over (a guest reset: reboot, panic), -> halted on the
+        kernel's "System halted"; any -> stopped when QEMU is gone (guest
+        power-off, kill). None of that after a boot is a failure.
+        boot_failed: a boot that did not finish within --node-timeout, or
+        a QEMU that exited by itself before the first boot of its power-on.
+        """
+        if self.boot_failed or self.state in ("off", "stopped"):
+            return
+        if not self.running():
+            was, self.state, self.booted = self.state, "stopped", False
+            if was == "booting" and not self.killed and not self.after_reset:
+                self.boot_failed = ("%s: its VM exited (status %s) before it "
+                                    "booted" % (self.name, self.proc.returncode))
+                say("error: %s; last console lines (%s):\n%s" %
+                    (self.boot_failed, self.console, tail(self.console)))
+            elif not self.killed:
+                say("%s powered off (its VM exited, status %s)"
+                    % (self.name, self.proc.returncode))
+            return
+        if self.state in ("up", "halted"):
+            data = self.read_console(self.mark)
+            m = FIRMWARE.search(data)
+            if not m:
+                if self.state == "up" and HALTED.search(data):
+                    self.state, self.booted = "halted", False
+                    say("%s halted (its VM stays on; kill and start it to "
+                        "boot it again)" % self.name)
+                # look again from near the end: a line may be half written
+                self.mark += max(0, len(data) - 256)
+                return
+            self.state, self.booted, self.after_reset = "booting", False, True
+            self.boot_offset = self.mark + m.start()
+            self.started = time.time()
+            say("%s reset by its guest: it PXE-boots again" % self.name)
+        data = self.read_console(self.boot_offset)
+        found = {}
+        for m in NODE_BOOTED.finditer(data):
+            found.setdefault(int(m.group(1)), m.end())
         want = set([self.index] + [n for n, _ in self.vnodes])
-        if want <= seen:
-            self.booted = True
-            say("%s booted in %.0fs (%s boot)%s" %
+        if want <= set(found):
+            self.state, self.booted = "up", True
+            self.mark = self.boot_offset + max(found[n] for n in want)
+            say("%s booted in %.0fs (%s boot%s)%s" %
                 (self.name, time.time() - self.started, self.boot,
+                 ", after its reset" if self.after_reset else "",
                  ", %d virtual nodes up" % len(self.vnodes)
                  if self.vnodes else ""))
             return
-        if not self.running():
-            self.boot_failed = ("%s: its VM exited (status %s) before it booted"
-                                % (self.name, self.proc.returncode))
-        elif time.time() - self.started > self.c.args.node_timeout:
-            missing = sorted(want - seen)
-            self.boot_failed = ("%s did not boot within %ds (bpslave never "
+        if time.time() - self.started > self.c.args.node_timeout:
+            missing = sorted(want - set(found))
+            self.boot_failed = ("%s did not boot within %ds%s (bpslave never "
                                 "connected as node %s)"
                                 % (self.name, self.c.args.node_timeout,
+                                   " of its reset" if self.after_reset else "",
                                    ",".join(str(n) for n in missing[:8]) +
                                    ("..." if len(missing) > 8 else "")))
-        if self.boot_failed:
-            say("error: %s; last console lines (%s):\n%s" %
-                (self.boot_failed, self.console, tail(self.console)))
+            say("%s: %s; last console lines (%s):\n%s" %
+                ("warning" if self.after_reset else "error", self.boot_failed,
+                 self.console, tail(self.console)))
 
 
 class Master(VM):
@@ -443,19 +503,8 @@ class Cluster:
                 return self.wait_nodes([node_name(self, rest[0])])
             if cmd in ("kill", "start", "state") and len(rest) == 1:
                 n = node_name(self, rest[0])
-                if cmd == "kill":
-                    n.kill()
-                    say("%s killed on request of the master" % n.name)
-                elif cmd == "start":
-                    if n.running():
-                        return "err %s is already running" % n.name
-                    n.start()
-                    say("%s powered on on request of the master" % n.name)
-                else:
-                    return "ok %s link %s" % (
-                        "running" if n.running() else "stopped",
-                        "up" if n.link else "down")
-                return "ok"
+                with self.lock:     # not while check_boot looks at it
+                    return self.power_request(cmd, n)
             if cmd == "node-sh" and len(rest) >= 2:
                 n = node_name(self, rest[0])
                 cmdline = line.split(None, 2)[2]
@@ -472,7 +521,25 @@ class Cluster:
         except (HarnessError, ValueError, OSError) as e:
             return "err %s" % e
 
+    def power_request(self, cmd, n):
+        if cmd == "kill":
+            n.kill()
+            say("%s killed on request of the master" % n.name)
+        elif cmd == "start":
+            if n.running():
+                return "err %s is already running%s" % (
+                    n.name, " (halted: kill it first)"
+                    if n.state == "halted" else "")
+            n.start()
+            say("%s powered on on request of the master" % n.name)
+        else:
+            return "ok %s link %s" % ("running" if n.running() else "stopped",
+                                      "up" if n.link else "down")
+        return "ok"
+
     def wait_nodes(self, nodes):
+        """Until every one of @nodes is up. A boot that fails fails the run;
+        a node that is stopped or halted is only an error of the request."""
         while True:
             with self.lock:
                 for n in nodes:
@@ -483,6 +550,13 @@ class Cluster:
                     if self.failure is None:
                         self.failure = msg
                     return "err " + msg
+                down = [n for n in nodes if n.state in ("stopped", "halted")]
+                if down:
+                    return "err " + "; ".join(
+                        "%s is %s (%s)" % (n.name, n.state,
+                                           "start it" if n.state == "stopped"
+                                           else "kill and start it")
+                        for n in down)
                 if all(n.booted for n in nodes):
                     return "ok"
             time.sleep(0.5)
@@ -677,7 +751,9 @@ class Cluster:
             with self.lock:
                 for n in self.nodes:
                     n.check_boot()
-                failed = [n for n in self.nodes if n.boot_failed]
+                # a boot after a guest reset fails only a wait for it
+                failed = [n for n in self.nodes
+                          if n.boot_failed and not n.after_reset]
             if failed:
                 self.failure = "; ".join(n.boot_failed for n in failed)
                 break

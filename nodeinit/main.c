@@ -198,14 +198,18 @@ static void vnode_cache_size(const struct ni_ctx *ctx, char *buf, size_t size)
 	snprintf(buf, size, "%lluK", bytes / 1024 ? bytes / 1024 : 1);
 }
 
+/* With @vnode, a virtual node's: --virtual (ni_vnode_exit()). */
 static void bpslave_argv(const struct ni_ctx *ctx, struct ni_service *s,
-			 const char *cache_size)
+			 const char *cache_size, bool vnode)
 {
 	int i = 0;
 
 	s->argv[i++] = NI_BPSLAVE;
 	if (ctx->debug)
 		s->argv[i++] = "--verbose";
+	if (vnode)
+		s->argv[i++] = "--virtual";
+	s->vnode = vnode;
 	if (cache_size) {
 		s->argv[i++] = "--cache-size";
 		s->argv[i++] = cache_size;
@@ -261,7 +265,7 @@ static void start_vnodes(struct ni_ctx *ctx)
 		memcpy(v->dhcp.argv, dhcp_argv, sizeof(dhcp_argv));
 		v->dhcp.env = v->env;
 		v->dhcp.netns = v->netns;
-		bpslave_argv(ctx, &v->bpslave, cache_size);
+		bpslave_argv(ctx, &v->bpslave, cache_size, true);
 		v->bpslave.netns = v->netns;
 		ctx->nvnodes++;
 		ni_svc_enable(ctx, &v->dhcp);
@@ -286,7 +290,7 @@ static void start_bpslave(struct ni_ctx *ctx)
 	}
 	if (ctx->cl.vnodes)
 		vnode_cache_size(ctx, cache_size, sizeof(cache_size));
-	bpslave_argv(ctx, s, ctx->cl.vnodes ? cache_size : NULL);
+	bpslave_argv(ctx, s, ctx->cl.vnodes ? cache_size : NULL, false);
 	ni_svc_enable(ctx, s);
 	start_vnodes(ctx);
 }

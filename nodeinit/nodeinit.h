@@ -50,6 +50,14 @@
 #define NI_VNODE_HOST		"vnhost"	/* see vnode.c */
 #define NI_PATH			"/sbin:/bin:/usr/sbin:/usr/bin"
 
+/*
+ * Exit statuses of bpslave --virtual on the master's requests (bpslave(8);
+ * BPS_EXIT_* in bpslave/bpslave.h: keep the numbers the same).
+ */
+#define NI_BPSLAVE_EXIT_REBOOT		3
+#define NI_BPSLAVE_EXIT_HALT		4
+#define NI_BPSLAVE_EXIT_POWEROFF	5
+
 /* How long to wait for the first network interface to show up. */
 #define NI_IFACE_WAIT_MS	5000
 /* How long processes get between SIGTERM and SIGKILL at shutdown. */
@@ -73,6 +81,7 @@ struct ni_service {
 	const char *env;		/* NAME=VALUE added to its environment */
 	int netns;			/* network namespace to run in, or -1 */
 	bool on_tty;			/* console as controlling tty and stdin */
+	bool vnode;			/* a virtual node's bpslave: ni_vnode_exit() */
 	bool wanted;			/* restart it when it exits */
 	pid_t pid;			/* 0 while not running */
 	uint64_t started_ms;		/* monotonic, last start */
@@ -135,6 +144,14 @@ int ni_find_iface(char *name, size_t size);
 int ni_wait_iface(char *name, size_t size, unsigned int timeout_ms);
 
 /* vnode.c */
+/* What the supervisor does when a virtual node's bpslave exits. */
+enum ni_vnode_exit {
+	NI_VEXIT_RESTART,	/* an ordinary exit: restart with backoff */
+	NI_VEXIT_REBOOT,	/* the master rebooted it: restart at once */
+	NI_VEXIT_HALT,		/* halted: stays down until the machine reboots */
+	NI_VEXIT_POWEROFF,	/* powered off: the same */
+};
+enum ni_vnode_exit ni_vnode_exit(int wstatus);
 void ni_vnode_mac(const uint8_t mac[6], unsigned int index, uint8_t out[6]);
 int ni_vnode_make(const char *lower, unsigned int index, int *nsfd,
 		  const char **why);

@@ -167,6 +167,33 @@ void ni_svc_enable(struct ni_ctx *ctx, struct ni_service *s)
 		svc_start(ctx, s);
 }
 
+/*
+ * A virtual node's bpslave that ended on the master's request (status
+ * from bpslave --virtual): restarted at once, or left down. True when
+ * that is what happened.
+ */
+static bool vnode_request(struct ni_ctx *ctx, struct ni_service *s,
+			  int wstatus)
+{
+	switch (ni_vnode_exit(wstatus)) {
+	case NI_VEXIT_REBOOT:
+		ni_log(ctx, "%s: rebooted by the master: restarting bpslave now",
+		       s->name);
+		s->delay_ms = 0;
+		svc_restart_in(ctx, s, 0);
+		return true;
+	case NI_VEXIT_HALT:
+	case NI_VEXIT_POWEROFF:
+		ni_log(ctx, "%s: %s by the master: bpslave stays down until this node reboots",
+		       s->name, ni_vnode_exit(wstatus) == NI_VEXIT_HALT ?
+		       "halted" : "powered off");
+		s->wanted = false;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void svc_exited(struct ni_ctx *ctx, struct ni_service *s, int wstatus)
 {
 	uint64_t now = bp_now_mono_ms();
@@ -178,6 +205,8 @@ static void svc_exited(struct ni_ctx *ctx, struct ni_service *s, int wstatus)
 		ni_log(ctx, "%s exited (%s)", s->name, how);
 		return;
 	}
+	if (s->vnode && vnode_request(ctx, s, wstatus))
+		return;
 	s->delay_ms = bp_backoff_next(&ni_backoff, s->delay_ms,
 				      now - s->started_ms);
 	ni_log(ctx, "%s exited (%s), restarting in %us", s->name, how,

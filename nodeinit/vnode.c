@@ -14,6 +14,11 @@
  * virtual node's address gets a /32 route through it once its lease is
  * known, and ARP for this node's address arriving on it is answered as
  * on any interface.
+ *
+ * A virtual node's bpslave runs with --virtual: the master's reboot, halt
+ * and power-off end that bpslave (with a status of its own) instead of
+ * reaching PID 1, and the supervisor restarts it at once or leaves that
+ * virtual node down (ni_vnode_exit()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +32,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nodeinit.h"
@@ -42,6 +48,27 @@ void ni_vnode_mac(const uint8_t mac[6], unsigned int index, uint8_t out[6])
 	memcpy(out, mac, 6);
 	out[0] = (uint8_t)((out[0] | 0x02) & ~0x01);
 	out[2] ^= (uint8_t)index;
+}
+
+/*
+ * What the supervisor does when a virtual node's bpslave ends with
+ * @wstatus (a waitpid() status): the statuses bpslave --virtual exits
+ * with on the master's requests (bpslave(8)), else an ordinary exit.
+ */
+enum ni_vnode_exit ni_vnode_exit(int wstatus)
+{
+	if (!WIFEXITED(wstatus))
+		return NI_VEXIT_RESTART;
+	switch (WEXITSTATUS(wstatus)) {
+	case NI_BPSLAVE_EXIT_REBOOT:
+		return NI_VEXIT_REBOOT;
+	case NI_BPSLAVE_EXIT_HALT:
+		return NI_VEXIT_HALT;
+	case NI_BPSLAVE_EXIT_POWEROFF:
+		return NI_VEXIT_POWEROFF;
+	default:
+		return NI_VEXIT_RESTART;
+	}
 }
 
 static int iface_hwaddr(const char *ifname, uint8_t mac[6], int *ifindex)

@@ -62,7 +62,7 @@ enum bp_msg_type {
 	BP_MSG_STATUS	= 0x0004,	/* node -> master: every ping interval */
 	BP_MSG_PING	= 0x0005,	/* either way: answer with PONG */
 	BP_MSG_PONG	= 0x0006,	/* reply to PING, same id and time */
-	BP_MSG_REQUEST	= 0x0007,	/* master -> node: reboot/halt/poweroff */
+	BP_MSG_REQUEST	= 0x0007,	/* master -> node: power, cache purge */
 	BP_MSG_BYE	= 0x0008,	/* either way: closing, with reason */
 	/* Node authentication (docs/security.md, wire_auth.c). */
 	BP_MSG_CHALLENGE = 0x0009,	/* master -> node: its nonce and proof */
@@ -93,11 +93,16 @@ enum bp_reason {
 	BP_REASON_MAX		= 10,
 };
 
-/* Actions of REQUEST. */
+/*
+ * Actions of REQUEST. The power actions end the session (the node says
+ * BYE); CACHE_PURGE keeps it: the node empties its program cache.
+ */
 enum bp_action {
 	BP_ACTION_REBOOT	= 1,
 	BP_ACTION_HALT		= 2,
 	BP_ACTION_POWEROFF	= 3,
+	BP_ACTION_CACHE_PURGE	= 4,
+	BP_ACTION_MAX		= BP_ACTION_CACHE_PURGE,
 };
 
 /*

@@ -38,7 +38,7 @@ static bool reason_ok(uint32_t code)
 
 static bool action_ok(uint32_t action)
 {
-	return action >= BP_ACTION_REBOOT && action <= BP_ACTION_POWEROFF;
+	return action >= BP_ACTION_REBOOT && action <= BP_ACTION_MAX;
 }
 
 /* --- HELLO ------------------------------------------------------------- */

@@ -7,16 +7,24 @@
  * outside the manifest or a message other than FILE_WANT closes the
  * connection; an object this node lacks, while no start of the launch
  * runs here, is answered with EAGAIN at once. The process table is a
- * stand-in (no process of the launch is starting here). TAP.
+ * stand-in (no process of the launch is starting here). Then the cache
+ * purge (a master's CACHE_PURGE, cache.c): it waits while a starter holds
+ * the cache's lock, then removes every object, leaves a fetch in progress
+ * (tmp/) alone, and an object bound into a running job keeps its content
+ * there. TAP.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -123,6 +131,112 @@ static long fetch_one(int fd, struct bp_rx *rx, const struct bp_job_entry *e,
 			return -EPROTO;
 		return m.file.error ? -(long)m.file.error : (long)got;
 	}
+}
+
+/*
+ * A running job's view of @e: in a mount namespace of its own, @e's object
+ * bound over @target as jobns.c binds it. Tells "bound" (or "skip": no
+ * privilege for that here) on @ready, waits for a byte on @go, then exits
+ * 0 when @target still holds @data, 1 when not.
+ */
+static void __attribute__((noreturn))
+job_view(struct bps_cache *c, const struct bp_job_entry *e, const char *target,
+	 const uint8_t *data, size_t len, int ready, int go)
+{
+	static uint8_t back[700000];
+	int obj, tfd, tree, fd;
+	char ok;
+	ssize_t n;
+
+	ok = 's';
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    bps_cache_reopen(c))
+		_exit(write(ready, &ok, 1) == 1 ? 77 : 1);
+	obj = bps_cache_object_fd(c, e);
+	tfd = open(target, O_PATH | O_CLOEXEC);
+	tree = obj < 0 ? -1 : open_tree(obj, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					AT_EMPTY_PATH);
+	if (tfd < 0 || tree < 0 ||
+	    move_mount(tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+		_exit(write(ready, &ok, 1) == 1 ? 77 : 1);
+	ok = 'b';
+	if (write(ready, &ok, 1) != 1 || read(go, &ok, 1) != 1)
+		_exit(1);
+	fd = open(target, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, back, sizeof(back));
+	_exit(n == (ssize_t)len && !memcmp(back, data, len) ? 0 : 1);
+}
+
+static void test_purge(struct tap *t, struct bps_cache *c, const char *dir,
+		       const struct bp_job_entry *fe, const struct bp_job_entry *me,
+		       const uint8_t *prog, size_t len)
+{
+	struct bp_job_entry fetching = { .kind = BP_JOB_FILE, .mode = 0644 };
+	char target[64], name[128], hex[65], ok = 0;
+	int ready[2], go[2], st = -1, tmpfd, ret;
+	struct bps_cache starter;
+	uint64_t bytes = 0;
+	size_t n = 0;
+	struct stat sb;
+	pid_t job;
+
+	/* A fetch in progress: its temporary file. */
+	bp_sha256("fetching", 8, fetching.hash);
+	fetching.size = 8;
+	tmpfd = bps_cache_begin(c, &fetching);
+
+	/* A job that runs with the program bound into its view. */
+	snprintf(target, sizeof(target), "%s/target", dir);
+	close(open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	if (pipe(ready) || pipe(go))
+		return;
+	job = fork();
+	if (job == 0)
+		job_view(c, fe, target, prog, len, ready[1], go[0]);
+	if (job < 0 || read(ready[0], &ok, 1) != 1)
+		ok = 0;
+
+	/* A starter binding its objects holds the lock shared. */
+	ret = bps_cache_open(&starter, dir, 3, 1 << 30);
+	if (!ret)
+		ret = bps_cache_lock(&starter, false);
+	tap_ok(t, !ret && bps_cache_try_purge(c, &n, &bytes) == -EAGAIN &&
+	       bps_cache_has(c, fe) && bps_cache_has(c, me),
+	       "a purge while a starter holds the lock: -EAGAIN, nothing removed");
+	bps_cache_unlock(&starter);
+	bps_cache_close(&starter);
+
+	ret = bps_cache_try_purge(c, &n, &bytes);
+	tap_ok(t, !ret && n == 2 && bytes == fe->size + me->size &&
+	       !bps_cache_has(c, fe) && !bps_cache_has(c, me),
+	       "then every object goes (%zu objects, %llu bytes)", n,
+	       (unsigned long long)bytes);
+	bp_hex(fetching.hash, sizeof(fetching.hash), hex);
+	snprintf(name, sizeof(name), "%s.%d", hex, (int)getpid());
+	tap_ok(t, tmpfd >= 0 && !fstatat(c->tmpfd, name, &sb, 0),
+	       "a fetch in progress keeps its temporary file");
+	if (tmpfd >= 0)
+		bps_cache_abort(c, &fetching, tmpfd);
+	bp_hex(fe->hash, sizeof(fe->hash), hex);
+	tap_ok(t, fstatat(c->objfd, hex, &sb, AT_SYMLINK_NOFOLLOW) && errno == ENOENT,
+	       "and the objects' directories go with them");
+
+	if (job > 0) {
+		if (write(go[1], "g", 1) != 1)
+			kill(job, SIGKILL);
+		waitpid(job, &st, 0);
+	}
+	if (ok == 'b')
+		tap_ok(t, WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		       "a running job's bound program still reads as it was");
+	else
+		tap_skip(t, "a running job's bound program reads as it was: %s",
+			 "no mount namespace here");
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	unlink(target);
 }
 
 int main(void)
@@ -244,7 +358,8 @@ int main(void)
 
 	kill(srv, SIGKILL);
 	waitpid(srv, NULL, 0);
-	bps_cache_purge(&c);
+	test_purge(&t, &c, dir, &fe, &me, prog, sizeof(prog));
+	bps_cache_purge(&c, NULL, NULL);
 	bps_cache_close(&c);
 	{
 		char cmd[128];

@@ -116,6 +116,30 @@ static void test_round_trip(struct tap *t)
 	}
 }
 
+/* Every action of REQUEST, CACHE_PURGE included, round-trips. */
+static void test_actions(struct tap *t)
+{
+	static const char *const names[] = {
+		[BP_ACTION_REBOOT] = "REBOOT", [BP_ACTION_HALT] = "HALT",
+		[BP_ACTION_POWEROFF] = "POWEROFF",
+		[BP_ACTION_CACHE_PURGE] = "CACHE_PURGE",
+	};
+
+	tap_ok(t, BP_ACTION_CACHE_PURGE == 4 && BP_ACTION_MAX == 4,
+	       "CACHE_PURGE is action 4, the last one");
+	for (uint32_t a = BP_ACTION_REBOOT; a <= BP_ACTION_MAX; a++) {
+		struct bp_msg in = sample(BP_MSG_REQUEST), out;
+		uint8_t buf[BP_WIRE_ENC_MAX];
+		ssize_t n;
+
+		in.request.action = a;
+		n = bp_wire_encode(&in, buf, sizeof(buf));
+		tap_ok(t, n > 0 && bp_wire_decode(buf, (size_t)n, &out) == 0 &&
+		       msg_equal(&in, &out),
+		       "REQUEST %s round trip", names[a]);
+	}
+}
+
 static void test_max_fields(struct tap *t)
 {
 	struct bp_msg in = sample(BP_MSG_HELLO), out;
@@ -351,7 +375,7 @@ static void mut_code_big(uint8_t *b, size_t *len) { set_le32(b + 16, BP_REASON_M
 static void mut_text_ctl(uint8_t *b, size_t *len) { b[16 + 6] = 0x1b; }
 static void mut_text_len(uint8_t *b, size_t *len) { b[16 + 4] = 0xff; b[16 + 5] = 0xff; }
 static void mut_action0(uint8_t *b, size_t *len) { set_le32(b + 16, 0); }
-static void mut_action4(uint8_t *b, size_t *len) { set_le32(b + 16, 4); }
+static void mut_action5(uint8_t *b, size_t *len) { set_le32(b + 16, 5); }
 static void mut_request_rsvd(uint8_t *b, size_t *len) { b[16 + 7] = 1; }
 
 static void mut_trailing(uint8_t *b, size_t *len)
@@ -390,7 +414,7 @@ static void test_fields(struct tap *t)
 		{ "REJECT with an escape character in its text", BP_MSG_REJECT, mut_text_ctl },
 		{ "REJECT with text length 65535", BP_MSG_REJECT, mut_text_len },
 		{ "REQUEST with action 0", BP_MSG_REQUEST, mut_action0 },
-		{ "REQUEST with action 4", BP_MSG_REQUEST, mut_action4 },
+		{ "REQUEST with action 5", BP_MSG_REQUEST, mut_action5 },
 		{ "REQUEST with reserved field set", BP_MSG_REQUEST, mut_request_rsvd },
 	};
 
@@ -437,6 +461,10 @@ static void test_encode_checks(struct tap *t)
 	m.type = 0x0042;
 	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
 	       "encode refuses an unknown type");
+	m = sample(BP_MSG_REQUEST);
+	m.request.action = BP_ACTION_MAX + 1;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "encode refuses REQUEST with an unknown action");
 
 	m = sample(BP_MSG_HELLO);
 	n = bp_wire_encode(&m, buf, sizeof(buf));
@@ -545,6 +573,7 @@ int main(void)
 	struct tap t = { 0 };
 
 	test_round_trip(&t);
+	test_actions(&t);
 	test_max_fields(&t);
 	test_layout(&t);
 	test_truncated(&t);
