@@ -180,6 +180,10 @@ int bpm_keygen(const char *path);
 extern const struct bpm_handler bpm_proc_handlers[];
 int bpm_procs_init(struct bpm *m);
 
+/* ctl.c: node changes users ask for through the module */
+void bpm_ctl_msg(struct bpm *m, const uint8_t *buf, size_t len);
+int bpm_ctl_check(const struct bpm *m, int node, const struct bproc_node_ctl *c);
+
 /* reload.c */
 void bpm_reload(struct bpm *m);
 

@@ -124,6 +124,10 @@ static void kmod_readable(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		return;
 	}
 	memcpy(&hdr, m->kbuf, sizeof(hdr));
+	if (hdr.type == BPROC_MSG_NODE_CTL) {
+		bpm_ctl_msg(m, m->kbuf, (size_t)n);
+		return;
+	}
 	ret = bp_proc_parse(m->kbuf, (size_t)n, p);
 	if (ret || !bpm_proc_to_node(hdr.type)) {
 		name = bp_proc_type_name(hdr.type);
