@@ -23,8 +23,8 @@ KBUILD  ?= $(BPROC_CACHE)/kbuild-normal
 NODES   ?= 3
 export BUILD
 
-USER_DIRS := core libbproc proto bpstat bpmaster bpslave nodeinit bpsh bpcp
-UNIT_DIRS := core libbproc proto bpstat nodeinit bpmaster bpslave bpsh bpcp
+USER_DIRS := core libbproc proto bpstat bpmaster bpslave nodeinit bpsh bpcp bpctl
+UNIT_DIRS := core libbproc proto bpstat nodeinit bpmaster bpslave bpsh bpcp bpctl
 
 .PHONY: all deps kernel kernel-debug kmod tools bootimg selftests cluster \
 	check check-debug style fuzz fuzz-kernel unit clean distclean $(USER_DIRS)
@@ -47,7 +47,7 @@ kmod: kernel
 
 core libbproc proto:
 	$(MAKE) -C $@
-bpstat bpcp: libbproc
+bpstat bpcp bpctl: libbproc
 	$(MAKE) -C $@
 bpmaster bpslave: core proto
 	$(MAKE) -C $@
