@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bpstat: show the nodes of a bproc cluster (status, address, mode,
- * owner, group) from the module's node table.
+ * owner, group, the figures they report) from the module's node table,
+ * once or, with -U, on every change (monitor.c). This file is the
+ * command line and the process views; nodes.c reads and prints the
+ * table.
  */
 
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,35 +18,23 @@
 
 #include <bproc.h>
 
+#include "bp_time.h"
+#include "bpstat.h"
 #include "print.h"
 #include "procs.h"
 #include "view.h"
+#include "watch.h"
 
-static const char *prog = "bpstat";
+const char bpstat_prog[] = "bpstat";
+static const char *prog = bpstat_prog;
 
-/* Views of processes rather than nodes (procs.h). */
-enum {
-	VIEW_PIDS = 100,	/* -p */
-	VIEW_PS,		/* -P */
-};
-
-/* Node orders: -N (the default), -S, -O; -R reverses. */
-enum sort_key { SORT_NUMBER, SORT_STATUS, SORT_OWNER };
-
-struct options {
-	int view;		/* enum bpstat_view, or VIEW_* */
-	int view_opt;		/* the option letter that chose it, or 0 */
-	enum sort_key sort;
-	bool reverse;
-	bool json;
-	char **specs;		/* NODESPEC arguments */
-	int nspecs;
-};
+/* Long options without a letter. */
+enum { OPT_EXIT_AFTER = 256 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: %s [OPTION] [NODESPEC...]\n"
+		"Usage: %s [OPTION]... [NODESPEC...]\n"
 		"Show the nodes of the bproc cluster.\n"
 		"\n"
 		"  (default)        nodes with the same status, mode, user and group\n"
@@ -59,6 +49,9 @@ static void usage(FILE *fp)
 		"  -N, -S, -O       sort nodes by number (default), status, owner\n"
 		"  -R, --reverse    reverse the order\n"
 		"  -j, --json       JSON: every field of every node (with -t: the totals)\n"
+		"  -U, --update     watch: redraw the view whenever the table changes\n"
+		"                   (on a pipe: one block, or JSON line, per change)\n"
+		"      --exit-after N  with -U: exit after N views (the first included)\n"
 		"  -h, --help       show this help and exit\n"
 		"  -V, --version    show the version and exit\n"
 		"\n"
@@ -78,7 +71,7 @@ static void version(void)
 }
 
 /* 0 to go on, 1 or 2 to exit with status 0 or 1. */
-static int parse_options(int argc, char **argv, struct options *o)
+static int parse_options(int argc, char **argv, struct bpstat_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "long",	no_argument, NULL, 'l' },
@@ -90,11 +83,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ps",		no_argument, NULL, 'P' },
 		{ "reverse",	no_argument, NULL, 'R' },
 		{ "json",	no_argument, NULL, 'j' },
+		{ "update",	no_argument, NULL, 'U' },
+		{ "exit-after",	required_argument, NULL, OPT_EXIT_AFTER },
 		{ "help",	no_argument, NULL, 'h' },
 		{ "version",	no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char optstr[] = "lasntpPNSORjhV";
+	static const char optstr[] = "lasntpPNSORjUhV";
 	int view;
 	int c;
 
@@ -116,25 +111,36 @@ static int parse_options(int argc, char **argv, struct options *o)
 			view = BPSTAT_TOTAL;
 			break;
 		case 'p':
-			view = VIEW_PIDS;
+			view = BPSTAT_VIEW_PIDS;
 			break;
 		case 'P':
-			view = VIEW_PS;
+			view = BPSTAT_VIEW_PS;
 			break;
 		case 'N':
-			o->sort = SORT_NUMBER;
+			o->sort = BPSTAT_SORT_NUMBER;
 			continue;
 		case 'S':
-			o->sort = SORT_STATUS;
+			o->sort = BPSTAT_SORT_STATUS;
 			continue;
 		case 'O':
-			o->sort = SORT_OWNER;
+			o->sort = BPSTAT_SORT_OWNER;
 			continue;
 		case 'R':
 			o->reverse = true;
 			continue;
 		case 'j':
 			o->json = true;
+			continue;
+		case 'U':
+			o->watch = true;
+			continue;
+		case OPT_EXIT_AFTER:
+			o->exit_after = bpstat_watch_parse_count(optarg);
+			if (o->exit_after < 0) {
+				fprintf(stderr, "%s: --exit-after '%s': not a count from 1 to %d\n",
+					prog, optarg, INT_MAX);
+				return 2;
+			}
 			continue;
 		case 'h':
 			usage(stdout);
@@ -157,34 +163,27 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->specs = argv + optind;
 	o->nspecs = argc - optind;
-	if (o->view == VIEW_PS && o->nspecs) {
+	o->argc = argc;
+	o->argv = argv;
+	if (o->view == BPSTAT_VIEW_PS && o->nspecs) {
 		fprintf(stderr, "%s: -P takes no NODESPEC (it reads ps output on stdin)\n",
 			prog);
+		return 2;
+	}
+	if (o->watch && (o->view == BPSTAT_VIEW_PIDS ||
+			 o->view == BPSTAT_VIEW_PS)) {
+		fprintf(stderr, "%s: -U and -%c cannot be combined (-U watches the node table, not processes)\n",
+			prog, o->view_opt);
+		return 2;
+	}
+	if (o->exit_after && !o->watch) {
+		fprintf(stderr, "%s: --exit-after needs -U\n", prog);
 		return 2;
 	}
 	return 0;
 }
 
-static enum sort_key sort_by;
-static bool sort_reverse;
-
-static int cmp_nodes(const void *a, const void *b)
-{
-	const struct bproc_node_info *x = a, *y = b;
-	long long d = 0;
-
-	if (sort_by == SORT_STATUS)
-		d = (long long)x->state - y->state;
-	else if (sort_by == SORT_OWNER)
-		d = (long long)x->uid - y->uid;
-	if (!d)
-		d = (long long)x->node - y->node;
-	if (sort_reverse)
-		d = -d;
-	return (d > 0) - (d < 0);
-}
-
-/* The nodes a NODESPEC selected (select_nodes()), for -p. */
+/* The nodes a NODESPEC selected (bpstat_read()), for -p. */
 struct selected {
 	const struct bproc_node_info *list;
 	int count;
@@ -201,16 +200,16 @@ static int node_wanted(void *arg, int node)
 }
 
 /*
- * -p (on the nodes in @list, which select_nodes() made when NODESPECs
+ * -p (on the nodes in @list, which bpstat_read() made when NODESPECs
  * were given) and -P: 0, or 1 after printing why not.
  */
-static int show_procs(const struct options *o, struct printer *p,
+static int show_procs(const struct bpstat_opts *o, struct printer *p,
 		      const struct bproc_node_info *list, int count)
 {
 	struct selected sel = { list, count };
 	int ret;
 
-	if (o->view == VIEW_PS) {
+	if (o->view == BPSTAT_VIEW_PS) {
 		ret = bpstat_annotate_ps(p, stdout, stdin, bpstat_pid_node);
 		if (ret == -EINVAL)
 			fprintf(stderr, "%s: -P: standard input is not ps output (no PID column in its first line)\n",
@@ -229,67 +228,9 @@ static int show_procs(const struct options *o, struct printer *p,
 	return 0;
 }
 
-static void user_name(void *arg, unsigned int uid, char *buf, size_t len)
-{
-	struct passwd pw, *res = NULL;
-	char tmp[1024];
-
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
-		snprintf(buf, len, "%s", res->pw_name);
-	else
-		snprintf(buf, len, "%u", uid);
-}
-
-static void group_name(void *arg, unsigned int gid, char *buf, size_t len)
-{
-	struct group gr, *res = NULL;
-	char tmp[1024];
-
-	if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) == 0 && res)
-		snprintf(buf, len, "%s", res->gr_name);
-	else
-		snprintf(buf, len, "%u", gid);
-}
-
-/*
- * Keep the nodes that any NODESPEC names (all of them without one).
- * Returns the new count, or -1 after printing why.
- */
-static int select_nodes(const struct options *o, struct bproc_node_info *list,
-			int count)
-{
-	struct bproc_nodeset set = { 0 };
-	struct bproc_nodeset_error err;
-	int i, n = 0;
-
-	if (o->nspecs == 0)
-		return count;
-	for (i = 0; i < o->nspecs; i++) {
-		if (bproc_nodeset_parse_list(o->specs[i], list, count, &set,
-					     &err) < 0) {
-			if (errno == EINVAL && err.msg[0])
-				fprintf(stderr, "%s: bad node spec '%s': %s\n",
-					prog, o->specs[i], err.msg);
-			else
-				fprintf(stderr, "%s: node spec '%s': %s\n",
-					prog, o->specs[i], strerror(errno));
-			bproc_nodeset_free(&set);
-			return -1;
-		}
-	}
-	for (i = 0; i < count; i++)
-		if (bproc_nodeset_contains(&set, list[i].node))
-			list[n++] = list[i];
-	bproc_nodeset_free(&set);
-	return n;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct bpstat_names names = {
-		.user = user_name, .group = group_name,
-	};
-	struct options o = { .view = BPSTAT_COMPACT };
+	struct bpstat_opts o = { .view = BPSTAT_COMPACT };
 	struct bproc_node_info *list = NULL;
 	struct bproc_version v;
 	struct printer *p;
@@ -305,18 +246,12 @@ int main(int argc, char **argv)
 			errno == ENOENT ? " (is the bproc module loaded?)" : "");
 		return 1;
 	}
-	count = bproc_nodelist(&list);
-	if (count < 0) {
-		fprintf(stderr, "%s: reading the node table: %s\n", prog,
-			strerror(errno));
+	if (o.watch)
+		return bpstat_monitor(&o);
+	count = bpstat_read(&o, &list);
+	if (count < 0)
 		return 1;
-	}
-	if (o.view == VIEW_PIDS || o.view == VIEW_PS) {
-		count = select_nodes(&o, list, count);
-		if (count < 0) {
-			free(list);
-			return 1;
-		}
+	if (o.view == BPSTAT_VIEW_PIDS || o.view == BPSTAT_VIEW_PS) {
 		p = pr_new(stdout, o.json);
 		if (!p) {
 			fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
@@ -325,36 +260,15 @@ int main(int argc, char **argv)
 		}
 		r = show_procs(&o, p, list, count);
 		err = pr_finish(p);
-		free(list);
-		if (err) {
-			fprintf(stderr, "%s: writing the output: %s\n", prog,
-				strerror(-err));
-			return 1;
-		}
-		return r;
+	} else {
+		r = 0;
+		err = bpstat_print(&o, stdout, list, count, bp_now_real_ns());
 	}
-	count = select_nodes(&o, list, count);
-	if (count < 0) {
-		free(list);
-		return 1;
-	}
-	sort_by = o.sort;
-	sort_reverse = o.reverse;
-	qsort(list, (size_t)count, sizeof(*list), cmp_nodes);
-
-	p = pr_new(stdout, o.json);
-	if (!p) {
-		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
-		free(list);
-		return 1;
-	}
-	err = bpstat_show(p, (enum bpstat_view)o.view, list, count, &names);
-	r = pr_finish(p);
 	free(list);
-	if (err || r) {
+	if (err) {
 		fprintf(stderr, "%s: writing the output: %s\n", prog,
-			strerror(-(err ? err : r)));
+			strerror(-err));
 		return 1;
 	}
-	return 0;
+	return r;
 }

@@ -14,11 +14,15 @@ enum {
 	COL_NODE	= 1 << 0,
 	COL_ADDR	= 1 << 1,
 	COL_STATUS	= 1 << 2,
-	COL_MODE	= 1 << 3,
-	COL_USER	= 1 << 4,
-	COL_GROUP	= 1 << 5,
-	COL_FIGS	= 1 << 6,	/* cpus, load, memory, kernel */
+	COL_SINCE	= 1 << 3,	/* time in the current state */
+	COL_MODE	= 1 << 4,
+	COL_USER	= 1 << 5,
+	COL_GROUP	= 1 << 6,
+	COL_FIGS	= 1 << 7,	/* cpus, load, memory, uptime, kernel */
+	COL_ERROR	= 1 << 8,	/* why the node is in the error state */
 };
+
+#define NS_PER_S 1000000000ull
 
 #define NAME_LEN 64
 
@@ -71,25 +75,72 @@ static void size_string(unsigned long long bytes, char *buf, size_t len)
 		snprintf(buf, len, "%lluM", bytes >> 20);
 }
 
-/*
- * The live figures of the long view: "-" for what the node did not say,
- * and for every figure of a node that is down.
- */
-static void show_figures(struct printer *p, const struct bproc_node_info *ni)
+void bpstat_duration_string(unsigned long long secs, char *buf, size_t len)
 {
-	char cpus[16], load[16], mem[48], used[16], total[16];
+	if (secs < 60)
+		snprintf(buf, len, "%llus", secs);
+	else if (secs < 3600)
+		snprintf(buf, len, "%llum%02llus", secs / 60, secs % 60);
+	else if (secs < 86400)
+		snprintf(buf, len, "%lluh%02llum", secs / 3600, secs / 60 % 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", secs / 86400,
+			 secs / 3600 % 24);
+}
 
-	if (!ni->cpus || ni->state == BPROC_NODE_DOWN) {
-		/* nothing reported, or figures of a node no longer there */
-		for (int i = 0; i < 4; i++)
-			pr_string(p, PR_TEXT, NULL, NULL);
+/*
+ * A text cell of a string the node sent: control characters (which a
+ * terminal would act on) become '?'. NULL for an empty one.
+ */
+static const char *node_text(const char *s, size_t max, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < max - 1 && s[i]; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return i ? buf : NULL;
+}
+
+/* The age of @since (CLOCK_REALTIME ns; 0: unknown) at @now, as a cell. */
+static void show_age(struct printer *p, unsigned long long since,
+		     unsigned long long now)
+{
+	char buf[32];
+
+	if (!since) {
+		pr_string(p, PR_TEXT, NULL, NULL);
 		return;
 	}
-	snprintf(cpus, sizeof(cpus), "%u", ni->cpus);
-	snprintf(load, sizeof(load), "%.2f", ni->load[0] / 100.0);
-	pr_string(p, PR_TEXT, NULL, cpus);
-	pr_string(p, PR_TEXT, NULL, load);
-	if (ni->mem_total) {
+	bpstat_duration_string(now > since ? (now - since) / NS_PER_S : 0,
+			       buf, sizeof(buf));
+	pr_string(p, PR_TEXT, NULL, buf);
+}
+
+/*
+ * The live figures of the long view: "-" for what the node did not say,
+ * and for every figure of a node that is down (they are from its last
+ * connection).
+ */
+static void show_figures(struct printer *p, const struct bproc_node_info *ni,
+			 unsigned long long now)
+{
+	char cpus[16], load[48], mem[48], used[16], total[16];
+	char kernel[BPROC_NAME_LEN];
+	bool live = ni->state != BPROC_NODE_DOWN;
+
+	if (live && ni->cpus) {
+		snprintf(cpus, sizeof(cpus), "%u", ni->cpus);
+		snprintf(load, sizeof(load), "%.2f,%.2f,%.2f",
+			 ni->load[0] / 100.0, ni->load[1] / 100.0,
+			 ni->load[2] / 100.0);
+		pr_string(p, PR_TEXT, NULL, cpus);
+		pr_string(p, PR_TEXT, NULL, load);
+	} else {
+		pr_string(p, PR_TEXT, NULL, NULL);
+		pr_string(p, PR_TEXT, NULL, NULL);
+	}
+	if (live && ni->mem_total) {
 		size_string(ni->mem_total - (ni->mem_free < ni->mem_total ?
 					     ni->mem_free : ni->mem_total),
 			    used, sizeof(used));
@@ -99,17 +150,21 @@ static void show_figures(struct printer *p, const struct bproc_node_info *ni)
 	} else {
 		pr_string(p, PR_TEXT, NULL, NULL);
 	}
-	pr_string(p, PR_TEXT, NULL, ni->kernel[0] ? ni->kernel : NULL);
+	show_age(p, live ? ni->node_boottime : 0, now);
+	pr_string(p, PR_TEXT, NULL,
+		  live ? node_text(ni->kernel, sizeof(ni->kernel), kernel) :
+			 NULL);
 }
 
 /* One node: the text columns in @cols, every field in JSON. */
 static void show_node(struct printer *p, unsigned int cols,
 		      const struct bproc_node_info *ni,
-		      const struct bpstat_names *names)
+		      const struct bpstat_names *names, unsigned long long now)
 {
 #define T(col) ((cols & (col)) ? PR_ANY : PR_JSON)
 	char addr[INET6_ADDRSTRLEN], hw[3 * BPROC_HWADDR_LEN];
 	char mode[11], octal[8], user[NAME_LEN], group[NAME_LEN];
+	char error[BPROC_NAME_LEN];
 	int i;
 
 	bpstat_mode_string(ni->mode, mode);
@@ -122,12 +177,19 @@ static void show_node(struct printer *p, unsigned int cols,
 	pr_string(p, T(COL_ADDR), "address",
 		  bpstat_addr_string(ni, addr, sizeof(addr)));
 	pr_string(p, T(COL_STATUS), "status", state_name(ni->state));
+	if (cols & COL_SINCE)
+		show_age(p, ni->state_since, now);
 	pr_string(p, (cols & COL_MODE) ? PR_TEXT : 0, NULL, mode);
 	pr_string(p, PR_JSON, "mode", octal);
 	pr_string(p, T(COL_USER), "user", user);
 	pr_string(p, T(COL_GROUP), "group", group);
 	if (cols & COL_FIGS)
-		show_figures(p, ni);
+		show_figures(p, ni, now);
+	if (cols & COL_ERROR)
+		pr_string(p, PR_TEXT, NULL,
+			  ni->state == BPROC_NODE_ERROR ?
+			  node_text(ni->error, sizeof(ni->error), error) :
+			  NULL);
 	pr_uint(p, PR_JSON, "uid", ni->uid);
 	pr_uint(p, PR_JSON, "gid", ni->gid);
 	pr_string(p, PR_JSON, "hwaddr",
@@ -268,13 +330,18 @@ static void show_total(struct printer *p, const struct bproc_node_info *nodes,
 	pr_object_close(p, PR_JSON);
 }
 
+bool bpstat_view_ages(enum bpstat_view view)
+{
+	return view == BPSTAT_LONG;
+}
+
 int bpstat_show(struct printer *p, enum bpstat_view view,
 		const struct bproc_node_info *nodes, int count,
-		const struct bpstat_names *names)
+		const struct bpstat_names *names, unsigned long long now)
 {
 	static const char *const long_titles[] = {
-		"Node", "Address", "Status", "Mode", "User", "Group", "CPUs",
-		"Load", "Memory", "Kernel", NULL,
+		"Node", "Address", "Status", "Since", "Mode", "User", "Group",
+		"CPUs", "Load", "Memory", "Up", "Kernel", "Error", NULL,
 	};
 	unsigned int cols;
 	int i;
@@ -290,8 +357,8 @@ int bpstat_show(struct printer *p, enum bpstat_view view,
 		break;
 	case BPSTAT_LONG:
 		show_header(p, long_titles);
-		cols = COL_NODE | COL_ADDR | COL_STATUS | COL_MODE | COL_USER |
-		       COL_GROUP | COL_FIGS;
+		cols = COL_NODE | COL_ADDR | COL_STATUS | COL_SINCE |
+		       COL_MODE | COL_USER | COL_GROUP | COL_FIGS | COL_ERROR;
 		break;
 	case BPSTAT_ADDRESS:
 		cols = COL_NODE | COL_ADDR;
@@ -308,7 +375,7 @@ int bpstat_show(struct printer *p, enum bpstat_view view,
 
 	pr_array_open(p, PR_JSON, NULL);
 	for (i = 0; i < count; i++)
-		show_node(p, cols, &nodes[i], names);
+		show_node(p, cols, &nodes[i], names, now);
 	pr_array_close(p, PR_JSON);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef _BPSTAT_VIEW_H
 #define _BPSTAT_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <bproc.h>
 
@@ -29,11 +30,22 @@ struct bpstat_names {
 
 /*
  * Print @count nodes in @view. In JSON every view but BPSTAT_TOTAL is an
- * array with one object per node carrying every field. 0 or -errno.
+ * array with one object per node carrying every field. Ages (how long a
+ * node has been up, or in its state) are measured to @now (CLOCK_REALTIME
+ * ns). 0 or -errno.
  */
 int bpstat_show(struct printer *p, enum bpstat_view view,
 		const struct bproc_node_info *nodes, int count,
-		const struct bpstat_names *names);
+		const struct bpstat_names *names, unsigned long long now);
+
+/*
+ * Whether @view's text shows ages, which change with the clock alone
+ * (watch mode redraws those once a second). JSON has only absolute times.
+ */
+bool bpstat_view_ages(enum bpstat_view view);
+
+/* @secs as "45s", "5m07s", "3h05m" or "2d04h" (two units at most). */
+void bpstat_duration_string(unsigned long long secs, char *buf, size_t len);
 
 /* "---x--x--x": the low nine bits of @mode as ls -l shows them. */
 void bpstat_mode_string(unsigned int mode, char buf[11]);

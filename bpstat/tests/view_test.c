@@ -33,6 +33,10 @@ static const struct bpstat_names names = {
 	.user = fake_user, .group = fake_group,
 };
 
+/* The clock of every view: ages are measured to it. */
+#define NS 1000000000ull
+#define NOW (1700000000ull * NS)
+
 static struct bproc_node_info node(int n, unsigned int state,
 				   unsigned int mode, unsigned int uid,
 				   unsigned int gid)
@@ -90,7 +94,7 @@ static char *render(enum bpstat_view view, bool json,
 		free(out);
 		return NULL;
 	}
-	err = bpstat_show(p, view, nodes, count, &names);
+	err = bpstat_show(p, view, nodes, count, &names, NOW);
 	err2 = pr_finish(p);
 	fclose(fp);
 	if (err || err2) {
@@ -156,6 +160,33 @@ static void test_helpers(struct tap *t)
 	   "hwaddr_len above 8 is not read");
 }
 
+static void test_durations(struct tap *t)
+{
+	static const struct {
+		unsigned long long secs;
+		const char *text;
+	} cases[] = {
+		{ 0, "0s" }, { 59, "59s" }, { 60, "1m00s" }, { 307, "5m07s" },
+		{ 3599, "59m59s" }, { 3600, "1h00m" }, { 11100, "3h05m" },
+		{ 86399, "23h59m" }, { 86400, "1d00h" }, { 187200, "2d04h" },
+		{ 400 * 86400ull + 3600, "400d01h" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bpstat_duration_string(cases[i].secs, buf, sizeof(buf));
+		tap_ok(t, !strcmp(buf, cases[i].text), "duration %llu s is %s (%s)",
+		       cases[i].secs, cases[i].text, buf);
+	}
+	tap_ok(t, bpstat_view_ages(BPSTAT_LONG), "the long view shows ages");
+	tap_ok(t, !bpstat_view_ages(BPSTAT_COMPACT) &&
+	       !bpstat_view_ages(BPSTAT_ADDRESS) &&
+	       !bpstat_view_ages(BPSTAT_STATUS) &&
+	       !bpstat_view_ages(BPSTAT_NUMBER) &&
+	       !bpstat_view_ages(BPSTAT_TOTAL), "no other view does");
+}
+
 static void test_text(struct tap *t)
 {
 	struct bproc_node_info c[8];
@@ -178,32 +209,64 @@ static void test_text(struct tap *t)
 	       "0-1      up      ---x--x--x  root  root\n");
 	expect(t, "long: one line per node with its address",
 	       BPSTAT_LONG, false, c, 8,
-	       "Node  Address       Status  Mode        User   Group  CPUs  Load  Memory  Kernel\n"
-	       "0     10.42.0.100   up      ---x--x--x  root   root   -     -     -       -\n"
-	       "1     10.42.0.101   up      ---x--x--x  root   root   -     -     -       -\n"
-	       "2     -             down    ----------  root   root   -     -     -       -\n"
-	       "3     10.42.0.103   boot    ---x--x--x  root   root   -     -     -       -\n"
-	       "4     10.42.0.104   up      ---x--x--x  root   root   -     -     -       -\n"
-	       "5     10.42.0.105   error   ---x--x--x  root   root   -     -     -       -\n"
-	       "6     -             down    ----------  root   root   -     -     -       -\n"
-	       "7     fd00:42::107  up      ---x--x---  alice  users  -     -     -       -\n");
+	       "Node  Address       Status  Since  Mode        User   Group  CPUs  Load  Memory  Up  Kernel  Error\n"
+	       "0     10.42.0.100   up      -      ---x--x--x  root   root   -     -     -       -   -       -\n"
+	       "1     10.42.0.101   up      -      ---x--x--x  root   root   -     -     -       -   -       -\n"
+	       "2     -             down    -      ----------  root   root   -     -     -       -   -       -\n"
+	       "3     10.42.0.103   boot    -      ---x--x--x  root   root   -     -     -       -   -       -\n"
+	       "4     10.42.0.104   up      -      ---x--x--x  root   root   -     -     -       -   -       -\n"
+	       "5     10.42.0.105   error   -      ---x--x--x  root   root   -     -     -       -   -       -\n"
+	       "6     -             down    -      ----------  root   root   -     -     -       -   -       -\n"
+	       "7     fd00:42::107  up      -      ---x--x---  alice  users  -     -     -       -   -       -\n");
 	{
 		struct bproc_node_info f[2] = { c[0], c[1] };
 
 		f[0].cpus = 2;
 		f[0].load[0] = 25;
+		f[0].load[1] = 130;
+		f[0].load[2] = 7;
 		f[0].mem_total = 2ull << 30;
 		f[0].mem_free = 1536ull << 20;
+		f[0].state_since = NOW - 42 * NS - 999999999;	/* 42.99 s */
+		f[0].node_boottime = NOW - (3 * 86400 + 5 * 3600 + 59) * NS;
 		snprintf(f[0].kernel, sizeof(f[0].kernel), "6.12.117-bproc");
 		f[1].cpus = 64;
 		f[1].load[0] = 12345;
 		f[1].mem_total = 256ull << 30;
 		f[1].mem_free = 300ull << 30;	/* more than total: none used */
-		expect(t, "long: the live figures a node reported (cpus, load, memory used/total, kernel)",
+		f[1].state_since = NOW - (2 * 3600 + 5 * 60 + 9) * NS;
+		f[1].node_boottime = NOW + 5 * NS;	/* node clock ahead */
+		expect(t, "long: the live figures a node reported (time in state, cpus, load averages, memory used/total, uptime, kernel)",
 		       BPSTAT_LONG, false, f, 2,
-		       "Node  Address      Status  Mode        User  Group  CPUs  Load    Memory     Kernel\n"
-		       "0     10.42.0.100  up      ---x--x--x  root  root   2     0.25    512M/2.0G  6.12.117-bproc\n"
-		       "1     10.42.0.101  up      ---x--x--x  root  root   64    123.45  0M/256.0G  -\n");
+		       "Node  Address      Status  Since  Mode        User  Group  CPUs  Load              Memory     Up     Kernel          Error\n"
+		       "0     10.42.0.100  up      42s    ---x--x--x  root  root   2     0.25,1.30,0.07    512M/2.0G  3d05h  6.12.117-bproc  -\n"
+		       "1     10.42.0.101  up      2h05m  ---x--x--x  root  root   64    123.45,0.00,0.00  0M/256.0G  0s     -               -\n");
+	}
+	{
+		struct bproc_node_info f[3] = { c[5], c[2], c[0] };
+
+		/* An error node with a reason that would drive a terminal. */
+		f[0].state_since = NOW - 61 * NS;
+		strcpy(f[0].error, "node_up: mount \033[2Jfailed\n");
+		strcpy(f[0].kernel, "6.12\r");
+		f[0].cpus = 1;
+		f[0].node_boottime = NOW - 10 * NS;
+		/* A node that went down keeps its last figures: not shown. */
+		f[1].state_since = NOW - 3 * NS;
+		f[1].cpus = 4;
+		f[1].load[0] = 100;
+		f[1].mem_total = 1ull << 30;
+		f[1].node_boottime = NOW - 100 * NS;
+		strcpy(f[1].kernel, "6.12");
+		strcpy(f[1].error, "an old reason");
+		/* An up node keeps no stale reason in its row. */
+		strcpy(f[2].error, "an old reason");
+		expect(t, "long: the error reason of a node in error (control characters as ?), no figures of a down node",
+		       BPSTAT_LONG, false, f, 3,
+		       "Node  Address      Status  Since  Mode        User  Group  CPUs  Load            Memory  Up   Kernel  Error\n"
+		       "5     10.42.0.105  error   1m01s  ---x--x--x  root  root   1     0.00,0.00,0.00  -       10s  6.12?   node_up: mount ?[2Jfailed?\n"
+		       "2     -            down    3s     ----------  root  root   -     -               -       -    -       -\n"
+		       "0     10.42.0.100  up      -      ---x--x--x  root  root   -     -               -       -    -       -\n");
 	}
 	expect(t, "-a: node and address", BPSTAT_ADDRESS, false, c + 1, 2,
 	       "1  10.42.0.101\n"
@@ -299,6 +362,7 @@ int main(void)
 	struct tap t = {};
 
 	test_helpers(&t);
+	test_durations(&t);
 	test_text(&t);
 	test_json(&t);
 	return tap_done(&t);
