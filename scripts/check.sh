@@ -25,6 +25,7 @@ fi
 suite_cmd() {
 	case $1 in
 	style) echo "scripts/style.sh" ;;
+	unit-harness) echo "harness/tests/node_state.py" ;;
 	unit-*) echo "make -s -C ${1#unit-} check" ;;
 	fuzz) echo "make -s -C proto fuzz FUZZ_TIME=${BPROC_FUZZ_TIME:-10}" ;;
 	bootimg) echo "make -s -C bootimg check KBUILD=${kernel%/arch/x86/boot/bzImage}" ;;
@@ -73,7 +74,7 @@ suite_cmd() {
 # bursts, ping timeouts) is the one to keep from that. Named suites, and --debug, run one
 # after another. Each suite's output is in build/check/SUITE.log; a
 # suite's output is shown when it is done (lane 1's as it comes).
-lane1="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh unit-bpcp bootimg vm-daemons cluster"
+lane1="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh unit-bpcp unit-bpctl unit-harness bootimg vm-daemons cluster"
 lane2="cluster-vnodes harness-noboot harness-run vm-module vm-procs vm-bootd"
 lanes=0
 if [ $# -gt 0 ]; then

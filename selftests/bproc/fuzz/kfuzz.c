@@ -286,6 +286,8 @@ static void other_ioctl(int fd)
 		BPROC_IOC_VERSION, BPROC_IOC_NODE_GET, BPROC_IOC_NODE_COUNT,
 		BPROC_IOC_SLAVE_GET, BPROC_IOC_CURRNODE, BPROC_IOC_SIGNAL,
 		BPROC_IOC_MASQ, BPROC_IOC_MASTER, BPROC_IOC_SLAVE,
+		/* answers nobody waits for (NODE_CTL itself would sleep) */
+		BPROC_IOC_NODE_CTL_DONE,
 	};
 
 	for (size_t i = 0; i < sizeof(u.raw); i++)
