@@ -55,6 +55,14 @@ suite_cmd() {
 		else
 			echo "harness/cluster.py --nodes 2 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run"
 		fi ;;
+	cluster-nodes)
+		# Node management on its own 2-node cluster: it reboots,
+		# powers off and halts a node VM (nodectl_test.c).
+		if [ $debug = 1 ]; then
+			echo "harness/cluster.py --nodes 2 --node-timeout 900 --master-timeout 900 --timeout 7200 --append acpi=noirq --node-append acpi=noirq --run selftests/bproc/run_nodes_tests.sh --kernel $kernel --dir $out/cluster-nodes.run"
+		else
+			echo "harness/cluster.py --nodes 2 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_nodes_tests.sh --kernel $kernel --dir $out/cluster-nodes.run"
+		fi ;;
 	cluster-vnodes)
 		# Many nodes on the 2-core host: 2 node VMs with 31 virtual
 		# nodes each (nodeinit bproc.vnodes) make 64 nodes. Not in
@@ -75,12 +83,12 @@ suite_cmd() {
 # after another. Each suite's output is in build/check/SUITE.log; a
 # suite's output is shown when it is done (lane 1's as it comes).
 lane1="style unit-core unit-libbproc unit-proto fuzz unit-bpstat unit-nodeinit unit-bpmaster unit-bpslave unit-bpsh unit-bpcp unit-bpctl unit-harness bootimg vm-daemons cluster"
-lane2="cluster-vnodes harness-noboot harness-run vm-module vm-procs vm-bootd"
+lane2="cluster-vnodes harness-noboot harness-run vm-module vm-procs vm-bootd cluster-nodes"
 lanes=0
 if [ $# -gt 0 ]; then
 	suites="$*"
 elif [ $debug = 1 ]; then
-	suites="vm-module cluster"
+	suites="vm-module cluster cluster-nodes"
 else
 	suites="$lane1 $lane2"
 	lanes=1

@@ -8,7 +8,7 @@ set -u
 # shellcheck source=lib.sh
 . "${BPROC_TOP:?}/selftests/bproc/lib.sh"
 
-for t in cluster_test ghost_cluster_test bpsh_test nodectl_test; do
+for t in cluster_test ghost_cluster_test bpsh_test; do
 	run_ksft $t
 done
 check "master: kernel log free of warnings" kernel_log_clean
