@@ -54,7 +54,7 @@
 #define BPS_SPAWN_TIMEOUT_MS	600000	/* a start (fetch, mounts, exec) at most */
 #define BPS_IO_TIMEOUT_MS	60000	/* bpsh silent while it sends files */
 #define BPS_CACHE_DIR		"/run/bproc/cache"
-#define BPS_SEED_FETCH_MS	10000	/* the node above silent: go to bpsh */
+#define BPS_SEED_FETCH_MS	30000	/* the node above silent: go to bpsh */
 #define BPS_SEED_WAIT_MS	300000	/* an object not here this long: EAGAIN */
 #define BPS_SEED_ALIVE_MS	2000	/* keepalives while it waits */
 #define BPS_SEED_HELLO_MS	60000	/* hello, or its job, due within */

@@ -366,6 +366,54 @@ TEST_F_TIMEOUT(nodes, cache_purge, 1800)
 	res_free(&r);
 }
 
+/*
+ * The node_up step (docs/config.md "nodeup") on a live node: a script
+ * that fails for it leaves it in error with the reason, shown by bpstat;
+ * once the script passes, the node comes up on its next connect.
+ */
+#define NODEUP_DIR "/run/bproc/nodeup-test"
+
+TEST_F_TIMEOUT(nodes, node_up_failure_leaves_error, 1800)
+{
+	int v = self->victim;
+	struct bproc_node_info ni;
+	struct res r;
+	bool err_seen, up_again;
+
+	ASSERT_EQ(0, run(&r, "mkdir -p " NODEUP_DIR " && "
+			 "printf '#!/bin/sh\\nif [ -e " NODEUP_DIR "/fail-$1 ]; then echo no disk >&2; exit 3; fi\\n' > " NODEUP_DIR "/10-check && "
+			 "chmod 755 " NODEUP_DIR "/10-check && touch " NODEUP_DIR "/fail-%d && "
+			 "printf 'nodeup " NODEUP_DIR "\\nnodeuptimeout 30\\n' >> /etc/bproc/config && "
+			 "pkill -HUP -x bpmaster", v)) TH_LOG("%s", r.err);
+	res_free(&r);
+	sleep(2);	/* the reload */
+	EXPECT_EQ(0, run(&r, "bpctl -S %d -s down", v)) TH_LOG("%s", r.err);
+	res_free(&r);
+	err_seen = wait_state(v, BPROC_NODE_ERROR, self->up_limit);
+	EXPECT_TRUE(err_seen) TH_LOG("node %d in state %d", v, node_state(v));
+	EXPECT_EQ(0, bproc_nodeinfo(v, &ni));
+	EXPECT_NE(NULL, strstr(ni.error, "exited with status 3")) TH_LOG("%s", ni.error);
+	EXPECT_EQ(0, run(&r, "bpstat -l %d | grep -q 'exited with status 3'", v))
+		TH_LOG("bpstat -l does not show the reason");
+	res_free(&r);
+	EXPECT_NE(0, run(&r, "bpsh %d true", v));
+	res_free(&r);
+
+	/* Fixed: the next connect runs the step again and the node is up. */
+	EXPECT_EQ(0, run(&r, "rm -f " NODEUP_DIR "/fail-* && bpctl -S %d -s down", v))
+		TH_LOG("%s", r.err);
+	res_free(&r);
+	up_again = wait_state(v, BPROC_NODE_UP, self->up_limit);
+
+	/* The cluster's own configuration again. */
+	EXPECT_EQ(0, run(&r, "sed -i '/^nodeup/d' /etc/bproc/config && pkill -HUP -x bpmaster"));
+	res_free(&r);
+	sleep(2);
+	ASSERT_TRUE(up_again) TH_LOG("node %d in state %d", v, node_state(v));
+	EXPECT_EQ(0, bproc_nodeinfo(v, &ni));
+	EXPECT_STREQ("", ni.error);
+}
+
 /* The node VM's power state as the harness sees it: "running"/"stopped". */
 static void vm_state(int node, char *buf, size_t len)
 {
