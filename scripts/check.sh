@@ -56,12 +56,12 @@ suite_cmd() {
 			echo "harness/cluster.py --nodes 2 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_cluster_tests.sh --kernel $kernel --dir $out/cluster.run"
 		fi ;;
 	cluster-nodes)
-		# Node management on its own 2-node cluster: it reboots,
+		# Node management on its own 1-node cluster: it reboots,
 		# powers off and halts a node VM (nodectl_test.c).
 		if [ $debug = 1 ]; then
-			echo "harness/cluster.py --nodes 2 --node-timeout 900 --master-timeout 900 --timeout 7200 --append acpi=noirq --node-append acpi=noirq --run selftests/bproc/run_nodes_tests.sh --kernel $kernel --dir $out/cluster-nodes.run"
+			echo "harness/cluster.py --nodes 1 --node-timeout 900 --master-timeout 900 --timeout 7200 --append acpi=noirq --node-append acpi=noirq --run selftests/bproc/run_nodes_tests.sh --kernel $kernel --dir $out/cluster-nodes.run"
 		else
-			echo "harness/cluster.py --nodes 2 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_nodes_tests.sh --kernel $kernel --dir $out/cluster-nodes.run"
+			echo "harness/cluster.py --nodes 1 --ping-interval 3 --ping-timeout 15 --run selftests/bproc/run_nodes_tests.sh --kernel $kernel --dir $out/cluster-nodes.run"
 		fi ;;
 	cluster-vnodes)
 		# Many nodes on the 2-core host: 2 node VMs with 31 virtual

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$(dirname "$here")")
 log=$top/build/check/noboot-harness.log
 mkdir -p "$(dirname "$log")"
-timeout=${NOBOOT_NODE_TIMEOUT:-60}
+timeout=${NOBOOT_NODE_TIMEOUT:-30}
 
 echo "TAP version 13"
 t0=$(date +%s)
