@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include "bp_crypto.h"
 #include "bpslave.h"
@@ -137,6 +138,26 @@ static int fetch_over(int fd, struct bps_cache *c,
 }
 
 /*
+ * Say why @left of @n objects come from bpsh, not from the node above
+ * @up (on bpslave's stderr, the node's console: this process has not
+ * taken the job's streams yet).
+ */
+static void tree_fallback(const struct bps_jobctx *jc,
+			  const struct sockaddr_in *up, size_t left, size_t n,
+			  int err)
+{
+	char addr[INET_ADDRSTRLEN] = "?";
+	struct bp_log lg;
+
+	inet_ntop(AF_INET, &up->sin_addr, addr, sizeof(addr));
+	bp_log_init(&lg, "bpslave", STDERR_FILENO, BP_LOG_STAMP_MONO);
+	bp_log(&lg, LOG_INFO,
+	       "node %d: %zu of %zu files from bpsh, not from the node above (%s:%u): %s",
+	       jc->node, left, n, addr, ntohs(up->sin_port),
+	       err ? strerror(-err) : "it did not send them");
+}
+
+/*
  * Fetch the @n objects of @want into the cache: from the node above this
  * one in bpsh's tree when the job names one (its bpslave serves them
  * from its cache as they arrive there, seed.c), and what it does not
@@ -160,11 +181,14 @@ static int fetch(const struct bps_jobctx *jc, struct bps_cache *c,
 		memcpy(&up.sin_addr, jc->tree.src_addr, 4);
 		fd = bps_io_connect_to(jc, BP_IO_FILES, &up, BPS_SEED_FETCH_MS);
 		if (fd >= 0) {
-			fetch_over(fd, c, want, n, &done);
+			ret = fetch_over(fd, c, want, n, &done);
 			close(fd);
+		} else {
+			ret = fd;
 		}
 		if (done == n)
 			return 0;
+		tree_fallback(jc, &up, n - done, n, ret);
 	}
 	fd = bps_io_connect(jc, BP_IO_FILES);
 	if (fd < 0)
