@@ -319,6 +319,55 @@ TEST_F_TIMEOUT(vnodes, launch_figures, 300)
  * the other VM runs it; every node of the killed VM fails, and the
  * result of each says so. Last: it leaves that VM down.
  */
+/*
+ * A virtual node asked to reboot (bpctl -R) restarts its own bpslave
+ * (bpslave --virtual exits 3, nodeinit starts it again): it goes down and
+ * comes back up, while its VM and the VM's other nodes stay up.
+ */
+TEST_F_TIMEOUT(vnodes, virtual_node_reboot_restarts_only_it, 600)
+{
+	struct bproc_node_info *before = NULL, *after = NULL, ni;
+	int n, v, host = -1, moved = 0;
+	struct res r;
+	double t0;
+
+	n = bproc_nodelist(&before);
+	ASSERT_EQ(self->nodes, n);
+	v = n - 1;			/* a virtual node of node VM 1 */
+	for (int i = 0; i < n; i++)
+		if (before[i].hwaddr[5] == before[v].hwaddr[5] &&
+		    before[i].hwaddr[2] == 0)
+			host = i;	/* the VM's own node */
+	ASSERT_LE(0, host);
+	ASSERT_NE(0, before[v].hwaddr[2]) TH_LOG("node %d is not virtual", v);
+	ASSERT_EQ(0, run(&r, "bpctl -S %d -R", v)) TH_LOG("%s", r.err);
+	res_free(&r);
+	t0 = now();
+	while (bproc_nodeinfo(v, &ni) == 0 && ni.state != BPROC_NODE_DOWN &&
+	       now() - t0 < 60)
+		usleep(100000);
+	EXPECT_EQ(BPROC_NODE_DOWN, ni.state) TH_LOG("node %d never went down", v);
+	while (bproc_nodeinfo(v, &ni) == 0 && ni.state != BPROC_NODE_UP &&
+	       now() - t0 < 300)
+		usleep(200000);
+	ASSERT_EQ(BPROC_NODE_UP, ni.state) TH_LOG("node %d did not come back", v);
+	printf("# virtual node %d rebooted (its bpslave restarted) and up in %.1f s\n",
+	       v, now() - t0);
+	EXPECT_EQ(0, run(&r, "bpsh %d true", v)) TH_LOG("%s", r.err);
+	res_free(&r);
+	/* Nobody else left up meanwhile; the VM itself did not reboot. */
+	ASSERT_EQ(n, bproc_nodelist(&after));
+	for (int i = 0; i < n; i++)
+		if (i != v && (after[i].state != BPROC_NODE_UP ||
+			       after[i].state_since != before[i].state_since))
+			moved++;
+	EXPECT_EQ(0, moved) TH_LOG("%d other nodes changed state", moved);
+	EXPECT_EQ(before[host].node_boottime, after[host].node_boottime);
+	EXPECT_EQ(before[v].node_boottime, after[v].node_boottime);
+	free(before);
+	free(after);
+}
+
 TEST_F_TIMEOUT(vnodes, interior_node_killed_mid_launch, 600)
 {
 	char cmd[512], want[64];
