@@ -278,7 +278,6 @@ TEST_F_TIMEOUT(nodes, down_disconnects_and_it_comes_back, 1800)
 	ASSERT_EQ(0, bproc_nodeinfo(v, &b));
 	EXPECT_EQ(a.node_boottime, b.node_boottime) TH_LOG("the node rebooted");
 	EXPECT_LT(a.state_since, b.state_since);
-	/* A node that is not connected takes no other state. */
 }
 
 /*
