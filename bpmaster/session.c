@@ -43,6 +43,8 @@ void bpm_session_lost(struct bpm *m, struct bpm_conn *c, const char *why)
 	m->node_conn[c->node] = NULL;
 	ni->load[0] = ni->load[1] = ni->load[2] = 0;
 	ni->mem_free = 0;
+	ni->nprocs = 0;
+	ni->cache_used = ni->cache_size = 0;
 	bpm_node_set_state(m, c->node, BPROC_NODE_DOWN);
 	bpm_log(m, LOG_NOTICE, "node %d down (%s)", c->node, why);
 }
@@ -183,6 +185,9 @@ static void handle_status(struct bpm *m, struct bpm_conn *c,
 
 	memcpy(ni->load, msg->status.load, sizeof(ni->load));
 	ni->mem_free = msg->status.mem_free;
+	ni->nprocs = msg->status.bprocs;
+	ni->cache_used = msg->status.cache_used;
+	ni->cache_size = msg->status.cache_size;
 	bpm_node_push(m, c->node);
 }
 

@@ -172,7 +172,7 @@ static int bproc_nodes_check(struct bproc_node_info *ni)
 		return -EINVAL;
 	if (!uid_valid(KUIDT_INIT(ni->uid)) || !gid_valid(KGIDT_INIT(ni->gid)))
 		return -EINVAL;
-	if (ni->__pad0 || ni->__pad1)
+	if (ni->__pad0 || ni->__pad1 || ni->__pad2)
 		return -EINVAL;
 
 	switch (ni->addr_family) {

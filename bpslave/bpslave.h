@@ -51,6 +51,8 @@
 #define BPS_BYE_DRAIN_MS	1000	/* to push out a BYE before closing */
 #define BPS_REQUEST_GRACE_MS	60000	/* wait for PID 1 to act on a request */
 #define BPS_PURGE_RETRY_MS	1000	/* a cache purge waits for starts */
+#define BPS_STATUS_SOON_MS	250	/* STATUS after a process count change,
+					 * at most this often */
 #define BPS_SPAWN_TIMEOUT_MS	600000	/* a start (fetch, mounts, exec) at most */
 #define BPS_IO_TIMEOUT_MS	60000	/* bpsh silent while it sends files */
 #define BPS_CACHE_DIR		"/run/bproc/cache"
@@ -164,6 +166,8 @@ struct bps_sess {
 	uint64_t last_rx;		/* ms, CLOCK_MONOTONIC */
 	struct bp_timer deadline;	/* connect, WELCOME, silence, BYE drain */
 	struct bp_timer status;		/* WELCOMED: STATUS every interval */
+	struct bp_timer status_soon;	/* a STATUS for a changed process count */
+	uint64_t status_sent;		/* ms, CLOCK_MONOTONIC, of the last STATUS */
 	/* Authentication (auth.c) of this session. */
 	uint32_t auth_method;		/* what HELLO offered */
 	uint8_t nonce_n[BP_AUTH_NONCE_LEN];
@@ -307,6 +311,7 @@ int bps_ident_apply(const struct bproc_msg_rexec *r, const uint32_t *gids);
 
 /* session.c */
 int bps_session_start(struct bps *s);
+void bps_status_changed(struct bps *s);
 void bps_purge_due(struct bp_loop *l, struct bp_timer *t);
 
 /*

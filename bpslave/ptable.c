@@ -24,6 +24,7 @@
 void bps_proc_remove(struct bps *s, struct bps_proc *p)
 {
 	*p = s->procs[--s->nprocs];
+	bps_status_changed(s);
 }
 
 struct bps_proc *bps_proc_find(struct bps *s, int32_t pid)
@@ -57,6 +58,7 @@ int bps_proc_add(struct bps *s, pid_t outer, int32_t pid, bool child,
 	s->procs[s->nprocs++] = (struct bps_proc){
 		.outer = outer, .pid = pid, .child = child, .image = image,
 	};
+	bps_status_changed(s);
 	return 0;
 }
 

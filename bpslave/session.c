@@ -68,6 +68,7 @@ static void sess_free(struct bps_sess *x)
 	bp_io_del(&s->loop, &x->io);
 	bp_timer_stop(&s->loop, &x->deadline);
 	bp_timer_stop(&s->loop, &x->status);
+	bp_timer_stop(&s->loop, &x->status_soon);
 	if (x->io.fd >= 0)
 		close(x->io.fd);
 	bp_rx_free(&x->rx);
@@ -99,6 +100,7 @@ void bps_sess_end(struct bps_sess *x, enum bps_end end, uint32_t bye_code,
 		if (!bp_tx_queue(&x->tx, &bye) && bp_tx_flush(&x->tx, x->io.fd) > 0) {
 			x->state = BPS_SESS_CLOSING;
 			bp_timer_stop(&x->s->loop, &x->status);
+			bp_timer_stop(&x->s->loop, &x->status_soon);
 			deadline_in(x, BPS_BYE_DRAIN_MS);
 			sess_watch(x);
 			return;
@@ -159,12 +161,50 @@ static int send_status(struct bps_sess *x)
 {
 	struct bp_msg st = { .type = BP_MSG_STATUS };
 	int ret = bps_read_status(&st.status);
+	struct bps_cache c;
 
 	if (ret) {
 		bps_log(x->s, "node status: %s", strerror(-ret));
 		return 0;	/* not the connection's fault; try next time */
 	}
+	st.status.bprocs = (uint32_t)x->s->nprocs;
+	st.status.cache_size = x->s->cache_size;
+	if (!bps_cache_open(&c, x->s->cache_dir, x->node, x->s->cache_size)) {
+		if (bps_cache_usage(&c, &st.status.cache_used))
+			st.status.cache_used = 0;
+		bps_cache_close(&c);
+	}
+	x->status_sent = bp_now_mono_ms();
+	bp_timer_stop(&x->s->loop, &x->status_soon);
 	return send_or_end(x, &st);
+}
+
+static void status_soon_due(struct bp_loop *l, struct bp_timer *t)
+{
+	struct bps_sess *x = bp_container_of(t, struct bps_sess, status_soon);
+
+	(void)l;
+	send_status(x);
+}
+
+/*
+ * The number of processes started for the master changed (ptable.c), or
+ * the cache was purged: the master hears of it in a STATUS at most BPS_STATUS_SOON_MS from the
+ * last one, not only at the next interval.
+ */
+void bps_status_changed(struct bps *s)
+{
+	struct bps_sess *x = s->sess;
+	uint64_t now, due;
+
+	if (!x || x->state != BPS_SESS_WELCOMED ||
+	    bp_timer_armed(&x->status_soon))
+		return;
+	now = bp_now_mono_ms();
+	due = x->status_sent + BPS_STATUS_SOON_MS;
+	if (bp_timer_start(&s->loop, &x->status_soon,
+			   (due > now ? due - now : 0) * BP_NS_PER_MS, 0))
+		bps_debug(s, "no timer for a STATUS: the next interval's says it");
 }
 
 static int register_instance(struct bps_sess *x)
@@ -242,6 +282,7 @@ static void purge_try(struct bps *s)
 	else
 		bps_log(s, "cache of node %d purged: %zu objects, %llu KiB (jobs that run keep theirs)",
 			s->purge_node, n, (unsigned long long)(bytes + 1023) / 1024);
+	bps_status_changed(s);		/* the node table shows the cache empty */
 }
 
 void bps_purge_due(struct bp_loop *l, struct bp_timer *t)
@@ -600,6 +641,7 @@ int bps_session_start(struct bps *s)
 	bp_io_init(&x->io, sess_event);
 	bp_timer_init(&x->deadline, deadline_due);
 	bp_timer_init(&x->status, status_due);
+	bp_timer_init(&x->status_soon, status_soon_due);
 	bp_rx_init(&x->rx);
 	bp_tx_init(&x->tx);
 	x->s = s;

@@ -18,7 +18,7 @@ enum {
 	COL_MODE	= 1 << 4,
 	COL_USER	= 1 << 5,
 	COL_GROUP	= 1 << 6,
-	COL_FIGS	= 1 << 7,	/* cpus, load, memory, uptime, kernel */
+	COL_FIGS	= 1 << 7,	/* cpus, load, memory, procs, cache, up, kernel */
 	COL_ERROR	= 1 << 8,	/* why the node is in the error state */
 };
 
@@ -125,7 +125,7 @@ static void show_age(struct printer *p, unsigned long long since,
 static void show_figures(struct printer *p, const struct bproc_node_info *ni,
 			 unsigned long long now)
 {
-	char cpus[16], load[48], mem[48], used[16], total[16];
+	char cpus[16], load[48], mem[48], used[16], total[16], procs[16];
 	char kernel[BPROC_NAME_LEN];
 	bool live = ni->state != BPROC_NODE_DOWN;
 
@@ -145,6 +145,20 @@ static void show_figures(struct printer *p, const struct bproc_node_info *ni,
 					     ni->mem_free : ni->mem_total),
 			    used, sizeof(used));
 		size_string(ni->mem_total, total, sizeof(total));
+		snprintf(mem, sizeof(mem), "%s/%s", used, total);
+		pr_string(p, PR_TEXT, NULL, mem);
+	} else {
+		pr_string(p, PR_TEXT, NULL, NULL);
+	}
+	if (live && ni->mem_total) {	/* reported with the figures above */
+		snprintf(procs, sizeof(procs), "%u", ni->nprocs);
+		pr_string(p, PR_TEXT, NULL, procs);
+	} else {
+		pr_string(p, PR_TEXT, NULL, NULL);
+	}
+	if (live && ni->cache_size) {
+		size_string(ni->cache_used, used, sizeof(used));
+		size_string(ni->cache_size, total, sizeof(total));
 		snprintf(mem, sizeof(mem), "%s/%s", used, total);
 		pr_string(p, PR_TEXT, NULL, mem);
 	} else {
@@ -201,6 +215,9 @@ static void show_node(struct printer *p, unsigned int cols,
 	for (i = 0; i < 3; i++)
 		pr_float(p, PR_JSON, NULL, ni->load[i] / 100.0);
 	pr_array_close(p, PR_JSON);
+	pr_uint(p, PR_JSON, "procs", ni->nprocs);
+	pr_uint(p, PR_JSON, "cache_used", ni->cache_used);
+	pr_uint(p, PR_JSON, "cache_size", ni->cache_size);
 	pr_string(p, PR_JSON, "kernel", ni->kernel);
 	pr_string(p, PR_JSON, "modver", ni->modver);
 	pr_string(p, PR_JSON, "error", ni->error[0] ? ni->error : NULL);
@@ -341,7 +358,8 @@ int bpstat_show(struct printer *p, enum bpstat_view view,
 {
 	static const char *const long_titles[] = {
 		"Node", "Address", "Status", "Since", "Mode", "User", "Group",
-		"CPUs", "Load", "Memory", "Up", "Kernel", "Error", NULL,
+		"CPUs", "Load", "Memory", "Procs", "Cache", "Up", "Kernel",
+		"Error", NULL,
 	};
 	unsigned int cols;
 	int i;

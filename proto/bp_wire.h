@@ -201,6 +201,11 @@ struct bp_msg_status {
 	uint32_t procs;
 	uint64_t mem_free;		/* bytes available */
 	uint64_t uptime;		/* ns */
+	/* appended; a node that does not send them reports 0 */
+	uint32_t bprocs;		/* processes started for the master,
+					 * and their descendants */
+	uint64_t cache_used;		/* bytes in the program cache */
+	uint64_t cache_size;		/* its limit, bytes */
 };
 
 struct bp_msg_ping {			/* PING and PONG */

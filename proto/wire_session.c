@@ -179,6 +179,11 @@ static int decode_status(struct bp_rd *r, struct bp_msg *m)
 	m->status.procs = bp_rd_u32(r);
 	m->status.mem_free = bp_rd_u64(r);
 	m->status.uptime = bp_rd_u64(r);
+	if (r->left) {		/* the fields appended after uptime */
+		m->status.bprocs = bp_rd_u32(r);
+		m->status.cache_used = bp_rd_u64(r);
+		m->status.cache_size = bp_rd_u64(r);
+	}
 	return r->bad ? -EBADMSG : 0;
 }
 
@@ -189,6 +194,9 @@ static int encode_status(struct bp_wr *w, const struct bp_msg *m)
 	bp_wr_u32(w, m->status.procs);
 	bp_wr_u64(w, m->status.mem_free);
 	bp_wr_u64(w, m->status.uptime);
+	bp_wr_u32(w, m->status.bprocs);
+	bp_wr_u64(w, m->status.cache_used);
+	bp_wr_u64(w, m->status.cache_size);
 	return 0;
 }
 

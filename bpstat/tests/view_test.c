@@ -209,15 +209,15 @@ static void test_text(struct tap *t)
 	       "0-1      up      ---x--x--x  root  root\n");
 	expect(t, "long: one line per node with its address",
 	       BPSTAT_LONG, false, c, 8,
-	       "Node  Address       Status  Since  Mode        User   Group  CPUs  Load  Memory  Up  Kernel  Error\n"
-	       "0     10.42.0.100   up      -      ---x--x--x  root   root   -     -     -       -   -       -\n"
-	       "1     10.42.0.101   up      -      ---x--x--x  root   root   -     -     -       -   -       -\n"
-	       "2     -             down    -      ----------  root   root   -     -     -       -   -       -\n"
-	       "3     10.42.0.103   boot    -      ---x--x--x  root   root   -     -     -       -   -       -\n"
-	       "4     10.42.0.104   up      -      ---x--x--x  root   root   -     -     -       -   -       -\n"
-	       "5     10.42.0.105   error   -      ---x--x--x  root   root   -     -     -       -   -       -\n"
-	       "6     -             down    -      ----------  root   root   -     -     -       -   -       -\n"
-	       "7     fd00:42::107  up      -      ---x--x---  alice  users  -     -     -       -   -       -\n");
+	       "Node  Address       Status  Since  Mode        User   Group  CPUs  Load  Memory  Procs  Cache  Up  Kernel  Error\n"
+	       "0     10.42.0.100   up      -      ---x--x--x  root   root   -     -     -       -      -      -   -       -\n"
+	       "1     10.42.0.101   up      -      ---x--x--x  root   root   -     -     -       -      -      -   -       -\n"
+	       "2     -             down    -      ----------  root   root   -     -     -       -      -      -   -       -\n"
+	       "3     10.42.0.103   boot    -      ---x--x--x  root   root   -     -     -       -      -      -   -       -\n"
+	       "4     10.42.0.104   up      -      ---x--x--x  root   root   -     -     -       -      -      -   -       -\n"
+	       "5     10.42.0.105   error   -      ---x--x--x  root   root   -     -     -       -      -      -   -       -\n"
+	       "6     -             down    -      ----------  root   root   -     -     -       -      -      -   -       -\n"
+	       "7     fd00:42::107  up      -      ---x--x---  alice  users  -     -     -       -      -      -   -       -\n");
 	{
 		struct bproc_node_info f[2] = { c[0], c[1] };
 
@@ -236,11 +236,15 @@ static void test_text(struct tap *t)
 		f[1].mem_free = 300ull << 30;	/* more than total: none used */
 		f[1].state_since = NOW - (2 * 3600 + 5 * 60 + 9) * NS;
 		f[1].node_boottime = NOW + 5 * NS;	/* node clock ahead */
+		f[0].nprocs = 3;
+		f[0].cache_used = 24ull << 20;
+		f[0].cache_size = 512ull << 20;
+		f[1].nprocs = 0;	/* none running, no cache said */
 		expect(t, "long: the live figures a node reported (time in state, cpus, load averages, memory used/total, uptime, kernel)",
 		       BPSTAT_LONG, false, f, 2,
-		       "Node  Address      Status  Since  Mode        User  Group  CPUs  Load              Memory     Up     Kernel          Error\n"
-		       "0     10.42.0.100  up      42s    ---x--x--x  root  root   2     0.25,1.30,0.07    512M/2.0G  3d05h  6.12.117-bproc  -\n"
-		       "1     10.42.0.101  up      2h05m  ---x--x--x  root  root   64    123.45,0.00,0.00  0M/256.0G  0s     -               -\n");
+		       "Node  Address      Status  Since  Mode        User  Group  CPUs  Load              Memory     Procs  Cache     Up     Kernel          Error\n"
+		       "0     10.42.0.100  up      42s    ---x--x--x  root  root   2     0.25,1.30,0.07    512M/2.0G  3      24M/512M  3d05h  6.12.117-bproc  -\n"
+		       "1     10.42.0.101  up      2h05m  ---x--x--x  root  root   64    123.45,0.00,0.00  0M/256.0G  0      -         0s     -               -\n");
 	}
 	{
 		struct bproc_node_info f[3] = { c[5], c[2], c[0] };
@@ -263,10 +267,10 @@ static void test_text(struct tap *t)
 		strcpy(f[2].error, "an old reason");
 		expect(t, "long: the error reason of a node in error (control characters as ?), no figures of a down node",
 		       BPSTAT_LONG, false, f, 3,
-		       "Node  Address      Status  Since  Mode        User  Group  CPUs  Load            Memory  Up   Kernel  Error\n"
-		       "5     10.42.0.105  error   1m01s  ---x--x--x  root  root   1     0.00,0.00,0.00  -       10s  6.12?   node_up: mount ?[2Jfailed?\n"
-		       "2     -            down    3s     ----------  root  root   -     -               -       -    -       -\n"
-		       "0     10.42.0.100  up      -      ---x--x--x  root  root   -     -               -       -    -       -\n");
+		       "Node  Address      Status  Since  Mode        User  Group  CPUs  Load            Memory  Procs  Cache  Up   Kernel  Error\n"
+		       "5     10.42.0.105  error   1m01s  ---x--x--x  root  root   1     0.00,0.00,0.00  -       -      -      10s  6.12?   node_up: mount ?[2Jfailed?\n"
+		       "2     -            down    3s     ----------  root  root   -     -               -       -      -      -    -       -\n"
+		       "0     10.42.0.100  up      -      ---x--x--x  root  root   -     -               -       -      -      -    -       -\n");
 	}
 	expect(t, "-a: node and address", BPSTAT_ADDRESS, false, c + 1, 2,
 	       "1  10.42.0.101\n"
@@ -302,6 +306,9 @@ static void test_json(struct tap *t)
 	n.load[0] = 12;
 	n.load[1] = 34;
 	n.load[2] = 156;
+	n.nprocs = 5;
+	n.cache_used = 1048576;
+	n.cache_size = 268435456;
 	strcpy(n.kernel, "6.12");
 	strcpy(n.modver, "0.1.0");
 	n.state_since = 1700000000123456789ull;
@@ -311,7 +318,8 @@ static void test_json(struct tap *t)
 	       "\"mode\":\"0111\",\"user\":\"root\",\"group\":\"root\","
 	       "\"uid\":0,\"gid\":0,\"hwaddr\":\"52:54:00:42:00:66\","
 	       "\"cpus\":2,\"mem_total\":536870912,\"mem_free\":314572800,"
-	       "\"load\":[0.12,0.34,1.56],\"kernel\":\"6.12\","
+	       "\"load\":[0.12,0.34,1.56],\"procs\":5,\"cache_used\":1048576,"
+	       "\"cache_size\":268435456,\"kernel\":\"6.12\","
 	       "\"modver\":\"0.1.0\",\"error\":null,"
 	       "\"state_since\":1700000000123456789,"
 	       "\"boottime\":1690000000000000000}]\n");
@@ -323,7 +331,8 @@ static void test_json(struct tap *t)
 	       "\"mode\":\"0111\",\"user\":\"root\",\"group\":\"root\","
 	       "\"uid\":0,\"gid\":0,\"hwaddr\":\"52:54:00:42:00:66\","
 	       "\"cpus\":2,\"mem_total\":536870912,\"mem_free\":314572800,"
-	       "\"load\":[0.12,0.34,1.56],\"kernel\":\"6.12\","
+	       "\"load\":[0.12,0.34,1.56],\"procs\":5,\"cache_used\":1048576,"
+	       "\"cache_size\":268435456,\"kernel\":\"6.12\","
 	       "\"modver\":\"0.1.0\",\"error\":null,"
 	       "\"state_since\":1700000000123456789,"
 	       "\"boottime\":1690000000000000000}]\n");
@@ -337,7 +346,7 @@ static void test_json(struct tap *t)
 	       "\"mode\":\"0750\",\"user\":\"4242\",\"group\":\"4343\","
 	       "\"uid\":4242,\"gid\":4343,\"hwaddr\":null,"
 	       "\"cpus\":0,\"mem_total\":0,\"mem_free\":0,"
-	       "\"load\":[0.00,0.00,0.00],\"kernel\":\"a\\\"b\\\\c\\td\\u0001\","
+	       "\"load\":[0.00,0.00,0.00],\"procs\":0,\"cache_used\":0,\"cache_size\":0,\"kernel\":\"a\\\"b\\\\c\\td\\u0001\","
 	       "\"modver\":\"\",\"error\":\"node_up: \\\"mount\\\" failed\\n\","
 	       "\"state_since\":0,\"boottime\":0}]\n");
 

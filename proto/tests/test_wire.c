@@ -49,6 +49,9 @@ static struct bp_msg sample(uint16_t type)
 		m.status.procs = 42;
 		m.status.mem_free = 0xfedcba9876ull;
 		m.status.uptime = 123456789012ull;
+		m.status.bprocs = 7;
+		m.status.cache_used = 0x123456789ull;
+		m.status.cache_size = 0x987654321ull;
 		break;
 	case BP_MSG_PING:
 	case BP_MSG_PONG:
@@ -197,6 +200,26 @@ static void test_layout(struct tap *t)
 	       "WELCOME encodes to the documented little-endian bytes");
 }
 
+/* STATUS as the first version sent it: the fields after uptime */
+#define STATUS_LEN_V1	32
+
+/* A node that does not send STATUS's appended fields reports them as 0. */
+static void test_status_appended(struct tap *t)
+{
+	struct bp_msg in = sample(BP_MSG_STATUS), out;
+	uint8_t buf[BP_WIRE_ENC_MAX];
+	ssize_t n = bp_wire_encode(&in, buf, sizeof(buf));
+
+	tap_ok(t, n == BP_WIRE_HDR_LEN + STATUS_LEN_V1 + 20,
+	       "STATUS: 20 bytes appended after uptime (%zd)", n);
+	buf[8] = STATUS_LEN_V1;
+	buf[9] = 0;
+	tap_ok(t, bp_wire_decode(buf, BP_WIRE_HDR_LEN + STATUS_LEN_V1, &out) == 0 &&
+	       out.status.uptime == in.status.uptime && !out.status.bprocs &&
+	       !out.status.cache_used && !out.status.cache_size,
+	       "STATUS without the appended fields: decoded, those are 0");
+}
+
 /* Every strict prefix of every message must be refused. */
 static void test_truncated(struct tap *t)
 {
@@ -218,6 +241,8 @@ static void test_truncated(struct tap *t)
 		for (ssize_t k = 0; k < n - BP_WIRE_HDR_LEN; k++) {
 			uint8_t cut[BP_WIRE_ENC_MAX];
 
+			if (in.type == BP_MSG_STATUS && k == STATUS_LEN_V1)
+				continue;	/* a node before the appended fields */
 			memcpy(cut, buf, (size_t)n);
 			cut[8] = (uint8_t)k;
 			cut[9] = (uint8_t)(k >> 8);
@@ -577,6 +602,7 @@ int main(void)
 	test_max_fields(&t);
 	test_layout(&t);
 	test_truncated(&t);
+	test_status_appended(&t);
 	test_header(&t);
 	test_unknown_types(&t);
 	test_fields(&t);

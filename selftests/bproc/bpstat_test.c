@@ -128,6 +128,7 @@ static int node_set(int fd, int node, __u32 state, __u32 mode, __u32 id,
 		.mode = mode, .uid = id, .gid = id, .cpus = 1,
 		.mem_total = 256 << 20, .mem_free = 100 << 20,
 		.load = { 5, 10, 150 },
+		.nprocs = 2, .cache_used = 3 << 20, .cache_size = 64 << 20,
 	};
 
 	if (ip) {
@@ -243,10 +244,10 @@ TEST_F(table, long_and_lists)
 	BPSTAT(&r, "-l", "0-2");
 	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
 	mask_since(r.out);
-	ASSERT_STREQ("Node  Address      Status  Since  Mode        User  Group  CPUs  Load            Memory     Up  Kernel     Error\n"
-		     "0     10.42.0.100  up      Ns     ---x--x--x  root  root   1     0.05,0.10,1.50  156M/256M  -   6.12-test  -\n"
-		     "1     10.42.0.101  up      Ns     ---x--x--x  root  root   1     0.05,0.10,1.50  156M/256M  -   6.12-test  -\n"
-		     "2     -            down    Ns     ----------  root  root   -     -               -          -   -          -\n",
+	ASSERT_STREQ("Node  Address      Status  Since  Mode        User  Group  CPUs  Load            Memory     Procs  Cache   Up  Kernel     Error\n"
+		     "0     10.42.0.100  up      Ns     ---x--x--x  root  root   1     0.05,0.10,1.50  156M/256M  2      3M/64M  -   6.12-test  -\n"
+		     "1     10.42.0.101  up      Ns     ---x--x--x  root  root   1     0.05,0.10,1.50  156M/256M  2      3M/64M  -   6.12-test  -\n"
+		     "2     -            down    Ns     ----------  root  root   -     -               -          -      -       -   -          -\n",
 		     r.out);
 
 	BPSTAT(&r, "-a", "allup", "n3");
@@ -283,7 +284,8 @@ TEST_F(table, json)
 	ASSERT_NE(NULL, strstr(r.out, "\"uid\":65534,\"gid\":65534,"
 			       "\"hwaddr\":\"52:54:00:42:00:03\",\"cpus\":1,"
 			       "\"mem_total\":268435456,\"mem_free\":104857600,"
-			       "\"load\":[0.05,0.10,1.50],"
+			       "\"load\":[0.05,0.10,1.50],\"procs\":2,"
+			       "\"cache_used\":3145728,\"cache_size\":67108864,"
 			       "\"kernel\":\"6.12-test\"")) TH_LOG("got %s", r.out);
 	ASSERT_NE(NULL, strstr(r.out, "\"state_since\":1"));
 

@@ -5,7 +5,7 @@
  * and as another user; bpctl's errors leaving the table unchanged; the
  * states an administrator sets (unavailable, error, up, down) and what
  * they do to bpsh; the change notifier and bpstat -U seeing a change
- * within 1 s; a cache purge; and the power requests done for real: a
+ * within 1 s; the live figures of processes and cache; a cache purge; and the power requests done for real: a
  * reboot that PXE-boots the node VM again, a power-off that stops it, a
  * halt that leaves it halted.
  *
@@ -347,9 +347,60 @@ TEST_F_TIMEOUT(nodes, notifier_and_watch_see_a_change_within_1s, 1800)
 	EXPECT_GT(1.0, t1 - t0) TH_LOG("redraw %.2fs after the change", t1 - t0);
 }
 
+/* Wait until node @node's entry satisfies @cond (over @ni); false at @limit s. */
+#define WAIT_ENTRY(node, ni, cond, limit) ({				\
+	double __t0 = now();						\
+	bool __ok;							\
+	for (;;) {							\
+		__ok = !bproc_nodeinfo(node, &(ni)) && (cond);		\
+		if (__ok || now() - __t0 > (limit))			\
+			break;						\
+		usleep(100000);						\
+	}								\
+	__ok; })
+
+/*
+ * The node's count of bproc processes follows a job: a shell and its two
+ * children are 3 (forks count), and when they end it is 0 again; the
+ * node says so within its 250 ms of a change, not at its next interval.
+ */
+TEST_F_TIMEOUT(nodes, process_count_follows_a_job, 1800)
+{
+	int v = self->victim;
+	struct bproc_node_info ni;
+	char node[16];
+	double t0;
+	pid_t pid;
+	int st;
+
+	ASSERT_TRUE(WAIT_ENTRY(v, ni, ni.nprocs == 0, 30))
+		TH_LOG("node %d reports %u processes before the job", v, ni.nprocs);
+	snprintf(node, sizeof(node), "%d", v);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp("bpsh", "bpsh", "-n", node, "/bin/sh", "-c",
+		       "trap 'kill $a $b; exit 0' TERM; sleep 300 & a=$!; "
+		       "sleep 300 & b=$!; wait", (char *)NULL);
+		_exit(127);
+	}
+	t0 = now();
+	EXPECT_TRUE(WAIT_ENTRY(v, ni, ni.nprocs == 3, 60))
+		TH_LOG("node %d reports %u processes, not 3", v, ni.nprocs);
+	TH_LOG("3 processes reported %.2f s after bpsh started", now() - t0);
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	t0 = now();
+	EXPECT_TRUE(WAIT_ENTRY(v, ni, ni.nprocs == 0, 30))
+		TH_LOG("node %d still reports %u processes", v, ni.nprocs);
+	EXPECT_GT(10.0, now() - t0) TH_LOG("the count took %.1f s to fall",
+					   now() - t0);
+}
+
 TEST_F_TIMEOUT(nodes, cache_purge, 1800)
 {
 	int v = self->victim;
+	struct bproc_node_info ni;
 	struct res r;
 
 	/* Run a shipped program twice: the second run finds it cached. */
@@ -358,9 +409,18 @@ TEST_F_TIMEOUT(nodes, cache_purge, 1800)
 	ASSERT_EQ(0, run(&r, "bpsh -v %d /usr/bin/id -u", v)) TH_LOG("%s", r.err);
 	EXPECT_EQ(0, bytes_sent(r.err)) TH_LOG("%s", r.err);
 	res_free(&r);
+	/* The node table shows the cache in use, and its limit. */
+	EXPECT_TRUE(WAIT_ENTRY(v, ni, ni.cache_used > 0 && ni.cache_size > 0 &&
+			       ni.cache_used <= ni.cache_size, 30))
+		TH_LOG("node %d: cache %llu of %llu bytes", v,
+		       (unsigned long long)ni.cache_used,
+		       (unsigned long long)ni.cache_size);
 	ASSERT_EQ(0, run(&r, "bpctl -S %d --cache-purge", v)) TH_LOG("%s", r.err);
 	res_free(&r);
 	EXPECT_EQ(BPROC_NODE_UP, node_state(v));
+	EXPECT_TRUE(WAIT_ENTRY(v, ni, ni.cache_used == 0, 30))
+		TH_LOG("node %d: %llu bytes still cached after the purge", v,
+		       (unsigned long long)ni.cache_used);
 	ASSERT_EQ(0, run(&r, "bpsh -v %d /usr/bin/id -u", v)) TH_LOG("%s", r.err);
 	EXPECT_LT(0, bytes_sent(r.err)) TH_LOG("nothing sent after the purge: %s",
 					       r.err);

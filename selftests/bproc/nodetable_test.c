@@ -98,6 +98,9 @@ static struct bproc_node_info node_example(int node, __u32 state)
 		.mem_free = 300ull << 20,
 		.node_boottime = 1700000000ull * 1000000000ull,
 		.load = { 12, 34, 56 },
+		.nprocs = 3,
+		.cache_used = 24ull << 20,
+		.cache_size = 256ull << 20,
 	};
 	char ip[32];
 
@@ -288,7 +291,7 @@ TEST_F(master, fresh_table)
 	ASSERT_EQ(4, node_count(self->fd));
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, node_get(self->fd, i, &ni));
-		EXPECT_EQ(BPROC_NODE_INFO_SIZE_VER0, ni.size);
+		EXPECT_EQ(BPROC_NODE_INFO_SIZE_VER1, ni.size);
 		EXPECT_EQ(i, ni.node);
 		EXPECT_EQ(BPROC_NODE_DOWN, ni.state);
 		EXPECT_EQ(0, ni.addr_family);
@@ -396,6 +399,7 @@ TEST_F(master, set_invalid)
 	REJECT(-EINVAL, ni.gid = UINT32_MAX);
 	REJECT(-EINVAL, ni.__pad0 = 1);
 	REJECT(-EINVAL, ni.__pad1 = 1);
+	REJECT(-EINVAL, ni.__pad2 = 1);
 	REJECT(-EINVAL, ni.addr_family = AF_UNIX);
 	REJECT(-EINVAL, ni.addr_family = 0xffff);
 	REJECT(-EINVAL, ni.addr[4] = 1);		/* past an IPv4 address */
@@ -435,12 +439,63 @@ TEST_F(master, set_invalid)
 	big.ni.size = sizeof(big);
 	big.ni.node = 0;
 	ASSERT_EQ(0, ioc(self->fd, _IOWR(BPROC_IOC_MAGIC, 0x03, big), &big));
-	ASSERT_EQ(BPROC_NODE_INFO_SIZE_VER0, big.ni.size);
+	ASSERT_EQ(BPROC_NODE_INFO_SIZE_VER1, big.ni.size);
 	ASSERT_TRUE(same_entry(good, big.ni));
 	big.ni.size = sizeof(big);
 	big.tail[0] = 1;
 	ASSERT_EQ(-E2BIG, ioc(self->fd, _IOWR(BPROC_IOC_MAGIC, 0x03, big),
 			      &big));
+}
+
+/*
+ * A caller built before the figures of VER1 (nprocs, cache): its
+ * NODE_SET leaves them 0, its NODE_GET gets its 264 bytes and not one
+ * more; a VER1 caller gets them.
+ */
+TEST_F(master, ver0_caller)
+{
+	struct bproc_node_info ni = node_example(1, BPROC_NODE_UP), out;
+	/* 264 bytes of an old struct, and what lies after them */
+	__u64 buf[(BPROC_NODE_INFO_SIZE_VER0 + 64) / 8];
+	struct bproc_node_info *o = (struct bproc_node_info *)buf;
+	__u8 *canary = (__u8 *)buf + BPROC_NODE_INFO_SIZE_VER0;
+	unsigned long get0 = _IOC(_IOC_READ | _IOC_WRITE, BPROC_IOC_MAGIC, 0x03,
+				  BPROC_NODE_INFO_SIZE_VER0);
+	unsigned long set0 = _IOC(_IOC_WRITE, BPROC_IOC_MAGIC, 0x02,
+				  BPROC_NODE_INFO_SIZE_VER0);
+
+	if (self->busy) {
+		check_busy(_metadata, self->fd);
+		return;
+	}
+	ASSERT_EQ(BPROC_NODE_INFO_SIZE_VER1, sizeof(struct bproc_node_info));
+	ASSERT_EQ(0, node_set(self->fd, &ni));
+	ASSERT_EQ(0, node_get(self->fd, 1, &out));
+	EXPECT_EQ(3, out.nprocs);
+	EXPECT_EQ(24ull << 20, out.cache_used);
+	EXPECT_EQ(256ull << 20, out.cache_size);
+
+	memset(buf, 0xa5, sizeof(buf));
+	memset(buf, 0, BPROC_NODE_INFO_SIZE_VER0);
+	o->size = BPROC_NODE_INFO_SIZE_VER0;
+	o->node = 1;
+	ASSERT_EQ(0, ioc(self->fd, get0, buf));
+	EXPECT_EQ(BPROC_NODE_INFO_SIZE_VER0, o->size);
+	EXPECT_EQ(ni.mem_free, o->mem_free);
+	EXPECT_EQ(0, strcmp(o->kernel, ni.kernel));
+	for (size_t i = 0; i < 64; i++)
+		ASSERT_EQ(0xa5, canary[i]);
+
+	/* An old bpmaster's NODE_SET: the figures it does not know are 0. */
+	memset(buf, 0xa5, sizeof(buf));
+	memcpy(buf, &ni, BPROC_NODE_INFO_SIZE_VER0);
+	o->size = BPROC_NODE_INFO_SIZE_VER0;
+	ASSERT_EQ(0, ioc(self->fd, set0, buf));
+	ASSERT_EQ(0, node_get(self->fd, 1, &out));
+	EXPECT_EQ(0, out.nprocs);
+	EXPECT_EQ(0, out.cache_used);
+	EXPECT_EQ(0, out.cache_size);
+	EXPECT_EQ(ni.cpus, out.cpus);
 }
 
 TEST_F(master, second_file)

@@ -135,9 +135,17 @@ struct bproc_node_info {
 	char  kernel[BPROC_NAME_LEN];	/* node's uname -r */
 	char  modver[32];		/* bproc module version on the node */
 	char  error[BPROC_NAME_LEN];	/* why the node is in BPROC_NODE_ERROR */
+	/* VER1: */
+	__u32 nprocs;			/* bproc processes on the node: those
+					 * started for the master and their
+					 * descendants */
+	__u32 __pad2;
+	__u64 cache_used;		/* bytes in the node's program cache */
+	__u64 cache_size;		/* its limit, bytes (0: not reported) */
 };
 
 #define BPROC_NODE_INFO_SIZE_VER0	264
+#define BPROC_NODE_INFO_SIZE_VER1	288
 
 struct bproc_slave_cfg {
 	__u32 size;
