@@ -106,11 +106,15 @@ printf 'bench: %d MiB master -> node 0: raw TCP %.2f s (%.0f MiB/s), bpcp %.2f s
 	"$mb" "$traw" "$rate_raw" "$tcp" "$rate_cp" "$(echo "$rate_cp / $rate_raw" | bc -l)"
 rm -f $w/big
 
-# ---- 4. bpcp to 8 nodes against to 1
+# ---- 4. bpcp to 8 nodes against to 1, by the tree's width
 head -c $((64 << 20)) /dev/urandom > $w/mid
+bpcp /etc/hostname 0-7:/tmp/bench-warm	# bpcp itself on the 8 nodes
 t1=$(wall_of bpcp $w/mid 0:/tmp/bench-mid)
-t8=$(wall_of bpcp $w/mid 0-7:/tmp/bench-mid)
-bpsh 0-7 rm -f /tmp/bench-mid
-printf 'bench: bpcp 64 MiB to 1 node %.2f s, to 8 nodes %.2f s: %.2fx (target <= 2)\n' \
-	"$t1" "$t8" "$(echo "$t8 / $t1" | bc -l)"
+for k in 2 1 4 0; do
+	bpsh 0-7 rm -f /tmp/bench-mid
+	t8=$(wall_of bpcp --fanout $k $w/mid 0-7:/tmp/bench-mid)
+	printf 'bench: bpcp 64 MiB to 1 node %.2f s, to 8 nodes --fanout %d %.2f s: %.2fx (target <= 2)\n' \
+		"$t1" "$k" "$t8" "$(echo "$t8 / $t1" | bc -l)"
+done
+bpsh 0-7 rm -f /tmp/bench-mid /tmp/bench-warm
 rm -rf $w

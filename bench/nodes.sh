@@ -11,7 +11,9 @@
 #      median of RUNS
 #   3. bpcp of MB MiB master -> node 0 against raw TCP (busybox nc on
 #      the node, a python3 sender) between the same VMs (target >= 0.8)
-#   4. bpcp of 64 MiB to 8 nodes against to 1 node (target <= 2x)
+#   4. bpcp of 64 MiB to 8 nodes against to 1 node (target <= 2x), by
+#      the width of bpcp's tree (--fanout 2, the default; 1, 4; 0: no
+#      tree, one copy per node from the master)
 #
 # Usage: bench/nodes.sh [RUNS] [MB]  (default 10 runs, 1024 MiB)
 set -eu

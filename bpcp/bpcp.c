@@ -24,6 +24,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <time.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -89,6 +91,14 @@ int read_full(int fd, void *buf, size_t len)
 		got += (size_t)n;
 	}
 	return 1;
+}
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 const char *bpcp_token(void)
@@ -233,6 +243,244 @@ static void sender_argv(char **argv, char *nodestr, size_t len, int node,
 	argv[k] = NULL;
 }
 
+/* A fresh BPCP_TOKEN in the environment (the jobs get bpsh's). */
+static int set_token(void)
+{
+	char tok[TOKEN_LEN + 1];
+	uint8_t rnd[TOKEN_LEN / 2];
+	FILE *f = fopen("/dev/urandom", "re");
+
+	if (!f || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd)) {
+		if (f)
+			fclose(f);
+		return fail("/dev/urandom: %s", strerror(errno));
+	}
+	fclose(f);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		sprintf(tok + 2 * i, "%02x", rnd[i]);
+	setenv("BPCP_TOKEN", tok, 1);
+	return 0;
+}
+
+/*
+ * The nodes of @spec: *@set, and in *@hops those a receiver will start
+ * on (up or, for root, unavailable; the caller may run there; an IPv4
+ * address), with their addresses. -1 with the reason said.
+ */
+static int tree_nodes(const char *spec, struct bproc_nodeset *set,
+		      struct bpcp_hop **hops, uint32_t *nhops)
+{
+	struct bproc_nodeset_error e = { 0 };
+	struct bproc_node_info *list = NULL;
+	int n = bproc_nodelist(&list);
+
+	*hops = NULL;
+	*nhops = 0;
+	if (n < 0)
+		return fail("node table: %s", strerror(errno));
+	if (bproc_nodeset_parse_list(spec, list, n, set, &e)) {
+		fail("'%s': %s", spec, errno == EINVAL ? e.msg : strerror(errno));
+		free(list);
+		return -1;
+	}
+	*hops = calloc((size_t)set->count + 1, sizeof(**hops));
+	if (!*hops) {
+		free(list);
+		return fail("out of memory");
+	}
+	for (int i = 0; i < set->count; i++) {
+		const struct bproc_node_info *ni = NULL;
+
+		for (int j = 0; j < n && !ni; j++)
+			if (list[j].node == set->nodes[i])
+				ni = &list[j];
+		if (!ni || ni->addr_family != AF_INET ||
+		    bproc_access(set->nodes[i], X_OK))
+			continue;	/* bpsh says why it does not run there */
+		(*hops)[*nhops].node = set->nodes[i];
+		memcpy(&(*hops)[*nhops].addr, ni->addr, 4);
+		(*nhops)++;
+	}
+	free(list);
+	return 0;
+}
+
+/*
+ * The port each of @hops[0..n) listens on, from the "bpcp-port NODE
+ * PORT" lines of @f (the receivers' output through bpsh), until all are
+ * known or PORTS_MS passed. Those that did not say are dropped from the
+ * list (their receivers fail by themselves, bpsh reports them).
+ */
+#define PORTS_MS	30000	/* half of what a receiver waits for its sender */
+static uint32_t tree_ports(int fd, struct bpcp_hop *hops, uint32_t n)
+{
+	char buf[4096];
+	size_t have = 0;
+	uint32_t known = 0, k = 0;
+	long long deadline = now_ms() + PORTS_MS;
+
+	while (known < n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		char *nl;
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			break;
+		r = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			int node;
+			unsigned int port;
+
+			*nl = '\0';
+			if (sscanf(buf, "bpcp-port %d %u", &node, &port) == 2 &&
+			    port && port < 65536)
+				for (uint32_t i = 0; i < n; i++)
+					if (hops[i].node == node && !hops[i].port) {
+						hops[i].port = (uint16_t)port;
+						known++;
+					}
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have + 1);
+		}
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* a line that long is none of ours */
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (hops[i].port)
+			hops[k++] = hops[i];
+	return k;
+}
+
+/*
+ * master -> several nodes along a tree of width @fanout: receivers that
+ * listen and copy on (bpsh -n SPEC bpcp --recv --listen --relay), their
+ * ports from their output, then the stream from a sender here to the
+ * first @fanout of them, each forwarding to its subtree (tree.c).
+ */
+static int to_many(const char *self, const char *spec, const char *dpath,
+		   char **srcs, int nsrc, unsigned int fanout)
+{
+	struct bproc_nodeset set = { 0 };
+	struct bpcp_hop *hops, *tree;
+	char *rargv[12];
+	uint32_t n;
+	int p[2], q[2], k = 0, st, c;
+	pid_t r, snd;
+
+	if (tree_nodes(spec, &set, &hops, &n) || set_token())
+		return 1;
+	rargv[k++] = "bpsh";
+	rargv[k++] = "-n";
+	rargv[k++] = (char *)spec;
+	rargv[k++] = (char *)self;
+	if (opt_p)
+		rargv[k++] = "-p";
+	if (nsrc > 1)
+		rargv[k++] = "--several";
+	rargv[k++] = "--recv";
+	rargv[k++] = "--listen";
+	rargv[k++] = "--relay";
+	rargv[k++] = (char *)dpath;
+	rargv[k] = NULL;
+	if (pipe2(p, O_CLOEXEC))
+		return fail("pipe: %s", strerror(errno)) ? 1 : 1;
+	r = spawn(rargv, -1, p[1]);
+	close(p[1]);
+	n = tree_ports(p[0], hops, n);
+	tree = calloc(n + 1, sizeof(*tree));
+	if (!tree || pipe2(q, O_CLOEXEC)) {
+		kill(r, SIGTERM);
+		wait_status(r);
+		return fail("out of memory") ? 1 : 1;
+	}
+	tree_plan(hops, n, fanout, tree);
+	if (n) {
+		snd = fork_sender(srcs, nsrc, q[1], q[0]);
+		tree_pump(tree, n, q[0]);
+		close(q[0]);
+		c = wait_status(snd);
+	} else {			/* bpsh says why */
+		close(q[0]);
+		close(q[1]);
+		c = fail("'%s': no receiver started", spec) ? 1 : 1;
+	}
+	{
+		char buf[256];
+
+		while (read(p[0], buf, sizeof(buf)) > 0)
+			;		/* late receivers' lines */
+	}
+	close(p[0]);
+	st = wait_status(r);
+	free(tree);
+	free(hops);
+	bproc_nodeset_free(&set);
+	return st ? st : c;
+}
+
+/* How many nodes @spec names (0 when it names none or is wrong: bpsh says). */
+static int spec_count(const char *spec)
+{
+	struct bproc_nodeset set = { 0 };
+	struct bproc_nodeset_error e = { 0 };
+	struct bproc_node_info *list = NULL;
+	int n = bproc_nodelist(&list), count = 0;
+
+	if (n >= 0 && !bproc_nodeset_parse_list(spec, list, n, &set, &e))
+		count = set.count;
+	bproc_nodeset_free(&set);
+	free(list);
+	return count;
+}
+
+/*
+ * --send --tree NODE=ADDR:PORT,... [--fanout K]: the root of a tree to
+ * receivers started with --listen --relay (what the command does for
+ * NODESPEC:PATH, without bpsh; tests/local.sh).
+ */
+static int send_tree_arg(const char *arg, unsigned int fanout, char **srcs,
+			 int nsrc)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	struct bpcp_hop *hops = calloc(BPCP_TREE_MAX, sizeof(*hops)), *tree;
+	uint32_t n = 0;
+	int q[2], c;
+	pid_t snd;
+
+	if (!copy || !hops)
+		return fail("out of memory") ? 1 : 1;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char addr[INET_ADDRSTRLEN];
+		int node;
+		unsigned int port;
+		struct in_addr a;
+
+		if (n == BPCP_TREE_MAX || sscanf(tok, "%d=%15[0-9.]:%u", &node, addr, &port) != 3 ||
+		    !port || port > 65535 || inet_pton(AF_INET, addr, &a) != 1)
+			return fail("--tree '%s': not NODE=ADDR:PORT", tok) ? 1 : 1;
+		hops[n].node = node;
+		hops[n].addr = a.s_addr;
+		hops[n++].port = (uint16_t)port;
+	}
+	tree = calloc(n + 1, sizeof(*tree));
+	if (!tree || pipe2(q, O_CLOEXEC))
+		return fail("out of memory") ? 1 : 1;
+	tree_plan(hops, n, fanout, tree);
+	snd = fork_sender(srcs, nsrc, q[1], q[0]);
+	c = tree_pump(tree, n, q[0]) ? 1 : 0;
+	close(q[0]);
+	c |= wait_status(snd);
+	free(tree);
+	free(hops);
+	free(copy);
+	return c;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -243,7 +491,10 @@ static void usage(FILE *f)
 		"\n"
 		"  -p   keep modes, times (and owners, as root)\n"
 		"  -r   copy directories and everything under them\n"
-		"  -h, --help, -V, --version\n", prog);
+		"  --fanout K  to several nodes along a tree of width K: the master\n"
+		"       sends to K nodes, each node on to K more (default %d; 0:\n"
+		"       the master sends to every node)\n"
+		"  -h, --help, -V, --version\n", prog, BPCP_FANOUT_DEFAULT);
 }
 
 int main(int argc, char **argv)
@@ -254,11 +505,17 @@ int main(int argc, char **argv)
 		{ "listen", no_argument, NULL, 'L' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "several", no_argument, NULL, 'M' },
+		{ "relay", no_argument, NULL, 'Y' },
+		{ "fanout", required_argument, NULL, 'F' },
+		{ "tree", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	bool do_send = false, do_recv = false, listen_ = false, several = false;
+	bool relay = false;
+	const char *treearg = NULL;
+	unsigned int fanout = BPCP_FANOUT_DEFAULT;
 	const char *to = NULL, *dpath, *spath = NULL;
 	char *dspec, *sspec = NULL, self[PATH_MAX];
 	int c, nsrc, st = 0;
@@ -274,6 +531,21 @@ int main(int argc, char **argv)
 		case 'L': listen_ = true; break;
 		case 'T': to = optarg; break;
 		case 'M': several = true; break;
+		case 'Y': relay = true; break;
+		case 'E': treearg = optarg; break;
+		case 'F': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v > BPCP_FANOUT_MAX ||
+			    optarg[0] == '-')
+				return fail("--fanout '%s': not a width from 0 to %d",
+					    optarg, BPCP_FANOUT_MAX) ? 1 : 1;
+			fanout = (unsigned int)v;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("%s %s\n", prog, BPCP_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -282,13 +554,17 @@ int main(int argc, char **argv)
 	argv += optind;
 	argc -= optind;
 	/* The halves that run on a node (or here), from the command below. */
+	if (do_send && treearg)
+		return send_tree_arg(treearg, fanout, argv, argc);
 	if (do_send)
 		return (to ? send_to(to, argv, argc) : send_all(1, argv, argc)) ? 1 : 0;
 	if (do_recv) {
 		if (argc != 1)
 			return fail("--recv takes one DEST") ? 1 : 1;
-		return (listen_ ? recv_listen(argv[0], several) :
-			recv_all(0, argv[0], several)) ? 1 : 0;
+		if (relay && !listen_)
+			return fail("--relay goes with --listen") ? 1 : 1;
+		return (listen_ ? recv_listen(argv[0], several, relay) :
+			recv_all(0, argv[0], several, NULL)) ? 1 : 0;
 	}
 	if (argc < 2) {
 		usage(stderr);
@@ -338,12 +614,14 @@ int main(int argc, char **argv)
 		if (pipe2(p, O_CLOEXEC))
 			return fail("pipe: %s", strerror(errno)) ? 1 : 1;
 		snd = fork_sender(argv, nsrc, p[1], p[0]);
-		st = recv_all(p[0], dpath, nsrc > 1) ? 1 : 0;
+		st = recv_all(p[0], dpath, nsrc > 1, NULL) ? 1 : 0;
 		close(p[0]);
 		c = wait_status(snd);
 		return st ? st : c;
 	}
-	if (!sspec) {				/* master -> nodes */
+	if (!sspec && fanout && spec_count(dspec) > 1)	/* master -> nodes */
+		return to_many(self, dspec, dpath, argv, nsrc, fanout);
+	if (!sspec) {				/* master -> one node */
 		char *bargv[10];
 		int p[2], k = 0;
 		pid_t snd, b;
@@ -380,19 +658,18 @@ int main(int argc, char **argv)
 			return fail("pipe: %s", strerror(errno)) ? 1 : 1;
 		b = spawn(bargv, -1, p[1]);
 		close(p[1]);
-		st = recv_all(p[0], dpath, nsrc > 1) ? 1 : 0;
+		st = recv_all(p[0], dpath, nsrc > 1, NULL) ? 1 : 0;
 		close(p[0]);
 		c = wait_status(b);
 		return c ? c : st;
 	}
 	{						/* node -> node */
 		int from = one_node(sspec), to_node = one_node(dspec), p[2];
-		char tok[TOKEN_LEN + 1], line[64], dest[64], nodestr[16], tostr[16];
+		char line[64], dest[64], nodestr[16], tostr[16];
 		char **bargv = calloc((size_t)nsrc + 10, sizeof(char *));
 		char *rargv[10] = { "bpsh", "-n", tostr, self };
 		struct bproc_node_info info;
 		unsigned int port = 0;
-		uint8_t rnd[TOKEN_LEN / 2];
 		FILE *f;
 		pid_t r, s;
 
@@ -412,13 +689,8 @@ int main(int argc, char **argv)
 		}
 		if (bproc_nodeinfo(to_node, &info) || info.addr_family != AF_INET)
 			return fail("node %d: no address: %s", to_node, strerror(errno)) ? 1 : 1;
-		f = fopen("/dev/urandom", "re");
-		if (!f || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
-			return fail("/dev/urandom: %s", strerror(errno)) ? 1 : 1;
-		fclose(f);
-		for (size_t i = 0; i < sizeof(rnd); i++)
-			sprintf(tok + 2 * i, "%02x", rnd[i]);
-		setenv("BPCP_TOKEN", tok, 1);	/* the jobs get bpsh's environment */
+		if (set_token())
+			return 1;
 		snprintf(tostr, sizeof(tostr), "%d", to_node);
 		if (pipe2(p, O_CLOEXEC))
 			return fail("pipe: %s", strerror(errno)) ? 1 : 1;

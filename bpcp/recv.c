@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bproc.h>
+
 #include "bpcp.h"
 #include "stream.h"
 
@@ -32,6 +34,7 @@ struct dirfix {
 
 struct recv {
 	int in;
+	struct tee *tee;	/* children every byte read goes on to, or NULL */
 	int root;		/* where the top-level entries go */
 	char *rename_top;	/* DEST's name when DEST is not a directory */
 	char *first_top;	/* the stream's first top-level name */
@@ -41,6 +44,16 @@ struct recv {
 	size_t nfix;
 	uint8_t *buf;
 };
+
+/* read_full() from the stream, each byte also on to the children. */
+static int rd(struct recv *rv, void *buf, size_t len)
+{
+	int r = read_full(rv->in, buf, len);
+
+	if (r == 1 && rv->tee)
+		tee_write(rv->tee, buf, len);
+	return r;
+}
 
 /* The path in the destination: the top-level name replaced if need be. */
 static char *dest_path(struct recv *rv, const char *path)
@@ -134,7 +147,7 @@ static int recv_file(struct recv *rv, const struct bpcp_rec *r, const char *path
 		struct bpcp_ext e;
 		uint64_t left;
 
-		if (read_full(rv->in, &e, sizeof(e)) != 1)
+		if (rd(rv, &e, sizeof(e)) != 1)
 			goto cut;
 		bpcp_ext_swap(&e);
 		if (!e.len)
@@ -147,7 +160,7 @@ static int recv_file(struct recv *rv, const struct bpcp_rec *r, const char *path
 		while (left) {
 			size_t n = left > CHUNK ? CHUNK : (size_t)left;
 
-			if (read_full(rv->in, rv->buf, n) != 1)
+			if (rd(rv, rv->buf, n) != 1)
 				goto cut;
 			if (pwrite(fd, rv->buf, n, (off_t)(e.off + e.len - left)) !=
 			    (ssize_t)n) {
@@ -210,7 +223,7 @@ static int recv_symlink(struct recv *rv, const struct bpcp_rec *r, const char *p
 	const char *name;
 	int dir;
 
-	if (read_full(rv->in, target, r->size) != 1)
+	if (rd(rv, target, r->size) != 1)
 		return fail("%s: the copy was cut short", path);
 	target[r->size] = '\0';
 	if (strlen(target) != r->size)
@@ -234,9 +247,9 @@ static int recv_symlink(struct recv *rv, const struct bpcp_rec *r, const char *p
  * its new name; @several: more than one source, so @dest must be a
  * directory already). 0, or -1 (said why).
  */
-int recv_all(int in, const char *dest, bool several)
+int recv_all(int in, const char *dest, bool several, struct tee *tee)
 {
-	struct recv rv = { .in = in, .dest = dest, .root = -1 };
+	struct recv rv = { .in = in, .tee = tee, .dest = dest, .root = -1 };
 	char magic[BPCP_MAGIC_LEN];
 	struct stat st;
 	int ret = -1;
@@ -263,7 +276,7 @@ int recv_all(int in, const char *dest, bool several)
 		fail("%s: %s", dest, strerror(errno));
 		goto out;
 	}
-	if (read_full(in, magic, sizeof(magic)) != 1 ||
+	if (rd(&rv, magic, sizeof(magic)) != 1 ||
 	    memcmp(magic, BPCP_MAGIC, sizeof(magic))) {
 		fail("no bpcp stream came (the sender failed)");
 		goto out;
@@ -274,7 +287,7 @@ int recv_all(int in, const char *dest, bool several)
 		const char *why;
 		int k;
 
-		if (read_full(in, &r, sizeof(r)) != 1) {
+		if (rd(&rv, &r, sizeof(r)) != 1) {
 			fail("the copy was cut short (the sender ended or was cut off)");
 			goto out;
 		}
@@ -285,7 +298,7 @@ int recv_all(int in, const char *dest, bool several)
 			fail("a malformed stream: a path of %u bytes", r.path_len);
 			goto out;
 		}
-		if (read_full(in, path, r.path_len) != 1) {
+		if (rd(&rv, path, r.path_len) != 1) {
 			fail("the copy was cut short");
 			goto out;
 		}
@@ -347,16 +360,22 @@ static bool same_token(const char *a, const char *b)
 }
 
 /*
- * --listen: an ephemeral port (printed as "bpcp-port N" on stdout), one
- * connection that starts with BPCP_TOKEN within 60 s (others are closed),
- * received into @dest.
+ * --listen: an ephemeral port (printed as "bpcp-port N" on stdout; with
+ * @relay "bpcp-port NODE N", NODE this node's number), one connection
+ * that starts with BPCP_TOKEN within 60 s (others are closed), received
+ * into @dest. @relay: the token is followed by the nodes to copy the
+ * stream on to (tree.c), and every byte read goes on to them, even when
+ * this node's own copy fails.
  */
-int recv_listen(const char *dest, bool several)
+int recv_listen(const char *dest, bool several, bool relay)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	const char *tok = bpcp_token();
-	int fd, c = -1, one = 1;
+	struct bpcp_hop *desc = NULL;
+	struct tee tee = { 0 };
+	uint32_t ndesc = 0;
+	int fd, c = -1, one = 1, ret;
 
 	if (!tok)
 		return fail("--listen: no BPCP_TOKEN of %d characters", TOKEN_LEN);
@@ -365,7 +384,10 @@ int recv_listen(const char *dest, bool several)
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 8) ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len))
 		return fail("listening: %s", strerror(errno));
-	printf("bpcp-port %u\n", ntohs(sin.sin_port));
+	if (relay)
+		printf("bpcp-port %d %u\n", bproc_currnode(), ntohs(sin.sin_port));
+	else
+		printf("bpcp-port %u\n", ntohs(sin.sin_port));
 	fflush(stdout);
 	for (int tries = 0; tries < 16 && c < 0; tries++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -378,7 +400,8 @@ int recv_listen(const char *dest, bool several)
 		if (c < 0)
 			continue;
 		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (read_full(c, got, sizeof(got)) != 1 || !same_token(got, tok)) {
+		if (read_full(c, got, sizeof(got)) != 1 || !same_token(got, tok) ||
+		    (relay && tree_read_desc(c, &desc, &ndesc))) {
 			close(c);
 			c = -1;
 			continue;
@@ -389,7 +412,18 @@ int recv_listen(const char *dest, bool several)
 	close(fd);
 	if (c < 0)
 		return fail("no sender with the token connected within 60 s");
-	fd = recv_all(c, dest, several);
+	if (relay && tee_open(&tee, desc, ndesc, tok)) {
+		free(desc);
+		close(c);
+		return -1;
+	}
+	free(desc);
+	ret = recv_all(c, dest, several, relay ? &tee : NULL);
+	if (relay) {
+		if (ret)
+			tee_drain(&tee, c);	/* this node failed, not its subtree */
+		tee_close(&tee);
+	}
 	close(c);
-	return fd;
+	return ret;
 }

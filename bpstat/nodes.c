@@ -32,26 +32,70 @@ static int cmp_nodes(const void *a, const void *b, void *arg)
 	return (d > 0) - (d < 0);
 }
 
+/*
+ * Names by id, remembered: a long view of 4,096 nodes owned by a few
+ * users looks each id up once, not twice per node (each lookup reads
+ * /etc/passwd or asks NSS).
+ */
+#define NAME_CACHE	32
+
+struct name_cache {
+	unsigned int id[NAME_CACHE];
+	char name[NAME_CACHE][64];
+	int n, next;
+};
+
+static const char *cached(struct name_cache *c, unsigned int id)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->id[i] == id)
+			return c->name[i];
+	return NULL;
+}
+
+static void remember(struct name_cache *c, unsigned int id, const char *name)
+{
+	int i = c->n < NAME_CACHE ? c->n++ : c->next++ % NAME_CACHE;
+
+	c->id[i] = id;
+	snprintf(c->name[i], sizeof(c->name[i]), "%s", name);
+}
+
+/* Emptied before each view: a watch shows a renamed user at its next redraw. */
+static struct name_cache users, groups;
+
 static void user_name(void *arg, unsigned int uid, char *buf, size_t len)
 {
 	struct passwd pw, *res = NULL;
+	const char *hit = cached(&users, uid);
 	char tmp[1024];
 
+	if (hit) {
+		snprintf(buf, len, "%s", hit);
+		return;
+	}
 	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
 		snprintf(buf, len, "%s", res->pw_name);
 	else
 		snprintf(buf, len, "%u", uid);
+	remember(&users, uid, buf);
 }
 
 static void group_name(void *arg, unsigned int gid, char *buf, size_t len)
 {
 	struct group gr, *res = NULL;
+	const char *hit = cached(&groups, gid);
 	char tmp[1024];
 
+	if (hit) {
+		snprintf(buf, len, "%s", hit);
+		return;
+	}
 	if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) == 0 && res)
 		snprintf(buf, len, "%s", res->gr_name);
 	else
 		snprintf(buf, len, "%u", gid);
+	remember(&groups, gid, buf);
 }
 
 /*
@@ -121,6 +165,7 @@ int bpstat_print(const struct bpstat_opts *o, FILE *fp,
 	struct printer *p;
 	int err, err2;
 
+	users.n = groups.n = 0;
 	p = pr_new(fp, o->json);
 	if (!p)
 		return -ENOMEM;

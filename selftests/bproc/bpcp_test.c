@@ -3,7 +3,8 @@
  * bpcp on a real cluster (bpcp(1)), run on the master VM of the QEMU
  * harness with nodes 0 and 1 up: master -> node with a 256 MB file,
  * node -> master, node -> node (the data straight between the two), to
- * several nodes at once, -p and -r, an interrupted copy, and the errors.
+ * several nodes at once, to 8 nodes along bpcp's tree (the master's bytes
+ * counted), -p and -r, an interrupted copy, and the errors.
  * Every copy is checked by SHA-256 on the side it arrived on.
  */
 #include <errno.h>
@@ -155,6 +156,80 @@ TEST_F_TIMEOUT(bpcp, interrupted_copy_leaves_no_file, 300)
 	EXPECT_EQ(0, run(&r, "bpsh -n 0 sh -c '[ ! -e %s/cut ]'", W)) TH_LOG("a partial file kept its name");
 	res_free(&r);
 	unlink(W "/cut");
+}
+
+/* Bytes this machine sent on every interface but lo. */
+static unsigned long long tx_bytes(void)
+{
+	struct res r;
+	unsigned long long n = 0;
+
+	if (!run(&r, "cat $(ls -d /sys/class/net/*/statistics | grep -v /lo/ | "
+		     "sed 's|$|/tx_bytes|')") && r.out) {
+		char *p = r.out, *end;
+
+		for (;;) {
+			unsigned long long v = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			n += v;
+			p = end;
+		}
+	}
+	res_free(&r);
+	return n;
+}
+
+/*
+ * To 8 nodes along bpcp's tree (width 2): every copy by SHA-256, and the
+ * master sends the data to its 2 children only, not to all 8 (bytes
+ * counted on its interfaces; --fanout 0, one copy per node, for scale).
+ */
+TEST_F_TIMEOUT(bpcp, to_eight_nodes_along_the_tree, 900)
+{
+	const double size = 32 << 20;
+	unsigned long long t0, t1, t2;
+	char want[65];
+	struct res r;
+	double t;
+
+	for (int node = 0; node < 8; node++) {
+		ASSERT_EQ(BPROC_NODE_UP, bproc_nodestatus(node)) {
+			TH_LOG("node %d", node);
+		}
+	}
+	ASSERT_EQ(0, run(&r, "head -c 33554432 /dev/urandom > %s/f8 && "
+			     "bpsh -n 0-7 sh -c 'rm -rf %s/eight; mkdir -p %s/eight' && "
+			     "bpcp /etc/hostname 0-7:%s/eight/warm", W, W, W, W))
+		TH_LOG("%s", r.err);	/* bpcp itself is on the nodes now */
+	res_free(&r);
+	ASSERT_EQ(0, sum_of(-1, W "/f8", want));
+	t0 = tx_bytes();
+	t = now();
+	ASSERT_EQ(0, run(&r, "bpcp --fanout 2 %s/f8 0-7:%s/eight", W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	t = now() - t;
+	t1 = tx_bytes();
+	ASSERT_EQ(0, run(&r, "bpsh -n 0-7 sha256sum %s/eight/f8", W));
+	EXPECT_EQ(8, count(r.out, want)) TH_LOG("%s", r.out);
+	res_free(&r);
+	printf("# 32 MiB to 8 nodes, tree of width 2: %.2f s, the master sent %.2f copies\n",
+	       t, (t1 - t0) / size);
+	EXPECT_GT(2.5, (t1 - t0) / size) TH_LOG("the master sent %.2f copies, not 2",
+						(t1 - t0) / size);
+
+	ASSERT_EQ(0, run(&r, "bpsh -n 0-7 rm -f %s/eight/f8 && bpcp --fanout 0 %s/f8 0-7:%s/eight",
+			 W, W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	t2 = tx_bytes();
+	printf("# --fanout 0: the master sent %.2f copies\n", (t2 - t1) / size);
+	EXPECT_LT(6.0, (t2 - t1) / size);
+	ASSERT_EQ(0, run(&r, "bpsh -n 0-7 sha256sum %s/eight/f8", W));
+	EXPECT_EQ(8, count(r.out, want)) TH_LOG("%s", r.out);
+	res_free(&r);
+	run(&r, "bpsh -n 0-7 rm -rf %s/eight; rm -f %s/f8", W, W);
+	res_free(&r);
 }
 
 TEST_F_TIMEOUT(bpcp, errors_name_the_problem, 300)
