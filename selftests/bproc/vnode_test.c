@@ -311,15 +311,6 @@ TEST_F_TIMEOUT(vnodes, launch_figures, 300)
 }
 
 /*
- * An interior node of the tree dies during a launch: node 1, whose VM
- * holds it and half the virtual nodes, is killed while a new 8 MB program
- * goes out (run by a shell that then sleeps 10 s, so no process of the
- * killed VM can be done before the kill). Node 1 is the parent of ranks 16-23 (--fanout 8), which live
- * on the other VM: they still get the program (from bpsh). Every node of
- * the other VM runs it; every node of the killed VM fails, and the
- * result of each says so. Last: it leaves that VM down.
- */
-/*
  * A virtual node asked to reboot (bpctl -R) restarts its own bpslave
  * (bpslave --virtual exits 3, nodeinit starts it again): it goes down and
  * comes back up, while its VM and the VM's other nodes stay up.
@@ -368,6 +359,15 @@ TEST_F_TIMEOUT(vnodes, virtual_node_reboot_restarts_only_it, 600)
 	free(after);
 }
 
+/*
+ * An interior node of the tree dies during a launch: node 1, whose VM
+ * holds it and half the virtual nodes, is killed while a new 8 MB program
+ * goes out (run by a shell that then sleeps 10 s, so no process of the
+ * killed VM can be done before the kill). Node 1 is the parent of ranks 16-23 (--fanout 8), which live
+ * on the other VM: they still get the program (from bpsh). Every node of
+ * the other VM runs it; every node of the killed VM fails, and the
+ * result of each says so. Last: it leaves that VM down.
+ */
 TEST_F_TIMEOUT(vnodes, interior_node_killed_mid_launch, 600)
 {
 	char cmd[512], want[64];
