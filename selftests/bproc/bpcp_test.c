@@ -230,6 +230,27 @@ TEST_F_TIMEOUT(bpcp, to_eight_nodes_along_the_tree, 900)
 	res_free(&r);
 	run(&r, "bpsh -n 0-7 rm -rf %s/eight; rm -f %s/f8", W, W);
 	res_free(&r);
+
+	/*
+	 * A user's copy to 8 nodes, one of which it may not use (mode 0100,
+	 * root's): the other 7 get it along the tree, bpcp fails and says
+	 * which node and why.
+	 */
+	ASSERT_EQ(0, run(&r, "head -c 1048576 /dev/urandom > %s/u8 && chmod 0644 %s/u8 && "
+			     "bpsh -n 0-7 sh -c 'rm -rf /tmp/bpcp-u8; mkdir -m 1777 /tmp/bpcp-u8' && "
+			     "bpctl -S 7 -m 0100", W, W)) TH_LOG("%s", r.err);
+	res_free(&r);
+	ASSERT_EQ(0, sum_of(-1, W "/u8", want));
+	EXPECT_NE(0, run(&r, "setpriv --reuid=65534 --regid=65534 --clear-groups "
+			     "bpcp %s/u8 0-7:/tmp/bpcp-u8/", W));
+	EXPECT_NE(NULL, strstr(r.err, "7")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "ermission denied")) TH_LOG("%s", r.err);
+	res_free(&r);
+	ASSERT_EQ(0, run(&r, "bpctl -S 7 -m 0111 && bpsh -n 0-7 sha256sum /tmp/bpcp-u8/u8"));
+	EXPECT_EQ(7, count(r.out, want)) TH_LOG("%s", r.out);
+	res_free(&r);
+	run(&r, "bpsh -n 0-7 rm -rf /tmp/bpcp-u8; rm -f %s/u8", W);
+	res_free(&r);
 }
 
 TEST_F_TIMEOUT(bpcp, errors_name_the_problem, 300)

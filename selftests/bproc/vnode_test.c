@@ -360,6 +360,112 @@ TEST_F_TIMEOUT(vnodes, virtual_node_reboot_restarts_only_it, 600)
 }
 
 /*
+ * bpsh's JSON results of a launch of "c 3" (3 lines out, exit 0) in
+ * @path: @ok[i] 1 when node i ran it, 0 when it did not, -1 when it has
+ * no result; its line in @lines[i]. The count of nodes without a result.
+ */
+static int launch_results(const char *path, int n, int *ok, char lines[][64])
+{
+	struct res r;
+	char want[16];
+	int missing = 0;
+
+	if (run(&r, "python3 -c '"
+		    "import json\n"
+		    "for x in json.load(open(\"%s\")):\n"
+		    "  ok = x[\"status\"] == \"exited\" and x[\"exit\"] == 0 and "
+		    "len(x[\"stdout\"].splitlines()) == 3\n"
+		    "  print(x[\"node\"], int(ok), x[\"status\"], x.get(\"signal\", x.get(\"error\", \"\")))'",
+		    path)) {
+		res_free(&r);
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		char *p;
+		int node;
+
+		ok[i] = -1;
+		lines[i][0] = '\0';
+		snprintf(want, sizeof(want), "%d ", i);
+		p = strstr(r.out, want);
+		while (p && p != r.out && p[-1] != '\n')
+			p = strstr(p + 1, want);
+		if (!p || sscanf(p, "%d %d", &node, &ok[i]) != 2) {
+			ok[i] = -1;
+			missing++;
+			continue;
+		}
+		snprintf(lines[i], 64, "%.*s", (int)strcspn(p, "\n"), p);
+	}
+	res_free(&r);
+	return missing;
+}
+
+/*
+ * An interior node's bpslave is killed during a launch (typed on its
+ * VM's console; only that node, the VM's own, not its virtual nodes):
+ * node 1, the parent of ranks 16-23 (--fanout 8). Its own process fails
+ * (killed with the node's processes), every one of the other 63 nodes
+ * runs the program, those below node 1 included (their files from bpsh
+ * once node 1's seed is gone); nodeinit starts bpslave again and node 1
+ * comes back up.
+ */
+TEST_F_TIMEOUT(vnodes, interior_bpslave_killed_mid_launch, 900)
+{
+	struct bproc_node_info *list = NULL, ni;
+	int n, bad = 0, ran = 0, limit = cluster_down_limit(), *ok;
+	char (*lines)[64];
+	long long size;
+	struct res r;
+	double t0;
+
+	n = bproc_nodelist(&list);
+	ASSERT_EQ(self->nodes, n);
+	ASSERT_EQ(0, list[1].hwaddr[2]) TH_LOG("node 1 is not its VM's own node");
+	ASSERT_EQ(1, list[1].hwaddr[5]) TH_LOG("node 1 is not on node VM 1");
+	ok = calloc(n, sizeof(*ok));
+	lines = calloc(n, sizeof(*lines));
+	ASSERT_TRUE(ok && lines);
+	size = fresh_program("/tmp/vnode-tree/d", 8 << 20);
+	ASSERT_LT(8 << 20, size);
+	ASSERT_EQ(0, run(&r, "(bpsh --fanout 8 -a --json --ship /tmp/vnode-tree/d sh -c "
+			     "'/tmp/vnode-tree/d 3 && sleep 10' > /tmp/vnode-skill.json "
+			     "2> /tmp/vnode-skill.err; echo $? > /tmp/vnode-skill.rc) & "
+			     "sleep 1.5; bproc-vmctl node-sh node1 'for p in $(pidof bpslave); do "
+			     "[ \"$(readlink /proc/$p/ns/net)\" = \"$(readlink /proc/1/ns/net)\" ] "
+			     "&& kill -9 $p; done' >/dev/null; wait; cat /tmp/vnode-skill.rc"))
+		TH_LOG("%s", r.err);
+	EXPECT_NE(0, atoi(r.out)) TH_LOG("bpsh's exit status");
+	res_free(&r);
+	EXPECT_EQ(0, launch_results("/tmp/vnode-skill.json", n, ok, lines));
+	for (int i = 0; i < n; i++) {
+		if (i == 1) {
+			EXPECT_EQ(0, ok[i]) TH_LOG("node 1: %s", lines[i]);
+			continue;
+		}
+		ran += ok[i] == 1;
+		if (ok[i] != 1) {
+			bad++;
+			TH_LOG("node %d: %s", i, lines[i]);
+		}
+	}
+	printf("# node 1's bpslave killed mid-launch: %d of the other %d nodes ran "
+	       "the program; node 1: %s\n", ran, n - 1, lines[1]);
+	EXPECT_EQ(0, bad);
+	/* nodeinit starts it again: node 1 comes back */
+	t0 = now();
+	while ((bproc_nodeinfo(1, &ni) || ni.state != BPROC_NODE_UP) &&
+	       now() - t0 < limit)
+		usleep(200000);
+	ASSERT_EQ(BPROC_NODE_UP, ni.state) TH_LOG("node 1 did not come back");
+	EXPECT_EQ(0, run(&r, "bpsh 1 true")) TH_LOG("%s", r.err);
+	res_free(&r);
+	free(ok);
+	free(lines);
+	free(list);
+}
+
+/*
  * An interior node of the tree dies during a launch: node 1, whose VM
  * holds it and half the virtual nodes, is killed while a new 8 MB program
  * goes out (run by a shell that then sleeps 10 s, so no process of the
