@@ -29,28 +29,11 @@
 
 #include "kselftest_harness.h"
 
-#define DEV "/dev/bproc"
+#include "dev.h"
+
 #define OWNER 1000
 #define GROUP 100
 #define OTHER_GROUP 200
-#define NOBODY 65534
-
-static int dev_open(void)
-{
-	return open(DEV, O_RDWR | O_CLOEXEC);
-}
-
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) < 0 ? -errno : 0;
-}
-
-static int set_master(int fd, __u32 nodes)
-{
-	struct bproc_master_cfg cfg = { .size = sizeof(cfg), .nodes = nodes };
-
-	return ioc(fd, BPROC_IOC_MASTER, &cfg);
-}
 
 /* Node @node up, owned by OWNER:GROUP with @mode. */
 static int node_up(int fd, int node, __u32 state, __u32 mode)

@@ -29,26 +29,7 @@
 
 #include "kselftest_harness.h"
 
-#define DEV "/dev/bproc"
-#define NOBODY 65534
-
-static int dev_open(void)
-{
-	return open(DEV, O_RDWR | O_CLOEXEC);
-}
-
-/* ioctl returning 0 or -errno. */
-static int ioc(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) < 0 ? -errno : 0;
-}
-
-static int set_master(int fd, __u32 nodes)
-{
-	struct bproc_master_cfg cfg = { .size = sizeof(cfg), .nodes = nodes };
-
-	return ioc(fd, BPROC_IOC_MASTER, &cfg);
-}
+#include "dev.h"
 
 static int node_get(int fd, int node, struct bproc_node_info *ni)
 {
