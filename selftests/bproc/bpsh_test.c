@@ -469,22 +469,36 @@ TEST_F_TIMEOUT(bpsh, stdin_and_stdout_100mb_by_checksum, 900)
 	free(want);
 }
 
-TEST_F_TIMEOUT(bpsh, streams_stay_separate_and_late_output_arrives, 200)
+/*
+ * A command that does not end within 120 s: what each bpsh waits in,
+ * its descriptors and kernel stack, and what runs on the nodes go to
+ * stderr, then its bpsh runs are ended (a hang says where it hangs).
+ */
+#define WATCHED(cmd)							\
+	"( sleep 120 </dev/null >/dev/null 2>&1; for p in $(pgrep -x bpsh); do " \
+	"echo \"== bpsh $p stuck: $(tr '\\0' ' ' < /proc/$p/cmdline) in "	\
+	"$(cat /proc/$p/wchan)\"; ls -l /proc/$p/fd; cat /proc/$p/stack; "	\
+	"done >&2; bpsh -n 0-1 ps -o pid,stat,args >&2; "		\
+	"pkill -x bpsh ) & wd=$!; " cmd "; rc=$?; kill $wd 2>/dev/null; exit $rc"
+
+TEST_F_TIMEOUT(bpsh, streams_stay_separate_and_late_output_arrives, 600)
 {
 	struct res r;
 
-	EXPECT_EQ(0, run(&r, "bpsh 0 sh -c 'echo o; echo e >&2; echo o2'"));
+	EXPECT_EQ(0, run(&r, WATCHED("bpsh 0 sh -c 'echo o; echo e >&2; echo o2'")))
+		TH_LOG("%s", r.err);
 	EXPECT_STREQ("o\no2\n", r.out);
 	EXPECT_STREQ("e\n", r.err);
 	res_free(&r);
 	/* stdout closed early, stderr written after a pause */
-	EXPECT_EQ(0, run(&r, "bpsh 0 sh -c 'echo a; exec >&-; sleep 1; echo b >&2'"));
+	EXPECT_EQ(0, run(&r, WATCHED("bpsh 0 sh -c 'echo a; exec >&-; sleep 1; echo b >&2'")))
+		TH_LOG("%s", r.err);
 	EXPECT_STREQ("a\n", r.out);
 	EXPECT_STREQ("b\n", r.err);
 	res_free(&r);
 	/* written just before exit: all of it, every time */
-	EXPECT_EQ(0, run(&r, "for i in 1 2 3; do bpsh 0-1 %s/bptest-flood /dev/null 3000000 | wc -c; done",
-			 jobs));
+	EXPECT_EQ(0, run(&r, WATCHED("for i in 1 2 3; do bpsh 0-1 %s/bptest-flood /dev/null 3000000 | wc -c; done"),
+			 jobs)) TH_LOG("%s", r.err);
 	EXPECT_STREQ("6000000\n6000000\n6000000\n", r.out) TH_LOG("%s", r.err);
 	res_free(&r);
 }
