@@ -23,14 +23,12 @@
  * (BPS_SEED_WANTS_EARLY while the manifest is not here yet).
  */
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "bpslave.h"
 
@@ -70,7 +68,6 @@ struct seed_conn {
 	size_t head, nwants, cap;
 	int file_fd;			/* the object being sent, or -1 */
 	uint64_t file_off;
-	bool partial;			/* file_fd is a fetch still filling it */
 	bool waiting;			/* for an object or the manifest */
 };
 
@@ -261,7 +258,6 @@ static void want_done(struct seed_conn *c)
 		close(c->file_fd);
 	c->file_fd = -1;
 	c->file_off = 0;
-	c->partial = false;
 	c->head = (c->head + 1) % c->cap;
 	c->nwants--;
 	c->waiting = false;
@@ -279,110 +275,6 @@ static int end_with(struct seed_conn *c, const struct seed_want *w, int err,
 	ret = bp_tx_queue(&c->tx, &m);
 	want_done(c);
 	return ret;
-}
-
-/*
- * The temporary file a start here is filling with @e's content (cache.c
- * names it HEX.PID; the newest when there are several), opened for
- * reading, or -1. Serving from it while it fills is what pipelines the
- * tree: a node below gets each part as soon as this node has it, not
- * once the whole object is in.
- */
-static int partial_open(struct bps_cache *c, const struct bp_job_entry *e)
-{
-	char hex[2 * 32 + 1];
-	struct timespec newest = { 0 };
-	struct dirent *d;
-	int best = -1;
-	DIR *dir;
-
-	bp_hex(e->hash, sizeof(e->hash), hex);
-	dir = fdopendir(dup(c->tmpfd));
-	if (!dir)
-		return -1;
-	rewinddir(dir);
-	while ((d = readdir(dir))) {
-		struct stat st;
-		int fd;
-
-		if (strncmp(d->d_name, hex, 64) || d->d_name[64] != '.')
-			continue;
-		fd = openat(c->tmpfd, d->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-		    (uint64_t)st.st_size > e->size ||
-		    (best >= 0 && (st.st_mtim.tv_sec < newest.tv_sec ||
-				   (st.st_mtim.tv_sec == newest.tv_sec &&
-				    st.st_mtim.tv_nsec < newest.tv_nsec)))) {
-			close(fd);
-			continue;
-		}
-		if (best >= 0)
-			close(best);
-		best = fd;
-		newest = st.st_mtim;
-	}
-	closedir(dir);
-	return best;
-}
-
-/*
- * How far the partial object c->file_fd goes past c->file_off: > 0 to
- * send (c->partial cleared when it is in the cache now: serve it as any
- * object), 0 to wait (c->waiting), -1 when the rest will not come (the
- * start here ended without it in the cache, or BPS_SEED_WAIT_MS without
- * a byte). A temporary file that was abandoned (its fetch went on from
- * bpsh, in a new file: the same content from the start) is replaced by
- * the new one.
- */
-static long partial_avail(struct seed_conn *c, struct bps_cache *cache,
-			  const struct bp_job_entry *e, uint64_t now)
-{
-	struct stat st;
-	int fd;
-
-	if (fstat(c->file_fd, &st) || (uint64_t)st.st_size > e->size)
-		return -1;
-	if ((uint64_t)st.st_size <= c->file_off && bps_cache_has(cache, e)) {
-		fd = bps_cache_object_open(cache, e);	/* all of it, checked */
-		if (fd < 0)
-			return -1;
-		close(c->file_fd);
-		c->file_fd = fd;
-		c->partial = false;
-		c->waiting = false;
-		return 1;
-	}
-	if ((uint64_t)st.st_size <= c->file_off && !st.st_nlink) {
-		fd = partial_open(cache, e);
-		if (fd >= 0) {
-			close(c->file_fd);
-			c->file_fd = fd;
-			if (fstat(fd, &st))
-				return -1;
-		}
-	}
-	if ((uint64_t)st.st_size > c->file_off) {
-		c->waiting = false;
-		return (long)((uint64_t)st.st_size - c->file_off);
-	}
-	if (!job_starting(c->sd, c->job))
-		return -1;
-	if (!c->waiting) {
-		c->waiting = true;
-		c->since_ms = c->alive_ms = now;
-	}
-	return now - c->since_ms < BPS_SEED_WAIT_MS ? 0 : -1;
-}
-
-/* The entry of want @w, whose object is being sent (the manifest is in). */
-static const struct bp_job_entry *cur_entry(const struct seed_conn *c,
-					    const struct seed_want *w)
-{
-	if (!memcmp(w->hash, c->job->me.hash, sizeof(w->hash)))
-		return &c->job->me;
-	return want_entry(c->job, w);
 }
 
 /*
@@ -423,10 +315,6 @@ static int serve(struct seed_conn *c)
 			}
 			if (e && cache)
 				fd = bps_cache_object_open(cache, e);
-			if (fd < 0 && e && cache && job_starting(sd, c->job)) {
-				fd = partial_open(cache, e);
-				c->partial = fd >= 0;
-			}
 			if (fd < 0) {
 				if (!c->waiting) {
 					c->waiting = true;
@@ -457,31 +345,6 @@ static int serve(struct seed_conn *c)
 		}
 		memcpy(m.file.hash, w->hash, sizeof(m.file.hash));
 		left = w->size - c->file_off;
-		if (c->partial) {
-			/*
-			 * A fetch here still fills it: what it has so far;
-			 * the end only once the object is in the cache (its
-			 * SHA-256 checked here), never for content this node
-			 * refused.
-			 */
-			struct bps_cache *cache = seed_cache(sd);
-			const struct bp_job_entry *pe = cur_entry(c, w);
-			long avail = cache && pe ? partial_avail(c, cache, pe, now) : -1;
-
-			if (avail < 0) {
-				ret = end_with(c, w, EAGAIN, c->file_off);
-				if (ret)
-					return ret;
-				continue;
-			}
-			if (!avail) {
-				if (now - c->alive_ms < BPS_SEED_ALIVE_MS)
-					return 0;
-				c->alive_ms = now;
-				m.file.offset = c->file_off;
-				return bp_tx_queue(&c->tx, &m);
-			}
-		}
 		if (!left) {
 			ret = end_with(c, w, 0, w->size);
 			if (ret)

@@ -11,9 +11,7 @@
  * purge (a master's CACHE_PURGE, cache.c): it waits while a starter holds
  * the cache's lock, then removes every object, leaves a fetch in progress
  * (tmp/) alone, and an object bound into a running job keeps its content
- * there. Pipelining: an object this node's start is still fetching is
- * served as far as it got, then as it grows, and ends only once it is in
- * the cache; a fetch abandoned here ends in EAGAIN. TAP.
+ * there. TAP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,57 +31,10 @@
 #include "bpslave.h"
 #include "bproc-test/tap.h"
 
-/*
- * ptable.c's, for seed.c: the launch's process here is starting (its
- * files being fetched) while the file @starting names exists, else no
- * process of any launch is.
- */
-static char starting[64];
-
+/* ptable.c's, for seed.c: no process of any launch is starting here. */
 struct bps_proc *bps_proc_find(struct bps *s, int32_t pid)
 {
-	static struct bps_proc p = { .starting = true };
-
-	return starting[0] && !access(starting, F_OK) ? &p : NULL;
-}
-
-/*
- * Read FILE_DATA of @e into @buf until @upto bytes are in or a FILE_END
- * comes (*@end set, *@err its error); keepalives are skipped. The bytes
- * got, or -errno (-ETIMEDOUT after the socket's timeout).
- */
-static long read_upto(int fd, struct bp_rx *rx, const struct bp_job_entry *e,
-		      uint8_t *buf, size_t got, size_t upto, bool *end, int *err)
-{
-	*end = false;
-	while (got < upto) {
-		struct bp_msg m;
-		int ret = bp_rx_next(rx, &m, NULL);
-		ssize_t n;
-
-		if (ret == 0) {
-			n = bp_rx_read(rx, fd);
-			if (n <= 0)
-				return n ? (n == -EAGAIN ? -ETIMEDOUT : (long)n) : -ECONNRESET;
-			continue;
-		}
-		if (ret < 0)
-			return ret;
-		if (memcmp(m.file.hash, e->hash, 32))
-			return -EPROTO;
-		if (m.type == BP_MSG_FILE_END) {
-			*end = true;
-			*err = (int)m.file.error;
-			return (long)got;
-		}
-		if (!m.file.len)
-			continue;
-		if (m.file.offset != got || got + m.file.len > upto)
-			return -EPROTO;
-		memcpy(buf + got, m.file.data, m.file.len);
-		got += m.file.len;
-	}
-	return (long)got;
+	return NULL;
 }
 
 static uint8_t secret[BPROC_JOB_SECRET_LEN] = { 7, 7, 7 };
@@ -218,7 +169,7 @@ job_view(struct bps_cache *c, const struct bp_job_entry *e, const char *target,
 
 static void test_purge(struct tap *t, struct bps_cache *c, const char *dir,
 		       const struct bp_job_entry *fe, const struct bp_job_entry *me,
-		       const struct bp_job_entry *he, const uint8_t *prog, size_t len)
+		       const uint8_t *prog, size_t len)
 {
 	struct bp_job_entry fetching = { .kind = BP_JOB_FILE, .mode = 0644 };
 	char target[64], name[128], hex[65], ok = 0;
@@ -256,8 +207,8 @@ static void test_purge(struct tap *t, struct bps_cache *c, const char *dir,
 	bps_cache_close(&starter);
 
 	ret = bps_cache_try_purge(c, &n, &bytes);
-	tap_ok(t, !ret && n == 3 && bytes == fe->size + me->size + he->size &&
-	       !bps_cache_has(c, fe) && !bps_cache_has(c, me) && !bps_cache_has(c, he),
+	tap_ok(t, !ret && n == 2 && bytes == fe->size + me->size &&
+	       !bps_cache_has(c, fe) && !bps_cache_has(c, me),
 	       "then every object goes (%zu objects, %llu bytes)", n,
 	       (unsigned long long)bytes);
 	bp_hex(fetching.hash, sizeof(fetching.hash), hex);
@@ -301,11 +252,6 @@ int main(void)
 	struct bp_job_entry ge = { .kind = BP_JOB_FILE, .mode = 0644,
 				   .path = "/usr/lib/absent.so" };
 	struct bp_job_entry other = { .kind = BP_JOB_FILE, .mode = 0644 };
-	struct bp_job_entry he = { .kind = BP_JOB_FILE, .mode = 0644,
-				   .path = "/usr/lib/filling.so" };
-	struct bp_job_entry ie = { .kind = BP_JOB_FILE, .mode = 0644,
-				   .path = "/usr/lib/abandoned.so" };
-	static uint8_t filling[300000], abandoned[5000];
 	struct bp_job_entry me;
 	struct bproc_job job = { .size = sizeof(job), .id = job_id,
 				 .flags = BPROC_JOB_FILES, .io_port = 1 };
@@ -332,18 +278,9 @@ int main(void)
 	ge.size = sizeof(absent);
 	bp_sha256("other", 5, other.hash);
 	other.size = 5;
-	for (size_t i = 0; i < sizeof(filling); i++)
-		filling[i] = (uint8_t)(i * 13 + i / 257);
-	memset(abandoned, 'b', sizeof(abandoned));
-	bp_sha256(filling, sizeof(filling), he.hash);
-	he.size = sizeof(filling);
-	bp_sha256(abandoned, sizeof(abandoned), ie.hash);
-	ie.size = sizeof(abandoned);
 	bp_manifest_init(&man);
 	bp_manifest_add(&man, &fe);
 	bp_manifest_add(&man, &ge);
-	bp_manifest_add(&man, &he);
-	bp_manifest_add(&man, &ie);
 	bp_manifest_build(&man, &mbytes, &mlen);
 	bp_sha256(mbytes, mlen, job.manifest);
 	job.manifest_len = mlen;
@@ -363,8 +300,6 @@ int main(void)
 	bps_seed_add(&s, &job, 1234);
 	port = bps_seed_port(&s);
 	tap_ok(&t, port != 0, "the seed listens (port %u)", port);
-	/* the server's stand-in process table looks for this file */
-	snprintf(starting, sizeof(starting), "%s/starting", dir);
 	srv = fork();
 	if (srv == 0)
 		_exit(bp_loop_run(&s.loop) ? 1 : 0);
@@ -412,57 +347,6 @@ int main(void)
 	bp_rx_free(&rx);
 	close(fd);
 
-	/*
-	 * Pipelined: while this node's start still fetches an object, a node
-	 * below gets what is in so far, then the rest as it comes, and the
-	 * end only once the object is in the cache.
-	 */
-	close(open(starting, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
-	{
-		int tmp = bps_cache_begin(&c, &he), err = 0;
-		uint8_t d[32];
-		bool end;
-
-		fd = dial(port);
-		bp_rx_init(&rx);
-		n = tmp >= 0 && write(tmp, filling, 100000) == 100000 &&
-		    fd >= 0 && !hello(fd, true) && !want(fd, &he) ?
-		    read_upto(fd, &rx, &he, back, 0, 100000, &end, &err) : -1;
-		if (n != 100000)
-			printf("# read_upto %ld end %d err %d\n", n, end, err);
-		tap_ok(&t, n == 100000 && !end && !memcmp(back, filling, 100000),
-		       "an object still being fetched here: its first 100000 bytes go on at once");
-		bp_sha256(filling, sizeof(filling), d);
-		n = write(tmp, filling + 100000, sizeof(filling) - 100000);
-		tap_ok(&t, n == (long)sizeof(filling) - 100000 &&
-		       read_upto(fd, &rx, &he, back, 100000, sizeof(filling), &end,
-				 &err) == (long)sizeof(filling) && !end &&
-		       !memcmp(back, filling, sizeof(filling)),
-		       "the rest as it arrives");
-		tap_ok(&t, !bps_cache_commit(&c, &he, tmp, d) &&
-		       read_upto(fd, &rx, &he, back, sizeof(filling), sizeof(filling) + 1,
-				 &end, &err) == (long)sizeof(filling) && end && !err,
-		       "and its end once it is in the cache, checked");
-		bp_rx_free(&rx);
-		close(fd);
-
-		/* a fetch that gives up: what was sent stays, then EAGAIN */
-		tmp = bps_cache_begin(&c, &ie);
-		fd = dial(port);
-		bp_rx_init(&rx);
-		tap_ok(&t, tmp >= 0 && write(tmp, abandoned, 1000) == 1000 &&
-		       fd >= 0 && !hello(fd, true) && !want(fd, &ie) &&
-		       read_upto(fd, &rx, &ie, back, 0, 1000, &end, &err) == 1000 && !end,
-		       "a fetch in progress here: its first part goes on");
-		bps_cache_abort(&c, &ie, tmp);
-		unlink(starting);
-		tap_ok(&t, read_upto(fd, &rx, &ie, back, 1000, sizeof(abandoned), &end,
-				     &err) == 1000 && end && err == EAGAIN,
-		       "it is abandoned and the start ends: EAGAIN after it (the node below asks bpsh)");
-		bp_rx_free(&rx);
-		close(fd);
-	}
-
 	/* the server survived all of it */
 	fd = dial(port);
 	bp_rx_init(&rx);
@@ -474,7 +358,7 @@ int main(void)
 
 	kill(srv, SIGKILL);
 	waitpid(srv, NULL, 0);
-	test_purge(&t, &c, dir, &fe, &me, &he, prog, sizeof(prog));
+	test_purge(&t, &c, dir, &fe, &me, prog, sizeof(prog));
 	bps_cache_purge(&c, NULL, NULL);
 	bps_cache_close(&c);
 	{
