@@ -130,25 +130,74 @@ static pid_t fork_sender(char **srcs, int n, int fd, int other)
 	return pid;
 }
 
+/*
+ * @spec against the node table: *@set and, when @list is not NULL, the
+ * table in *@list (the caller frees both). -1 with the reason said.
+ */
+static int parse_spec(const char *spec, struct bproc_nodeset *set,
+		      struct bproc_node_info **list, int *nlist)
+{
+	struct bproc_nodeset_error e = { 0 };
+	struct bproc_node_info *l = NULL;
+	int n = bproc_nodelist(&l), ret = 0;
+
+	if (n < 0)
+		ret = fail("node table: %s", strerror(errno));
+	else if (bproc_nodeset_parse_list(spec, l, n, set, &e))
+		ret = fail("'%s': %s", spec, errno == EINVAL ? e.msg : strerror(errno));
+	if (list && !ret) {
+		*list = l;
+		*nlist = n;
+	} else {
+		free(l);
+	}
+	return ret;
+}
+
 /* The one node of @spec, or -1 with the reason said. */
 static int one_node(const char *spec)
 {
 	struct bproc_nodeset set = { 0 };
-	struct bproc_nodeset_error e = { 0 };
-	struct bproc_node_info *list = NULL;
-	int node = -1, n = bproc_nodelist(&list);
+	int node = -1;
 
-	if (n < 0)
-		fail("node table: %s", strerror(errno));
-	else if (bproc_nodeset_parse_list(spec, list, n, &set, &e))
-		fail("'%s': %s", spec, errno == EINVAL ? e.msg : strerror(errno));
+	if (parse_spec(spec, &set, NULL, NULL))
+		;
 	else if (set.count != 1)
 		fail("'%s': a source is on one node, not %d", spec, set.count);
 	else
 		node = set.nodes[0];
 	bproc_nodeset_free(&set);
-	free(list);
 	return node;
+}
+
+/* How a receiver takes the stream: bpsh's stdin, a port, a port of the tree. */
+enum recv_how { RECV_STDIN, RECV_LISTEN, RECV_RELAY };
+
+/*
+ * "bpsh [-n] SPEC bpcp [-p] [--several] --recv [--listen [--relay]] DEST"
+ * into @argv (room for 11).
+ */
+static void receiver_argv(char **argv, const char *spec, const char *self,
+			  bool several, enum recv_how how, const char *dest)
+{
+	int k = 0;
+
+	argv[k++] = "bpsh";
+	if (how != RECV_STDIN)
+		argv[k++] = "-n";	/* the stream comes over TCP */
+	argv[k++] = (char *)spec;
+	argv[k++] = (char *)self;
+	if (opt_p)
+		argv[k++] = "-p";
+	if (several)
+		argv[k++] = "--several";
+	argv[k++] = "--recv";
+	if (how != RECV_STDIN)
+		argv[k++] = "--listen";
+	if (how == RECV_RELAY)
+		argv[k++] = "--relay";
+	argv[k++] = (char *)dest;
+	argv[k] = NULL;
 }
 
 /*
@@ -206,19 +255,13 @@ static int set_token(void)
 static int tree_nodes(const char *spec, struct bproc_nodeset *set,
 		      struct bpcp_hop **hops, uint32_t *nhops)
 {
-	struct bproc_nodeset_error e = { 0 };
 	struct bproc_node_info *list = NULL;
-	int n = bproc_nodelist(&list);
+	int n = 0;
 
 	*hops = NULL;
 	*nhops = 0;
-	if (n < 0)
-		return fail("node table: %s", strerror(errno));
-	if (bproc_nodeset_parse_list(spec, list, n, set, &e)) {
-		fail("'%s': %s", spec, errno == EINVAL ? e.msg : strerror(errno));
-		free(list);
+	if (parse_spec(spec, set, &list, &n))
 		return -1;
-	}
 	*hops = calloc((size_t)set->count + 1, sizeof(**hops));
 	if (!*hops) {
 		free(list);
@@ -305,24 +348,12 @@ static int to_many(const char *self, const char *spec, const char *dpath,
 	struct bpcp_hop *hops, *tree;
 	char *rargv[12];
 	uint32_t n;
-	int p[2], q[2], k = 0, st, c;
+	int p[2], q[2], st, c;
 	pid_t r, snd;
 
 	if (tree_nodes(spec, &set, &hops, &n) || set_token())
 		return 1;
-	rargv[k++] = "bpsh";
-	rargv[k++] = "-n";
-	rargv[k++] = (char *)spec;
-	rargv[k++] = (char *)self;
-	if (opt_p)
-		rargv[k++] = "-p";
-	if (nsrc > 1)
-		rargv[k++] = "--several";
-	rargv[k++] = "--recv";
-	rargv[k++] = "--listen";
-	rargv[k++] = "--relay";
-	rargv[k++] = (char *)dpath;
-	rargv[k] = NULL;
+	receiver_argv(rargv, spec, self, nsrc > 1, RECV_RELAY, dpath);
 	if (pipe2(p, O_CLOEXEC))
 		return fail("pipe: %s", strerror(errno)) ? 1 : 1;
 	r = spawn(rargv, -1, p[1]);
@@ -359,18 +390,13 @@ static int to_many(const char *self, const char *spec, const char *dpath,
 	return st ? st : c;
 }
 
-/* How many nodes @spec names (0 when it names none or is wrong: bpsh says). */
+/* How many nodes @spec names, or -1 when it is wrong (said). */
 static int spec_count(const char *spec)
 {
 	struct bproc_nodeset set = { 0 };
-	struct bproc_nodeset_error e = { 0 };
-	struct bproc_node_info *list = NULL;
-	int n = bproc_nodelist(&list), count = 0;
+	int count = parse_spec(spec, &set, NULL, NULL) ? -1 : set.count;
 
-	if (n >= 0 && !bproc_nodeset_parse_list(spec, list, n, &set, &e))
-		count = set.count;
 	bproc_nodeset_free(&set);
-	free(list);
 	return count;
 }
 
@@ -555,23 +581,16 @@ int main(int argc, char **argv)
 		c = wait_status(snd);
 		return st ? st : c;
 	}
-	if (!sspec && fanout && spec_count(dspec) > 1)	/* master -> nodes */
+	if (!sspec && (c = spec_count(dspec)) < 0)
+		return 1;			/* nothing started */
+	if (!sspec && fanout && c > 1)		/* master -> nodes, a tree */
 		return to_many(self, dspec, dpath, argv, nsrc, fanout);
-	if (!sspec) {				/* master -> one node */
-		char *bargv[10];
-		int p[2], k = 0;
+	if (!sspec) {		/* master -> one node, or every node through bpsh's stdin */
+		char *bargv[12];
+		int p[2];
 		pid_t snd, b;
 
-		bargv[k++] = "bpsh";
-		bargv[k++] = dspec;
-		bargv[k++] = self;
-		if (opt_p)
-			bargv[k++] = "-p";
-		if (nsrc > 1)
-			bargv[k++] = "--several";
-		bargv[k++] = "--recv";
-		bargv[k++] = (char *)dpath;
-		bargv[k] = NULL;
+		receiver_argv(bargv, dspec, self, nsrc > 1, RECV_STDIN, dpath);
 		if (pipe2(p, O_CLOEXEC))
 			return fail("pipe: %s", strerror(errno)) ? 1 : 1;
 		b = spawn(bargv, p[0], -1);
@@ -603,7 +622,7 @@ int main(int argc, char **argv)
 		int from = one_node(sspec), to_node = one_node(dspec), p[2];
 		char line[64], dest[64], nodestr[16], tostr[16];
 		char **bargv = calloc((size_t)nsrc + 10, sizeof(char *));
-		char *rargv[10] = { "bpsh", "-n", tostr, self };
+		char *rargv[12];
 		struct bproc_node_info info;
 		unsigned int port = 0;
 		FILE *f;
@@ -611,18 +630,7 @@ int main(int argc, char **argv)
 
 		if (from < 0 || to_node < 0 || !bargv)
 			return 1;
-		{
-			int j = 4;
-
-			if (opt_p)
-				rargv[j++] = "-p";
-			if (nsrc > 1)
-				rargv[j++] = "--several";
-			rargv[j++] = "--recv";
-			rargv[j++] = "--listen";
-			rargv[j++] = (char *)dpath;
-			rargv[j] = NULL;
-		}
+		receiver_argv(rargv, tostr, self, nsrc > 1, RECV_LISTEN, dpath);
 		if (bproc_nodeinfo(to_node, &info) || info.addr_family != AF_INET)
 			return fail("node %d: no address: %s", to_node, strerror(errno)) ? 1 : 1;
 		if (set_token())
