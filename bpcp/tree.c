@@ -279,7 +279,10 @@ void tee_close(struct tee *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* What is left of @in, on to the children (a receiver that failed itself). */
+/*
+ * What is left of @in on to the children, while any is left (a relay
+ * whose own copy failed; the root).
+ */
 void tee_drain(struct tee *t, int in)
 {
 	uint8_t *buf = malloc(CHUNK);
@@ -296,29 +299,20 @@ void tee_drain(struct tee *t, int in)
 
 /*
  * The root of the tree, here: the stream read from @in (a sender's pipe)
- * on to the subtrees @desc[0..n). The nodes' results come from each
+ * on to the subtrees @desc[0..n), until its end or until no child is
+ * left (the sender then gets EPIPE). The nodes' results come from each
  * receiver; -1 only when nothing could start.
  */
 int tree_pump(const struct bpcp_hop *desc, uint32_t n, int in)
 {
 	const char *tok = bpcp_token();
-	uint8_t *buf;
 	struct tee t;
-	ssize_t r;
 
 	if (!tok)
 		return fail("no BPCP_TOKEN of %d characters", TOKEN_LEN);
-	buf = malloc(CHUNK);
-	if (!buf)
-		return fail("out of memory");
-	if (tee_open(&t, desc, n, tok)) {
-		free(buf);
+	if (tee_open(&t, desc, n, tok))
 		return -1;
-	}
-	while ((r = read(in, buf, CHUNK)) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0)
-			tee_write(&t, buf, (size_t)r);
+	tee_drain(&t, in);
 	tee_close(&t);
-	free(buf);
 	return 0;
 }
