@@ -189,8 +189,8 @@ static void status_soon_due(struct bp_loop *l, struct bp_timer *t)
 
 /*
  * The number of processes started for the master changed (ptable.c), or
- * the cache was purged: the master hears of it in a STATUS at most BPS_STATUS_SOON_MS from the
- * last one, not only at the next interval.
+ * the cache was purged: the master hears of it in a STATUS at most
+ * BPS_STATUS_SOON_MS after the last one, not only at the next interval.
  */
 void bps_status_changed(struct bps *s)
 {
