@@ -113,16 +113,30 @@ void bp_job_encode(const struct bproc_job *in, struct bproc_job *out);
  * the node to fetch the job's files from first, its bpslave's seed port,
  * and its node number (for the log). All zero: fetch from bpsh, as a
  * job of BPROC_JOB_SIZE_VER0 bytes does. Little-endian on the wire.
+ *
+ * With BP_JOB_TREE_IO (a job of BP_JOB_SIZE_TREE_IO bytes) the standard
+ * streams go through the tree too ("Standard streams through the tree"):
+ * rank r links up to its parent's relay (src_addr: the node of rank
+ * r / fanout - 1) or, for r < fanout, to bpsh, and carries the streams of
+ * the ranks below it; @nranks and @fanout say who they are.
  */
 struct bp_job_tree {
 	uint8_t  src_addr[4];		/* IPv4 */
 	uint16_t src_port;
-	uint16_t reserved;		/* 0 */
+	uint16_t flags;			/* BP_JOB_TREE_* */
 	int32_t  src_node;
+	uint32_t nranks;		/* TREE_IO: ranks of the launch */
+	uint32_t fanout;		/* TREE_IO: the tree's width */
 };
 
-#define BP_JOB_SIZE_TREE	(BPROC_JOB_SIZE_VER0 + sizeof(struct bp_job_tree))
+#define BP_JOB_TREE_IO		0x1u	/* streams through the tree */
+
+#define BP_JOB_TREE_V1_LEN	12	/* without nranks and fanout */
+#define BP_JOB_SIZE_TREE	(BPROC_JOB_SIZE_VER0 + BP_JOB_TREE_V1_LEN)
+#define BP_JOB_SIZE_TREE_IO	(BPROC_JOB_SIZE_VER0 + sizeof(struct bp_job_tree))
 #define BP_SEED_PORT		2224	/* bpslave --seed-port default */
+#define BP_IO_RANKS_MAX		(1u << 20)
+#define BP_IO_FANOUT_MAX	1024
 
 /*
  * The tree part of a job @buf of @len bytes (bp_job_decode() checked the
@@ -130,6 +144,21 @@ struct bp_job_tree {
  */
 int bp_job_tree_decode(const void *buf, size_t len, struct bp_job_tree *out);
 void bp_job_tree_encode(const struct bp_job_tree *in, struct bp_job_tree *out);
+
+/*
+ * The heap of ranks under bpsh, @k wide: rank r's parent (-1: bpsh),
+ * whether rank @r is in the subtree of rank @top (itself included), and
+ * which child of @top leads to @r (-1: none).
+ */
+int bp_tree_parent(uint32_t r, uint32_t k);
+bool bp_tree_below(uint32_t top, uint32_t r, uint32_t k);
+int64_t bp_tree_child_toward(uint32_t top, uint32_t r, uint32_t k);
+
+/*
+ * How many bytes of one output stream a rank may have on the way to bpsh
+ * and not acknowledged: 16 MiB shared by the ranks, 16 KiB to 1 MiB.
+ */
+size_t bp_io_window(uint32_t nranks);
 
 /*
  * The I/O streams of a job: what each connection to bpsh carries after
@@ -140,6 +169,7 @@ enum bp_io_stream {
 	BP_IO_STDOUT = 1,	/* fd 1 -> bpsh, raw bytes */
 	BP_IO_STDERR = 2,	/* fd 2 -> bpsh, raw bytes */
 	BP_IO_FILES = 3,	/* FILE_WANT -> bpsh, FILE_DATA/FILE_END back */
+	BP_IO_TREE = 4,		/* IO_DATA/IO_ACK/IO_RESEND, a rank's link up */
 	BP_IO_NSTREAMS
 };
 

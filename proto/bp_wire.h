@@ -75,6 +75,9 @@ enum bp_msg_type {
 	BP_MSG_FILE_WANT = 0x0021,	/* node -> bpsh: send me this object */
 	BP_MSG_FILE_DATA = 0x0022,	/* bpsh -> node: a part of it */
 	BP_MSG_FILE_END	= 0x0023,	/* bpsh -> node: all of it, or why not */
+	BP_MSG_IO_DATA	= 0x0024,	/* both ways on a tree link: stream bytes */
+	BP_MSG_IO_ACK	= 0x0025,	/* both ways on a tree link: taken up to */
+	BP_MSG_IO_RESEND = 0x0026,	/* down a tree link: send unacked again */
 };
 
 /* Reason codes of REJECT and BYE. */
@@ -279,6 +282,39 @@ struct bp_msg_file {
 	const uint8_t *data;		/* DATA */
 };
 
+/*
+ * The standard streams through bpsh's tree (docs/bpsh.md, "Standard
+ * streams through the tree"): on a BP_IO_TREE link, after its IO_HELLO.
+ *
+ * IO_DATA: @len bytes (at most BP_IO_CHUNK) of stream @stream of rank
+ * @rank, starting at byte @offset of that stream; BP_IO_F_EOF: the
+ * stream ends at @offset + @len. Output goes up (toward bpsh), stdin
+ * down, to one rank or, with @rank BP_IO_RANK_ALL, to every rank below.
+ * IO_ACK: rank @rank has (output: bpsh has) every byte of @stream before
+ * @offset; BP_IO_F_EOF: and its end; BP_IO_F_CLOSED: no more is wanted
+ * (bpsh's output is gone, or the process closed its stdin);
+ * BP_IO_F_HELLO: a stdin ack of a rank that just linked up, BP_IO_F_GAP:
+ * one that saw bytes past @offset (both: send from @offset to it).
+ * IO_RESEND: every rank below sends what is not acked again (the link
+ * above changed). Its fields are 0.
+ */
+#define BP_IO_CHUNK		(64u * 1024)
+#define BP_IO_RANK_ALL		0xffffffffu
+#define BP_IO_F_EOF		0x1u
+#define BP_IO_F_CLOSED		0x2u
+#define BP_IO_F_HELLO		0x4u
+#define BP_IO_F_GAP		0x8u
+#define BP_IO_F_ALL		0xfu
+
+struct bp_msg_io_data {
+	uint32_t rank;
+	uint32_t stream;		/* BP_IO_STDIN .. BP_IO_STDERR */
+	uint64_t offset;
+	uint32_t flags;			/* BP_IO_F_* */
+	uint32_t len;			/* DATA */
+	const uint8_t *data;		/* DATA */
+};
+
 struct bp_msg {
 	uint16_t type;
 	uint32_t id;
@@ -296,6 +332,7 @@ struct bp_msg {
 		struct bp_msg_proc	proc;
 		struct bp_msg_io_hello	io_hello;
 		struct bp_msg_file	file;
+		struct bp_msg_io_data	io;
 	};
 };
 

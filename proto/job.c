@@ -355,14 +355,28 @@ int bp_job_tree_decode(const void *buf, size_t len, struct bp_job_tree *out)
 	struct bp_job_tree t;
 
 	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
 	if (len < BP_JOB_SIZE_TREE)
 		return 0;
-	memcpy(&t, (const uint8_t *)buf + BPROC_JOB_SIZE_VER0, sizeof(t));
+	memcpy(&t, (const uint8_t *)buf + BPROC_JOB_SIZE_VER0,
+	       len >= BP_JOB_SIZE_TREE_IO ? sizeof(t) : BP_JOB_TREE_V1_LEN);
 	t.src_port = le16toh(t.src_port);
-	t.reserved = le16toh(t.reserved);
+	t.flags = le16toh(t.flags);
 	t.src_node = (int32_t)le32toh((uint32_t)t.src_node);
-	if (t.reserved || t.src_node < -1 || t.src_node >= BPROC_NODES_MAX)
+	t.nranks = le32toh(t.nranks);
+	t.fanout = le32toh(t.fanout);
+	if ((t.flags & ~BP_JOB_TREE_IO) || t.src_node < -1 ||
+	    t.src_node >= BPROC_NODES_MAX)
 		return -EBADMSG;
+	/* the streams' tree needs its shape, and only it has one */
+	if (t.flags & BP_JOB_TREE_IO) {
+		if (len < BP_JOB_SIZE_TREE_IO || !t.nranks ||
+		    t.nranks > BP_IO_RANKS_MAX || !t.fanout ||
+		    t.fanout > BP_IO_FANOUT_MAX)
+			return -EBADMSG;
+	} else if (t.nranks || t.fanout) {
+		return -EBADMSG;
+	}
 	/* all of it, or none of it */
 	if (!!t.src_port != !!(t.src_addr[0] | t.src_addr[1] | t.src_addr[2] |
 			      t.src_addr[3]))
@@ -375,8 +389,47 @@ void bp_job_tree_encode(const struct bp_job_tree *in, struct bp_job_tree *out)
 {
 	*out = *in;
 	out->src_port = htole16(in->src_port);
-	out->reserved = htole16(in->reserved);
+	out->flags = htole16(in->flags);
 	out->src_node = (int32_t)htole32((uint32_t)in->src_node);
+	out->nranks = htole32(in->nranks);
+	out->fanout = htole32(in->fanout);
+}
+
+int bp_tree_parent(uint32_t r, uint32_t k)
+{
+	return k && r >= k ? (int)(r / k - 1) : -1;
+}
+
+/* Walk up from @r: at most log_k(r) steps. */
+bool bp_tree_below(uint32_t top, uint32_t r, uint32_t k)
+{
+	int64_t x = r;
+
+	while (x > (int64_t)top)
+		x = bp_tree_parent((uint32_t)x, k);
+	return x == (int64_t)top;
+}
+
+int64_t bp_tree_child_toward(uint32_t top, uint32_t r, uint32_t k)
+{
+	int64_t x = r, up;
+
+	if (r <= top)
+		return -1;
+	while ((up = bp_tree_parent((uint32_t)x, k)) > (int64_t)top)
+		x = up;
+	return up == (int64_t)top ? x : -1;
+}
+
+size_t bp_io_window(uint32_t nranks)
+{
+	size_t w = nranks ? (16u << 20) / nranks : (1u << 20);
+
+	if (w < (16u << 10))
+		w = 16u << 10;
+	if (w > (1u << 20))
+		w = 1u << 20;
+	return w;
 }
 
 int bp_io_mac(const uint8_t secret[BPROC_JOB_SECRET_LEN], uint64_t job,

@@ -7,6 +7,7 @@
  * I/O connection carries raw bytes after its IO_HELLO.
  */
 #include <errno.h>
+#include <stdbool.h>
 
 #include "bp_job.h"
 #include "bp_wire.h"
@@ -112,6 +113,64 @@ static size_t file_data_bound(const struct bp_msg *m)
 	return m->file.len;
 }
 
+/* IO_DATA, IO_ACK, IO_RESEND: rank, stream, offset, flags, len. */
+static int decode_io(struct bp_rd *r, struct bp_msg *m)
+{
+	struct bp_msg_io_data *d = &m->io;
+
+	d->rank = bp_rd_u32(r);
+	d->stream = bp_rd_u32(r);
+	d->offset = bp_rd_u64(r);
+	d->flags = bp_rd_u32(r);
+	d->len = bp_rd_u32(r);
+	d->data = NULL;
+	if (r->bad || d->stream > BP_IO_STDERR || (d->flags & ~BP_IO_F_ALL))
+		return -EBADMSG;
+	switch (m->type) {
+	case BP_MSG_IO_DATA:
+		if (d->len > BP_IO_CHUNK || (d->flags & ~BP_IO_F_EOF) ||
+		    d->offset > UINT64_MAX - d->len)
+			return -EBADMSG;
+		d->data = bp_rd_take(r, d->len);
+		break;
+	case BP_MSG_IO_ACK:
+		if (d->len || d->rank == BP_IO_RANK_ALL)
+			return -EBADMSG;
+		break;
+	default:	/* IO_RESEND */
+		if (d->rank || d->stream || d->offset || d->flags || d->len)
+			return -EBADMSG;
+	}
+	return r->bad ? -EBADMSG : 0;
+}
+
+static int encode_io(struct bp_wr *w, const struct bp_msg *m)
+{
+	const struct bp_msg_io_data *d = &m->io;
+	bool data = m->type == BP_MSG_IO_DATA;
+
+	if (d->stream > BP_IO_STDERR || (d->flags & ~BP_IO_F_ALL) ||
+	    (data ? d->len > BP_IO_CHUNK || (d->len && !d->data) ||
+		    (d->flags & ~BP_IO_F_EOF) : d->len != 0) ||
+	    (m->type == BP_MSG_IO_ACK && d->rank == BP_IO_RANK_ALL) ||
+	    (m->type == BP_MSG_IO_RESEND &&
+	     (d->rank || d->stream || d->offset || d->flags)))
+		return -EINVAL;
+	bp_wr_u32(w, d->rank);
+	bp_wr_u32(w, d->stream);
+	bp_wr_u64(w, d->offset);
+	bp_wr_u32(w, d->flags);
+	bp_wr_u32(w, d->len);
+	if (data)
+		bp_wr_bytes(w, d->data, d->len);
+	return 0;
+}
+
+static size_t io_data_bound(const struct bp_msg *m)
+{
+	return m->io.len;
+}
+
 const struct bp_wire_desc bp_wire_job_descs[] = {
 	{ BP_MSG_IO_HELLO, "IO_HELLO", BP_DIR_TO_MASTER, 64, 0,
 	  NULL, decode_io_hello, encode_io_hello },
@@ -121,5 +180,11 @@ const struct bp_wire_desc bp_wire_job_descs[] = {
 	  file_data_bound, decode_file_data, encode_file_data },
 	{ BP_MSG_FILE_END, "FILE_END", BP_DIR_TO_NODE, 48, 0,
 	  NULL, decode_file, encode_file },
+	{ BP_MSG_IO_DATA, "IO_DATA", BP_DIR_TO_NODE | BP_DIR_TO_MASTER, 24, 0,
+	  io_data_bound, decode_io, encode_io },
+	{ BP_MSG_IO_ACK, "IO_ACK", BP_DIR_TO_NODE | BP_DIR_TO_MASTER, 24, 0,
+	  NULL, decode_io, encode_io },
+	{ BP_MSG_IO_RESEND, "IO_RESEND", BP_DIR_TO_NODE, 24, 0,
+	  NULL, decode_io, encode_io },
 	{ 0 }
 };

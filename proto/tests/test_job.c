@@ -150,9 +150,12 @@ static void test_job_tree(struct tap *t)
 	tap_ok(t, !bp_job_tree_decode(buf, BPROC_JOB_SIZE_VER0, &out) &&
 	       !out.src_port && out.src_node == 0,
 	       "tree: a job without it has none (fetch from bpsh)");
-	buf[BPROC_JOB_SIZE_VER0 + 6] = 1;
+	buf[BPROC_JOB_SIZE_VER0 + 6] = 2;
 	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
-	       "tree: reserved bits refused");
+	       "tree: unknown flags refused");
+	buf[BPROC_JOB_SIZE_VER0 + 6] = BP_JOB_TREE_IO;
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree: streams through the tree in a job too short for its shape refused");
 	buf[BPROC_JOB_SIZE_VER0 + 6] = 0;
 	in.src_port = 0;
 	bp_job_tree_encode(&in, (struct bp_job_tree *)(buf + BPROC_JOB_SIZE_VER0));
@@ -163,6 +166,50 @@ static void test_job_tree(struct tap *t)
 	bp_job_tree_encode(&in, (struct bp_job_tree *)(buf + BPROC_JOB_SIZE_VER0));
 	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
 	       "tree: a node number out of range refused");
+}
+
+static void test_job_tree_io(struct tap *t)
+{
+	struct bp_job_tree in = { .src_addr = { 10, 42, 0, 9 },
+		.src_port = BP_SEED_PORT, .src_node = 7, .flags = BP_JOB_TREE_IO,
+		.nranks = 64, .fanout = 8 }, out;
+	uint8_t buf[BP_JOB_SIZE_TREE_IO] = { 0 };
+	struct bp_job_tree *w = (struct bp_job_tree *)(buf + BPROC_JOB_SIZE_VER0);
+
+	bp_job_tree_encode(&in, w);
+	tap_ok(t, !bp_job_tree_decode(buf, sizeof(buf), &out) &&
+	       !memcmp(&in, &out, sizeof(in)), "tree io: decode gives it back");
+	in.fanout = 0;
+	bp_job_tree_encode(&in, w);
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree io: a fanout of 0 refused");
+	in.fanout = BP_IO_FANOUT_MAX + 1;
+	bp_job_tree_encode(&in, w);
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree io: a fanout over the limit refused");
+	in.fanout = 8;
+	in.nranks = 0;
+	bp_job_tree_encode(&in, w);
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree io: no ranks refused");
+	in.nranks = 64;
+	in.flags = 0;
+	bp_job_tree_encode(&in, w);
+	tap_ok(t, bp_job_tree_decode(buf, sizeof(buf), &out) == -EBADMSG,
+	       "tree io: a shape without the flag refused");
+	tap_ok(t, bp_tree_parent(0, 8) == -1 && bp_tree_parent(7, 8) == -1 &&
+	       bp_tree_parent(8, 8) == 0 && bp_tree_parent(15, 8) == 0 &&
+	       bp_tree_parent(16, 8) == 1 && bp_tree_parent(71, 8) == 7 &&
+	       bp_tree_parent(72, 8) == 8, "tree: parents of the heap");
+	tap_ok(t, bp_tree_below(0, 0, 8) && bp_tree_below(0, 8, 8) &&
+	       bp_tree_below(0, 72, 8) && !bp_tree_below(1, 72, 8) &&
+	       !bp_tree_below(8, 3, 8), "tree: below");
+	tap_ok(t, bp_tree_child_toward(0, 72, 8) == 8 &&
+	       bp_tree_child_toward(8, 72, 8) == 72 &&
+	       bp_tree_child_toward(1, 72, 8) == -1 &&
+	       bp_tree_child_toward(5, 5, 8) == -1, "tree: the child toward a rank");
+	tap_ok(t, bp_io_window(1) == (1u << 20) && bp_io_window(64) == (256u << 10) &&
+	       bp_io_window(1u << 20) == (16u << 10), "io window: 16 MiB shared, bounded");
 }
 
 static void test_job(struct tap *t)
@@ -289,6 +336,72 @@ static void test_io(struct tap *t)
 	tap_ok(t, !strcmp(bp_wire_type_name(BP_MSG_IO_HELLO), "IO_HELLO") &&
 	       bp_wire_type_dir(BP_MSG_FILE_DATA) == BP_DIR_TO_NODE,
 	       "names and directions");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BP_MSG_IO_DATA;
+	m.io.rank = 63;
+	m.io.stream = BP_IO_STDERR;
+	m.io.offset = 5ull << 32;
+	m.io.flags = BP_IO_F_EOF;
+	m.io.len = BP_IO_CHUNK;
+	m.io.data = data;
+	n = bp_wire_encode(&m, buf, sizeof(buf));
+	tap_ok(t, n == BP_WIRE_HDR_LEN + 24 + BP_IO_CHUNK &&
+	       !bp_wire_decode(buf, (size_t)n, &out) && out.io.rank == 63 &&
+	       out.io.stream == BP_IO_STDERR && out.io.offset == 5ull << 32 &&
+	       out.io.flags == BP_IO_F_EOF && out.io.len == BP_IO_CHUNK &&
+	       !memcmp(out.io.data, data, BP_IO_CHUNK),
+	       "IO_DATA of a whole chunk round trip");
+	m.io.len = BP_IO_CHUNK + 1;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "IO_DATA over a chunk is not encoded");
+	m.io.len = 10;
+	m.io.flags = BP_IO_F_GAP;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "IO_DATA with an ack's flag is not encoded");
+	m.io.flags = 0;
+	m.io.stream = BP_IO_FILES;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "IO_DATA of the files stream is not encoded");
+	m.io.stream = BP_IO_STDOUT;
+	n = bp_wire_encode(&m, buf, sizeof(buf));
+	buf[BP_WIRE_HDR_LEN + 4] = BP_IO_TREE;	/* the stream */
+	tap_ok(t, n > 0 && bp_wire_decode(buf, (size_t)n, &out) == -EBADMSG,
+	       "IO_DATA of a stream that carries no bytes refused");
+	buf[BP_WIRE_HDR_LEN + 4] = BP_IO_STDOUT;
+	buf[BP_WIRE_HDR_LEN + 20] = 11;	/* len past the payload */
+	tap_ok(t, bp_wire_decode(buf, (size_t)n, &out) == -EBADMSG,
+	       "IO_DATA longer than its message refused");
+	buf[BP_WIRE_HDR_LEN + 20] = 10;
+	memset(buf + BP_WIRE_HDR_LEN + 8, 0xff, 8);	/* offset + len wraps */
+	tap_ok(t, bp_wire_decode(buf, (size_t)n, &out) == -EBADMSG,
+	       "IO_DATA whose end wraps around refused");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BP_MSG_IO_ACK;
+	m.io.rank = 3;
+	m.io.offset = 77;
+	m.io.flags = BP_IO_F_HELLO | BP_IO_F_GAP;
+	n = bp_wire_encode(&m, buf, sizeof(buf));
+	tap_ok(t, n == BP_WIRE_HDR_LEN + 24 && !bp_wire_decode(buf, (size_t)n, &out) &&
+	       out.io.rank == 3 && out.io.offset == 77 &&
+	       out.io.flags == (BP_IO_F_HELLO | BP_IO_F_GAP),
+	       "IO_ACK round trip");
+	m.io.rank = BP_IO_RANK_ALL;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "IO_ACK is of one rank");
+	m.io.rank = 3;
+	m.io.flags = 0x10;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "IO_ACK with an unknown flag is not encoded");
+	memset(&m, 0, sizeof(m));
+	m.type = BP_MSG_IO_RESEND;
+	n = bp_wire_encode(&m, buf, sizeof(buf));
+	tap_ok(t, n == BP_WIRE_HDR_LEN + 24 && !bp_wire_decode(buf, (size_t)n, &out) &&
+	       out.type == BP_MSG_IO_RESEND, "IO_RESEND round trip");
+	buf[BP_WIRE_HDR_LEN] = 1;
+	tap_ok(t, bp_wire_decode(buf, (size_t)n, &out) == -EBADMSG,
+	       "IO_RESEND with a field set refused");
 }
 
 int main(void)
@@ -299,6 +412,7 @@ int main(void)
 	test_manifest(&t);
 	test_job(&t);
 	test_job_tree(&t);
+	test_job_tree_io(&t);
 	test_io(&t);
 	return tap_done(&t);
 }
