@@ -104,3 +104,25 @@ per=$(echo "($cpu64 - $cpu1) / 63" | bc -l)
 printf 'bench: model at 4096 nodes, 16 MB, fanout 8, 10 GbE: master link %.3f s + 4 hops x %.3f s + master CPU %.4f s/rank here (/10 for hardware, /2 cores) x 4096 = %.2f s\n' \
 	"$(echo "8 * 16777216 / 1250000000" | bc -l)" "$(echo "16777216 / 1250000000" | bc -l)" "$per" \
 	"$(echo "8 * 16777216 / 1250000000 + 4 * 16777216 / 1250000000 + $per / 10 / 2 * 4096" | bc -l)"
+
+# ---- 5. the standard streams through the tree or straight to bpsh
+# 64 nodes each write 1 MB (and read 1 MB of stdin); bpsh's sockets at
+# most over the run, its CPU and the time, --fanout 8 against 0.
+head -c 1000000 /dev/urandom > $w/in
+streams() { bpsh --fanout "$1" 0-63 sh -c 'cat > /dev/null; head -c 1000000 /dev/zero' < $w/in; }
+peak() {	# streams $1 in the background: bpsh's sockets at most
+	streams "$1" > /dev/null 2>&1 & local j=$! max=0 k p
+	while kill -0 $j 2>/dev/null; do
+		p=$(pgrep -n -x bpsh || true)
+		k=$( [ -n "$p" ] && ls -l /proc/"$p"/fd 2>/dev/null | grep -c socket || echo 0)
+		[ "$k" -gt "$max" ] && max=$k
+		sleep 0.2
+	done
+	wait $j || true
+	echo "$max"
+}
+for f in 8 0; do
+	read -r wall cpu mcpu tx <<< "$(median streams $f)"
+	socks=$(peak $f)
+	echo "bench: streams, 64 nodes x 1 MB out and 1 MB in, --fanout $f: $wall s, bpsh CPU $cpu s, bpmaster $mcpu s, bpsh's sockets at most $socks"
+done

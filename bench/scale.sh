@@ -11,6 +11,8 @@
 #   3. for each: CPU time on the master (bpsh and its ghosts, bpmaster)
 #      and bytes the master sent (its eth0 counter, bpsh -v's file bytes)
 #   4. a model fitted to them (time = a + b * nodes), evaluated at 4,096
+#   5. the standard streams through the tree against straight to bpsh:
+#      64 nodes x 1 MB each way, time, bpsh CPU, its sockets at most
 #
 # The ping timeout is make check's 30 s: at 15 s a 64-node launch of the
 # 16 MB program had 5 virtual nodes of a VM declared down mid-launch (the

@@ -108,6 +108,7 @@ struct bpsh_out {
 	uint64_t spilled;	/* bytes in it */
 	uint64_t total;		/* bytes received */
 	struct bp_timer drain;	/* silent after the process's exit */
+	bool end_seen;		/* tree: its EOF came (not closed by bpsh) */
 };
 
 /* One process of the launch: a rank on a node (launch.c). */
@@ -132,6 +133,24 @@ struct bpsh_rank {
 	size_t in_off;		/* of the stdin chunk written to it */
 	bool in_done;		/* shut down or gone */
 	bool done;		/* reported */
+	/* streams through the tree (link.c) */
+	struct bpsh_link *link;	/* where its messages came from last */
+	struct bpsh_link *own_link;	/* the link it made itself */
+	uint64_t in_pos;	/* stdin it acknowledged */
+	bool in_want;		/* a resend from in_pos waits for room */
+};
+
+/* A rank's link up, at the top of the tree or fallen back (link.c). */
+struct bpsh_link {
+	struct bp_io io;	/* first: the socket */
+	struct bpsh *b;
+	struct bp_rx rx;
+	struct bp_tx tx;
+	int rank;		/* who linked */
+	bool paused;		/* bpsh's output is blocked: not read */
+	bool unwatched;		/* paused and hung up: out of epoll */
+	bool dead;		/* closed; kept while ranks point at it */
+	struct bpsh_link *prev, *next;
 };
 
 /* A connection that has not said who it is, or serves files (serve.c). */
@@ -220,6 +239,13 @@ struct bpsh {
 	int in_scan;		/* ranks before it have the chunk (input.c) */
 	bool in_eof_sent;	/* every connection was shut down at EOF */
 	struct bp_timer stdin_poll;	/* a regular file: read on a timer */
+	uint64_t in_start;	/* tree: the chunk's offset in stdin */
+	int in_wants;		/* tree: ranks with in_want set */
+	/* the streams through the tree (link.c) */
+	bool tree_io;
+	struct bpsh_link *links;	/* the dead too, until links_gc */
+	int nlinks;		/* live ones */
+	struct bp_timer links_gc, wants_due;
 	/* time */
 	uint64_t start_ns;
 	int exit_status;
@@ -249,6 +275,7 @@ void bpsh_out_attach(struct bpsh_out *o, int sock, const uint8_t *data,
 		     size_t len);
 void bpsh_out_exited(struct bpsh_out *o);
 void bpsh_out_close(struct bpsh_out *o);
+void bpsh_out_data(struct bpsh_out *o, const uint8_t *p, size_t len);
 void bpsh_output_rank_done(struct bpsh *b, struct bpsh_rank *r);
 void bpsh_output_finish(struct bpsh *b);
 void bpsh_rank_check_done(struct bpsh_rank *r);
@@ -256,10 +283,23 @@ int bpsh_out_held(struct bpsh_out *o, int (*fn)(void *arg, const uint8_t *p,
 						 size_t len), void *arg);
 uint64_t bpsh_out_held_len(const struct bpsh_out *o);
 
+/* link.c */
+void bpsh_link_attach(struct bpsh *b, int fd, int rank, const uint8_t *data,
+		      size_t len);
+void bpsh_links_reading(struct bpsh *b);
+void bpsh_links_init(struct bpsh *b);
+void bpsh_links_close(struct bpsh *b);
+void bpsh_link_out_closed(struct bpsh_out *o);
+int bpsh_link_stdin(struct bpsh_link *l, uint32_t rank, uint64_t from);
+void bpsh_links_stdin(struct bpsh *b);
+
 /* input.c */
 void bpsh_input_init(struct bpsh *b);
 void bpsh_input_attach(struct bpsh_rank *r, int sock);
 void bpsh_input_rank_gone(struct bpsh_rank *r);
+void bpsh_input_wants(struct bpsh *b);
+void bpsh_input_tree_ack(struct bpsh_rank *r, struct bpsh_link *l,
+			 uint64_t off, uint32_t flags);
 
 /* report.c */
 int bpsh_rank_exit_code(const struct bpsh_rank *r);

@@ -23,6 +23,15 @@
 
 static void stdin_read(struct bpsh *b);
 
+/* Through the tree a chunk goes whole into each link's queue: at most this. */
+#define TREE_CHUNK_MAX	(1u << 20)
+
+static size_t chunk_size(const struct bpsh *b)
+{
+	return b->tree_io && b->o.bufsize > TREE_CHUNK_MAX ? TREE_CHUNK_MAX :
+	       b->o.bufsize;
+}
+
 /* Does @r still wait for stdin (connected or not yet)? */
 static bool takes_stdin(const struct bpsh_rank *r)
 {
@@ -56,10 +65,38 @@ static void input_close(struct bpsh_rank *r)
  * next chunk, so the scan resumes where it stopped: all the calls for
  * one chunk cost O(ranks) together, not O(ranks) each.
  */
+/* The same through the tree: offsets are stdin's, acknowledged by ranks. */
+static void tree_chunk_check(struct bpsh *b)
+{
+	uint64_t end = b->in_start + b->in_len;
+
+	for (; b->in_scan < b->nranks; b->in_scan++) {
+		struct bpsh_rank *r = &b->ranks[b->in_scan];
+
+		if (takes_stdin(r) && r->in_pos < end)
+			return;
+	}
+	if (b->stdin_eof) {
+		if (b->in_eof_sent)
+			return;
+		b->in_eof_sent = true;	/* every one has it all: its end */
+		bpsh_links_stdin(b);
+		return;
+	}
+	b->in_start = end;
+	b->in_len = 0;
+	b->in_scan = 0;
+	stdin_pause(b, false);
+}
+
 static void chunk_check(struct bpsh *b)
 {
 	if (!b->in_len && !b->stdin_eof)
 		return;
+	if (b->tree_io) {
+		tree_chunk_check(b);
+		return;
+	}
 	for (; b->in_scan < b->nranks; b->in_scan++) {
 		struct bpsh_rank *r = &b->ranks[b->in_scan];
 
@@ -163,7 +200,7 @@ static void stdin_read(struct bpsh *b)
 
 	if (b->in_len || b->stdin_eof)
 		return;
-	n = read(0, b->in_buf, b->o.bufsize);
+	n = read(0, b->in_buf, chunk_size(b));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -176,10 +213,61 @@ static void stdin_read(struct bpsh *b)
 	}
 	b->in_len = (size_t)n;
 	stdin_pause(b, true);
-	for (int i = 0; i < b->nranks; i++)
+	if (b->tree_io)
+		bpsh_links_stdin(b);
+	for (int i = 0; !b->tree_io && i < b->nranks; i++)
 		if (b->ranks[i].in_sock >= 0)
 			rank_write(&b->ranks[i]);
 	chunk_check(b);
+}
+
+/*
+ * Through the tree: rank @r has stdin up to @off (on link @l); it asks
+ * for what it lacks (it linked up, or saw a gap), or takes no more.
+ */
+void bpsh_input_tree_ack(struct bpsh_rank *r, struct bpsh_link *l,
+			 uint64_t off, uint32_t flags)
+{
+	struct bpsh *b = r->b;
+
+	if (!r->in_expected || r->in_done || off > b->in_start + b->in_len)
+		return;
+	if (off > r->in_pos)
+		r->in_pos = off;
+	if (flags & (BP_IO_F_CLOSED | BP_IO_F_EOF)) {
+		r->in_done = true;
+	} else if (flags & (BP_IO_F_HELLO | BP_IO_F_GAP)) {
+		if (off < b->in_start) {
+			/* what it lacks is gone: it cannot have all of stdin */
+			bp_log(&b->log, LOG_ERR, "node %d: stdin from %llu lost "
+			       "(the nodes have %llu)", r->node,
+			       (unsigned long long)off,
+			       (unsigned long long)b->in_start);
+			r->in_done = true;
+		} else if (bpsh_link_stdin(l, (uint32_t)r->rank, off) == -EAGAIN &&
+			   !r->in_want) {
+			r->in_want = true;
+			b->in_wants++;
+		}
+	}
+	chunk_check(b);
+}
+
+/* Links have room again: the resends that waited for it. */
+void bpsh_input_wants(struct bpsh *b)
+{
+	for (int i = 0; b->in_wants && i < b->nranks; i++) {
+		struct bpsh_rank *r = &b->ranks[i];
+		uint64_t from = r->in_pos > b->in_start ? r->in_pos : b->in_start;
+
+		if (!r->in_want)
+			continue;
+		if (r->in_done || !r->link || r->link->dead ||
+		    bpsh_link_stdin(r->link, (uint32_t)r->rank, from) != -EAGAIN) {
+			r->in_want = false;
+			b->in_wants--;
+		}
+	}
 }
 
 static void stdin_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)
@@ -207,7 +295,7 @@ void bpsh_input_init(struct bpsh *b)
 		any |= b->ranks[i].in_expected;
 	if (!any)
 		return;
-	b->in_buf = malloc(b->o.bufsize);
+	b->in_buf = malloc(chunk_size(b));
 	if (!b->in_buf || fstat(0, &st)) {
 		b->stdin_eof = true;
 		return;

@@ -75,6 +75,12 @@ static void tree_of(const struct bpsh *b, const struct bpsh_rank *r,
 	int k = b->o.fanout, up = k > 0 ? r->rank / k - 1 : -1;
 	struct bp_job_tree h = { .src_node = -1 };
 
+	/* the streams go the same way (docs/bpsh.md): the relays need its shape */
+	if (b->tree_io) {
+		h.flags = BP_JOB_TREE_IO;
+		h.nranks = (uint32_t)b->nranks;
+		h.fanout = (uint32_t)k;
+	}
 	if (up >= 0 && up < b->nranks &&
 	    (b->ranks[up].addr[0] | b->ranks[up].addr[1] |
 	     b->ranks[up].addr[2] | b->ranks[up].addr[3])) {
@@ -112,7 +118,7 @@ static void __attribute__((noreturn)) child(struct bpsh *b, struct bpsh_rank *r,
 {
 	union {
 		struct bproc_job job;
-		uint8_t bytes[BP_JOB_SIZE_TREE];
+		uint8_t bytes[BP_JOB_SIZE_TREE_IO];
 	} u;
 	char **env = env_of(r);
 	int fd, err = ENOMEM;
@@ -137,7 +143,7 @@ static void __attribute__((noreturn)) child(struct bpsh *b, struct bpsh_rank *r,
 		setrlimit(RLIMIT_NOFILE, &b->nofile);
 	if (env && wfd >= 0) {
 		job_of(b, r, &u.job);
-		u.job.size = BP_JOB_SIZE_TREE;
+		u.job.size = b->tree_io ? BP_JOB_SIZE_TREE_IO : BP_JOB_SIZE_TREE;
 		tree_of(b, r, (struct bp_job_tree *)(u.bytes + sizeof(u.job)));
 		bproc_rexec_job(r->node, b->path, b->o.argv, env, &u.job);
 		err = errno;

@@ -118,11 +118,16 @@ static int ranks_of(struct bpsh *b, const struct bproc_nodeset *set)
 				 (o->stdin_rank < 0 || o->stdin_rank == i);
 	}
 	b->running = b->nranks;
+	/* the streams through the tree when there is a tree and a stream */
+	for (int i = 0; o->fanout > 0 && i < b->nranks; i++)
+		b->tree_io |= b->ranks[i].out.expected || b->ranks[i].err.expected ||
+			      b->ranks[i].in_expected;
 	return 0;
 }
 
 /*
- * Room for the descriptors of the run: per rank its stream sockets, a
+ * Room for the descriptors of the run: per rank its stream sockets (or
+ * its link when it falls back to bpsh, docs/bpsh.md), a
  * files connection, its start pipe and two spill files when output is
  * held back. A default soft limit of 1024 would stop a run of a few
  * hundred nodes halfway; raise it up to the hard limit, or refuse before
@@ -131,7 +136,9 @@ static int ranks_of(struct bpsh *b, const struct bproc_nodeset *set)
 static int fd_room(struct bpsh *b)
 {
 	const struct bpsh_opts *o = &b->o;
-	rlim_t per = 3 + 1 + 1 + (o->gather || o->json || o->sequential ? 2 : 0);
+	/* through the tree a rank costs at most one link (it fell back) */
+	rlim_t per = (b->tree_io ? 1 : 3) + 1 + 1 +
+		     (o->gather || o->json || o->sequential ? 2 : 0);
 	rlim_t need = (rlim_t)b->nranks * per + 64;
 	struct rlimit rl;
 
@@ -224,8 +231,10 @@ int main(int argc, char **argv)
 	ret = bp_loop_init(&b.loop);
 	if (!ret)
 		ret = watch_signals(&b);
-	if (!ret)
+	if (!ret) {
+		bpsh_links_init(&b);
 		ret = bpsh_serve_init(&b);
+	}
 	if (!ret)
 		ret = ranks_of(&b, &set);
 	if (ret) {

@@ -73,6 +73,7 @@ static void live_reading(struct bpsh *b, bool on)
 {
 	if (!on)
 		return;
+	bpsh_links_reading(b);
 	while (b->paused) {
 		struct bpsh_out *o = b->paused;
 
@@ -379,6 +380,13 @@ static void live_end(struct bpsh_out *o)
 
 /* --- streams --------------------------------------------------------- */
 
+static void drain_timeout(struct bp_loop *l, struct bp_timer *t)
+{
+	struct bpsh_out *o = bp_container_of(t, struct bpsh_out, drain);
+
+	bpsh_out_close(o);
+}
+
 void bpsh_out_init(struct bpsh *b, struct bpsh_rank *r, struct bpsh_out *o,
 		   int fd)
 {
@@ -389,17 +397,11 @@ void bpsh_out_init(struct bpsh *b, struct bpsh_rank *r, struct bpsh_out *o,
 	o->sock = -1;
 	o->spill = -1;
 	bp_io_init(&o->io, stream_readable);
+	bp_timer_init(&o->drain, drain_timeout);
 }
 
-static void drain_timeout(struct bp_loop *l, struct bp_timer *t)
-{
-	struct bpsh_out *o = bp_container_of(t, struct bpsh_out, drain);
-
-	bpsh_out_close(o);
-}
-
-/* Bytes that arrived on @o. */
-static void stream_data(struct bpsh_out *o, const uint8_t *p, size_t len)
+/* Bytes that arrived on @o (its socket, or its rank's link). */
+void bpsh_out_data(struct bpsh_out *o, const uint8_t *p, size_t len)
 {
 	o->total += len;
 	if (o->r->exited)
@@ -429,6 +431,7 @@ void bpsh_out_close(struct bpsh_out *o)
 	if (o->eof)
 		return;
 	o->eof = true;
+	bpsh_link_out_closed(o);	/* the tree: no more is wanted */
 	live_end(o);
 	bpsh_rank_check_done(o->r);
 }
@@ -502,7 +505,7 @@ static void stream_readable(struct bp_loop *l, struct bp_io *io,
 		return;
 	n = read(o->sock, chunk, cap);
 	if (n > 0)
-		stream_data(o, chunk, (size_t)n);
+		bpsh_out_data(o, chunk, (size_t)n);
 	free(chunk);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		bpsh_out_close(o);
@@ -515,7 +518,6 @@ void bpsh_out_attach(struct bpsh_out *o, int sock, const uint8_t *data,
 	struct bpsh *b = o->b;
 
 	o->sock = sock;
-	bp_timer_init(&o->drain, drain_timeout);
 	if (bp_io_add(&b->loop, &o->io, sock,
 		      b->out_blocked && !held(o) ? 0 : EPOLLIN)) {
 		close(sock);
@@ -524,7 +526,7 @@ void bpsh_out_attach(struct bpsh_out *o, int sock, const uint8_t *data,
 		return;
 	}
 	if (len)
-		stream_data(o, data, len);
+		bpsh_out_data(o, data, len);
 	if (o->r->exited)
 		bpsh_out_exited(o);
 }

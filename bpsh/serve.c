@@ -132,6 +132,15 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 		bpsh_input_attach(r, c->io.fd);
 		conn_free(c, true);
 		return true;
+	case BP_IO_TREE:
+		if (!b->tree_io)
+			break;
+		left = bp_rx_pending(&c->rx);
+		bp_io_del(&b->loop, &c->io);
+		bpsh_link_attach(b, c->io.fd, (int)h->rank, c->rx.buf + c->rx.off,
+				 left);
+		conn_free(c, true);
+		return true;
 	case BP_IO_FILES: {
 		struct bpsh_conn *old;
 
@@ -147,8 +156,9 @@ static bool hello(struct bpsh_conn *c, const struct bp_msg_io_hello *h)
 	}
 	bp_debug(&b->log, "node %d: %s connection refused: %s", r->node,
 		 h->stream == BP_IO_STDIN ? "stdin" : h->stream == BP_IO_STDOUT ?
-		 "stdout" : h->stream == BP_IO_STDERR ? "stderr" : "unknown",
-		 h->stream > BP_IO_FILES ? "no such stream" :
+		 "stdout" : h->stream == BP_IO_STDERR ? "stderr" :
+		 h->stream == BP_IO_TREE ? "tree link" : "files",
+		 h->stream >= BP_IO_NSTREAMS ? "no such stream" :
 		 "not asked for, or connected already");
 	conn_free(c, false);
 	return true;
@@ -390,6 +400,7 @@ int bpsh_serve_init(struct bpsh *b)
 
 void bpsh_serve_close(struct bpsh *b)
 {
+	bpsh_links_close(b);
 	while (b->conns)
 		conn_free(b->conns, false);
 	if (b->listen_io.added) {

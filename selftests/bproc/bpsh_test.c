@@ -503,6 +503,48 @@ TEST_F_TIMEOUT(bpsh, streams_stay_separate_and_late_output_arrives, 600)
 	res_free(&r);
 }
 
+/*
+ * The streams through the tree (--fanout 1: node 1's rank is below node
+ * 0's, its streams go through node 0's bpslave): stdin to both by
+ * checksum, 48 MB out of each by checksum, to a reader that stalls first;
+ * and bpsh holds one link per rank at the top, not three connections.
+ */
+TEST_F_TIMEOUT(bpsh, streams_through_a_relay, 600)
+{
+	struct res r;
+	char sum[65] = "";
+
+	ASSERT_EQ(0, run(&r, "head -c 20000000 /dev/urandom > " WORK "/relay && "
+			     "sha256sum < " WORK "/relay"));
+	snprintf(sum, sizeof(sum), "%s", r.out);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, WATCHED("bpsh --fanout 1 -p 0-1 sha256sum < " WORK "/relay")))
+		TH_LOG("%s", r.err);
+	EXPECT_EQ(2, count(r.out, sum)) TH_LOG("%s%s", r.out, r.err);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, WATCHED("bpsh --fanout 1 -s 0-1 sh -c 'yes xxxxxxxxx | "
+				     "head -c 48000000' | { sleep 3; sha256sum; }; "
+				     "{ yes xxxxxxxxx | head -c 48000000; yes xxxxxxxxx | "
+				     "head -c 48000000; } | sha256sum")))
+		TH_LOG("%s", r.err);
+	EXPECT_EQ(65 * 2, r.outlen) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, strncmp(r.out, r.out + 65, 64)) TH_LOG("through the relay: %s%s",
+							    r.out, r.err);
+	res_free(&r);
+	/* while both run: bpsh's sockets (listen, rank 0's link, files) */
+	EXPECT_EQ(0, run(&r, "bpsh --fanout 1 0-1 sleep 4 & p=$!; sleep 2.5; "
+			     "ls -l /proc/$p/fd | grep -c socket; wait $p"))
+		TH_LOG("%s", r.err);
+	EXPECT_GE(3, atoi(r.out)) TH_LOG("bpsh's sockets: %s", r.out);
+	res_free(&r);
+	EXPECT_EQ(0, run(&r, "bpsh --fanout 0 0-1 sleep 4 & p=$!; sleep 2.5; "
+			     "ls -l /proc/$p/fd | grep -c socket; wait $p"))
+		TH_LOG("%s", r.err);
+	EXPECT_LE(7, atoi(r.out)) TH_LOG("direct: bpsh's sockets: %s", r.out);
+	res_free(&r);
+	unlink(WORK "/relay");
+}
+
 /* A reader that stalls stalls the writer: nothing grows without bound. */
 TEST_F_TIMEOUT(bpsh, backpressure_bounds_memory, 300)
 {

@@ -176,6 +176,45 @@ TEST_F_TIMEOUT(vnodes, live_output_of_every_node_by_content, 600)
 	res_free(&r);
 }
 
+/*
+ * The standard streams through the tree (docs/bpsh.md): stdin to every
+ * node by checksum, and bpsh's sockets while the job runs, the most seen
+ * over its life: with the tree a link per rank at the top (8) and a few
+ * files connections; with --fanout 0, three connections per rank.
+ */
+static int peak_sockets(const char *bpsh_args, struct res *r)
+{
+	return run(r, "f=/tmp/vnode-stdin; head -c 3000000 /dev/urandom > $f; "
+		      "want=$(sha256sum < $f | cut -d' ' -f1); "
+		      "bpsh %s -a sh -c 'sha256sum; sleep 6' < $f > $f.out 2> $f.err & p=$!; "
+		      "max=0; while kill -0 $p 2>/dev/null; do "
+		      "n=$(ls -l /proc/$p/fd 2>/dev/null | grep -c socket); "
+		      "[ $n -gt $max ] && max=$n; sleep 0.3; done; wait $p; rc=$?; "
+		      "echo $rc $max $(grep -c \"^$want \" $f.out); cat $f.err >&2",
+		      bpsh_args);
+}
+
+TEST_F_TIMEOUT(vnodes, streams_through_the_tree, 600)
+{
+	int rc = -1, tree = -1, direct = -1, sums = -1;
+	struct res r;
+
+	ASSERT_EQ(0, peak_sockets("--fanout 8", &r)) TH_LOG("%s", r.err);
+	sscanf(r.out, "%d %d %d", &rc, &tree, &sums);
+	EXPECT_EQ(0, rc) TH_LOG("%s", r.err);
+	EXPECT_EQ(self->nodes, sums) TH_LOG("stdin through the tree: %s%s", r.out, r.err);
+	res_free(&r);
+	ASSERT_EQ(0, peak_sockets("--fanout 0", &r)) TH_LOG("%s", r.err);
+	sscanf(r.out, "%d %d %d", &rc, &direct, &sums);
+	EXPECT_EQ(0, rc) TH_LOG("%s", r.err);
+	EXPECT_EQ(self->nodes, sums) TH_LOG("stdin straight: %s%s", r.out, r.err);
+	res_free(&r);
+	printf("# bpsh's sockets at most, %d nodes: %d with the tree, %d without\n",
+	       self->nodes, tree, direct);
+	EXPECT_LE(3 * self->nodes, direct);
+	EXPECT_GE(self->nodes / 2, tree);
+}
+
 /* Held back, node after node (-s): the spill path, in node order. */
 TEST_F_TIMEOUT(vnodes, held_output_in_node_order, 600)
 {
