@@ -13,8 +13,12 @@
  *              starts in progress; node events, exits, stops and status
  *              reports to it
  *   session.c  one session: connect, HELLO/WELCOME, pings, timeouts, BYE
- *   seed.c     serving a job's files to the nodes below in bpsh's tree
+ *   seed.c     serving a job's files to the nodes below in bpsh's tree,
+ *              handing their stream links to the relays (iotree.c)
  *   spawn.c    starting a process for the master (clone3 with its pid);
+ *              for a job whose streams go through bpsh's tree:
+ *   iotree.c     its streams' relay in bpslave's loop: socketpairs, the
+ *                link up, the links of the ranks below, lossless, bounded;
  *              what the new process does before it execs:
  *   fetch.c      a job's files into the cache, from the node above or bpsh
  *   cache.c      the node's content-addressed program cache
@@ -64,6 +68,7 @@
 #define BPS_SEED_JOBS		64	/* jobs remembered at most */
 #define BPS_SEED_CONNS		256	/* connections served at most */
 #define BPS_SEED_WANTS_EARLY	4096	/* FILE_WANTs before the manifest is here */
+#define BPS_TREE_ATTACH_MS	30000	/* a child's link to its relay, due within */
 
 /*
  * Exit statuses of a --virtual bpslave that the master asked to go down
@@ -150,6 +155,7 @@ enum bps_sess_state {
 
 struct bps;
 struct bps_seed;
+struct bps_iotree;
 
 /* One session with the master (session.c). */
 struct bps_sess {
@@ -217,6 +223,7 @@ struct bps {
 	const char *cache_dir;		/* the program cache, one dir per node */
 	uint64_t cache_size;		/* its limit, bytes */
 	struct bps_seed *seed;		/* serving nodes below (seed.c), or NULL */
+	struct bps_iotree *iotrees;	/* the processes' stream relays (iotree.c) */
 };
 
 /* facts.c: parsers are pure, for host tests */
@@ -258,6 +265,11 @@ int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
 int bps_seed_start(struct bps *s, uint16_t port);
 void bps_seed_add(struct bps *s, const struct bproc_job *job, int32_t pid);
 uint16_t bps_seed_port(const struct bps *s);
+
+/* iotree.c */
+int bps_iotree_spawn(struct bps *s, const struct bps_jobctx *jc, int fds[3]);
+int bps_iotree_take(struct bps *s, int fd, const struct bp_msg_io_hello *h,
+		    const uint8_t *rest, size_t len);
 
 /* fetch.c */
 void bps_manifest_entry(const struct bproc_job *job, struct bp_job_entry *e);
@@ -301,6 +313,7 @@ int bps_jobns_enter(struct bps_cache *c, const struct bp_job_entry *e,
 		    char *why, size_t whylen);
 
 /* iolink.c */
+void bps_io_bpsh_addr(const struct bps_jobctx *jc, struct sockaddr_in *sin);
 int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream);
 int bps_io_connect_to(const struct bps_jobctx *jc, uint32_t stream,
 		      const struct sockaddr_in *to, unsigned int timeout_ms);

@@ -19,7 +19,7 @@
 #include "bpslave.h"
 
 /* Where bpsh listens: its job's address, else the master's as we know it. */
-static void bpsh_addr(const struct bps_jobctx *jc, struct sockaddr_in *sin)
+void bps_io_bpsh_addr(const struct bps_jobctx *jc, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
@@ -68,7 +68,7 @@ int bps_io_connect(const struct bps_jobctx *jc, uint32_t stream)
 {
 	struct sockaddr_in sin;
 
-	bpsh_addr(jc, &sin);
+	bps_io_bpsh_addr(jc, &sin);
 	return bps_io_connect_to(jc, stream, &sin, BPS_IO_TIMEOUT_MS);
 }
 

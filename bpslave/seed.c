@@ -18,6 +18,10 @@
  * EAGAIN (the node below then fetches it from bpsh). A hello that comes before
  * its launch's REXEC waits for it up to BPS_SEED_HELLO_MS.
  *
+ * A hello of stream BP_IO_TREE is a rank's stream link up: it goes to the
+ * relay of its parent rank here (iotree.c), which checks it and takes the
+ * socket; it waits for that relay up to BPS_TREE_ATTACH_MS.
+ *
  * Bounds: BPS_SEED_CONNS connections, BPS_SEED_JOBS launches, as many
  * FILE_WANTs outstanding per connection as the manifest has objects
  * (BPS_SEED_WANTS_EARLY while the manifest is not here yet).
@@ -89,7 +93,8 @@ static void conn_free(struct seed_conn *c)
 
 	bp_io_del(&sd->s->loop, &c->io);
 	bp_timer_stop(&sd->s->loop, &c->timer);
-	close(c->io.fd);
+	if (c->io.fd >= 0)	/* -1: handed to a relay (iotree.c) */
+		close(c->io.fd);
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	if (c->job)
@@ -442,6 +447,33 @@ static int take_want(struct seed_conn *c, const struct bp_msg *m)
 }
 
 /*
+ * A stream link from a rank below (BP_IO_TREE): to the relay of its
+ * parent rank, which takes the socket and what came after the hello (1:
+ * @c is gone), or refuses it (-errno). Its REXEC may not be here yet:
+ * then wait, unwatched, and ask again, up to BPS_TREE_ATTACH_MS.
+ */
+static int tree_hand(struct seed_conn *c)
+{
+	struct bps *s = c->sd->s;
+	int ret;
+
+	bp_io_del(&s->loop, &c->io);	/* the relay's loop watches it next */
+	ret = bps_iotree_take(s, c->io.fd, &c->hello, c->rx.buf + c->rx.off,
+			      bp_rx_pending(&c->rx));
+	if (ret == -EAGAIN) {
+		if (bp_now_mono_ms() - c->since_ms >= BPS_TREE_ATTACH_MS)
+			return -ETIMEDOUT;
+		return bp_timer_start(&s->loop, &c->timer,
+				      SEED_RETRY_MS * BP_NS_PER_MS, 0);
+	}
+	if (ret)
+		return ret;
+	c->io.fd = -1;
+	conn_free(c);
+	return 1;
+}
+
+/*
  * The messages received so far. After a hello whose launch is not known
  * yet the rest waits in the buffer, and the socket is not read, until
  * the timer finds the launch.
@@ -452,6 +484,8 @@ static int process(struct seed_conn *c)
 	struct bp_msg m;
 	int ret;
 
+	if (c->have_hello && c->hello.stream == BP_IO_TREE)
+		return tree_hand(c);
 	if (c->have_hello && !c->job) {
 		ret = hello_check(c);
 		if (ret)
@@ -510,8 +544,8 @@ static void conn_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		else if (n > 0)
 			ret = process(c);
 	}
-	if (ret)
-		conn_free(c);
+	if (ret < 0)
+		conn_free(c);	/* > 0: handed over, gone */
 }
 
 static void conn_timer(struct bp_loop *l, struct bp_timer *t)
@@ -528,8 +562,8 @@ static void conn_timer(struct bp_loop *l, struct bp_timer *t)
 	} else {
 		ret = pump(c);
 	}
-	if (ret)
-		conn_free(c);
+	if (ret < 0)
+		conn_free(c);	/* > 0: handed over, gone */
 }
 
 static void listen_ready(struct bp_loop *l, struct bp_io *io, uint32_t events)

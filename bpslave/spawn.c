@@ -40,6 +40,8 @@ struct spawn {
 	char **argv;
 	char **envp;
 	bool has_job;
+	bool tree_io;		/* its streams through bpslave's relay */
+	int tree_fds[3];	/* the process's ends of them, or -1 */
 	struct bps_jobctx jc;
 	int sync_rd;		/* parent's go-ahead after BPROC_IOC_MASQ */
 	int sync_wr;		/* the parent's end, closed in the child */
@@ -84,22 +86,24 @@ static int move_fd(int fd, int target)
 {
 	if (fd < 0)
 		return fd;
-	if (fd != target) {
-		if (dup2(fd, target) != target) {
-			int err = -errno;
+	/* a socket made CLOEXEC that is already there: dup2() would clear it */
+	if (fd == target)
+		return fcntl(fd, F_SETFD, 0) ? -errno : 0;
+	if (dup2(fd, target) != target) {
+		int err = -errno;
 
-			close(fd);
-			return err;
-		}
 		close(fd);
+		return err;
 	}
+	close(fd);
 	return 0;
 }
 
 /*
  * The standard streams of the job: connections to bpsh for the ones it
- * forwards, files of the node for -I/-O/-E (opened with the caller's
- * identity, so with its rights), /dev/null for the rest.
+ * forwards (or, through the tree, socketpairs to bpslave's relay),
+ * files of the node for -I/-O/-E (opened with the caller's identity, so
+ * with its rights), /dev/null for the rest.
  */
 static int stdio_connect(const struct spawn *sp, int fds[3])
 {
@@ -109,7 +113,9 @@ static int stdio_connect(const struct spawn *sp, int fds[3])
 
 	for (int i = 0; i < 3; i++) {
 		fds[i] = -1;
-		if (sp->has_job && (sp->jc.job.flags & flag[i])) {
+		if (sp->tree_io) {
+			fds[i] = sp->tree_fds[i];
+		} else if (sp->has_job && (sp->jc.job.flags & flag[i])) {
 			fds[i] = bps_io_connect(&sp->jc, (uint32_t)i);
 			if (fds[i] < 0)
 				return fds[i];
@@ -259,7 +265,7 @@ int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
 		  int *err_fd)
 {
 	const struct bproc_msg_rexec *r = &req->rexec;
-	struct spawn sp = { .s = s, .req = req };
+	struct spawn sp = { .s = s, .req = req, .tree_fds = { -1, -1, -1 } };
 	int sync[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int32_t ret = 0;
 	const char *p, *args;
@@ -298,6 +304,21 @@ int32_t bps_spawn(struct bps *s, int32_t node, const struct bp_msg_proc *req,
 	if (pipe2(sync, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
 		ret = errno;
 		goto out;
+	}
+	/*
+	 * Made here, in bpslave's loop: the relay serves the ranks below
+	 * this one even when this start fails (it then sees its ends hang
+	 * up, and ends once they are served).
+	 */
+	if (sp.has_job && (sp.jc.tree.flags & BP_JOB_TREE_IO) &&
+	    (sp.jc.job.flags & (BPROC_JOB_STDIN | BPROC_JOB_STDOUT |
+				BPROC_JOB_STDERR))) {
+		e = bps_iotree_spawn(s, &sp.jc, sp.tree_fds);
+		if (e) {
+			ret = -e;
+			goto out;
+		}
+		sp.tree_io = true;
 	}
 	sp.sync_rd = sync[0];
 	sp.sync_wr = sync[1];
@@ -347,6 +368,9 @@ out:
 		if (err[i] >= 0)
 			close(err[i]);
 	}
+	for (int i = 0; i < 3; i++)	/* the process has its own */
+		if (sp.tree_fds[i] >= 0)
+			close(sp.tree_fds[i]);
 	free(sp.argv);
 	free(sp.envp);
 	return ret;

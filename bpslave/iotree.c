@@ -1,0 +1,1112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The standard streams through bpsh's tree (docs/bpsh.md, "Standard
+ * streams through the tree"): for each process of a job with
+ * BP_JOB_TREE_IO, bpslave itself is the relay of its streams. The
+ * process gets socketpairs (bps_iotree_spawn()); the relay of rank r
+ * links up, to the seed port of its parent's node or to bpsh, and
+ * carries its own process's streams and those of the ranks below it,
+ * whose links its seed hands to it (bps_iotree_take()).
+ *
+ * Lossless: the relay keeps its process's output until bpsh acknowledges
+ * it, at most a window per stream, and sends it again on a new link up
+ * (the link to the parent failed: it goes to bpsh directly) or when the
+ * link above asks (IO_RESEND). Every queue has a bound: the process is
+ * read only while its window and the link up have room, the children's
+ * links only while the link up has room, a child's stdin is dropped (the
+ * child reports the gap) while its link is full, the process's stdin
+ * queue is bounded. An attacker may hold the secret of its own job only:
+ * it gets at most fanout links of that job's relays, each bounded so.
+ *
+ * Re-entrancy: every callback ends with tree_after(), the only place
+ * that frees the relay; a failed link up is closed at once but its
+ * buffers stay until the next link is made (from a timer), so a message
+ * decoded from them stays valid while it is handled.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "bp_crypto.h"
+#include "bpslave.h"
+
+#define TREE_TX_HIGH	(1u << 20)	/* link up: stop reading below */
+#define TREE_KID_FULL	(2u << 20)	/* child link: drop stdin for it */
+#define TREE_STDIN_MAX	((64u << 20) + BP_IO_CHUNK)
+#define TREE_LINGER_MS	5000		/* the last acks on their way up */
+#define TREE_READS	16		/* reads of a process per round */
+
+struct bps_iotree;
+
+/* The process's stdout or stderr: bytes [acked, got) kept in a ring. */
+struct tree_out {
+	struct bp_io io;		/* the relay's end, fd -1: none */
+	struct bps_iotree *t;
+	uint32_t stream;
+	uint8_t *ring;			/* byte o at ring[o % window] */
+	uint64_t acked;			/* bpsh has every byte before */
+	uint64_t next;			/* the next byte to send up */
+	uint64_t got;			/* read from the process */
+	bool eof, eof_sent, done;
+};
+
+/* The process's stdin: bytes [wpos, rpos) wait at q + qoff. */
+struct tree_in {
+	struct bp_io io;		/* the relay's end, fd -1: none */
+	struct bps_iotree *t;
+	uint8_t *q;
+	size_t qoff, qcap;
+	uint64_t rpos, wpos;
+	uint32_t end_flags;		/* done: BP_IO_F_EOF or BP_IO_F_CLOSED */
+	bool takes, eof, gap_sent, done;
+};
+
+/* A link from a rank below, handed over by the seed. */
+struct tree_kid {
+	struct bp_io io;		/* first: the socket */
+	struct bps_iotree *t;
+	uint32_t rank, slot;
+	struct bp_rx rx;
+	struct bp_tx tx;
+};
+
+struct tree_up {
+	struct bp_io io;		/* fd -1: none */
+	struct bp_rx rx;
+	struct bp_tx tx;
+	bool connecting, up;
+	bool to_bpsh;			/* else to the parent's seed port */
+	unsigned int links;		/* links made so far */
+};
+
+struct bps_iotree {
+	struct bps *s;
+	struct bps_iotree *next;	/* s->iotrees */
+	uint64_t job;
+	uint32_t rank, nranks, fanout;
+	uint8_t secret[BPROC_JOB_SECRET_LEN];
+	int32_t node;
+	size_t window;			/* bp_io_window(nranks) */
+	struct sockaddr_in parent, bpsh;
+	struct tree_up up;
+	struct tree_out out[2];
+	struct tree_in in;
+	struct tree_kid **kids;		/* slot: rank - (rank + 1) * fanout */
+	bool *linked;			/* a slot that has had a link */
+	uint32_t nkids, nopen, nlinked;
+	bool reading;			/* children's links are watched */
+	bool stalled;			/* a child's messages wait in its rx */
+	bool gone, closing;
+	uint64_t made_ms;
+	struct bp_timer link;		/* connect now, or its timeout */
+	struct bp_timer kick;		/* the children's waiting messages */
+	struct bp_timer end;		/* the attach deadline, then linger */
+};
+
+static void tree_after(struct bps_iotree *t);
+
+static bool up_room(const struct bps_iotree *t)
+{
+	return t->up.up && bp_tx_pending(&t->up.tx) < TREE_TX_HIGH;
+}
+
+/*
+ * Shut down before the close: a process still being started holds copies
+ * of bpslave's descriptors until it execs, and the peer must see the end
+ * (EOF, EPIPE) now, not then.
+ */
+static void sock_close(int fd)
+{
+	if (fd < 0)
+		return;
+	shutdown(fd, SHUT_RDWR);
+	close(fd);
+}
+
+static void sock_keepalive(int fd)
+{
+	int one = 1, idle = 5, intvl = 5, cnt = 3;
+	unsigned int user = 20000;
+
+	/* a silent peer (its node died or was cut) is found within 20 s */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user, sizeof(user));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* --- the link up --------------------------------------------------------- */
+
+/* Close it; its buffers stay until the next one (see the top). */
+static void up_close(struct bps_iotree *t)
+{
+	bp_io_del(&t->s->loop, &t->up.io);
+	sock_close(t->up.io.fd);
+	t->up.io.fd = -1;
+	t->up.up = t->up.connecting = false;
+	bp_timer_stop(&t->s->loop, &t->link);
+}
+
+/* The link up failed: to bpsh directly, or, when that was it, give up. */
+static void up_fail(struct bps_iotree *t, const char *why)
+{
+	char addr[INET_ADDRSTRLEN] = "?";
+
+	up_close(t);
+	if (t->up.to_bpsh) {
+		t->gone = true;
+		return;
+	}
+	inet_ntop(AF_INET, &t->parent.sin_addr, addr, sizeof(addr));
+	bps_log(t->s, "node %d: rank %u: streams to bpsh, not through the node "
+		"above (%s:%u): %s", t->node, t->rank, addr,
+		ntohs(t->parent.sin_port), why);
+	t->up.to_bpsh = true;
+	if (bp_timer_start(&t->s->loop, &t->link, 0, 0))
+		t->gone = true;		/* no way to link again */
+}
+
+static int up_queue(struct bps_iotree *t, const struct bp_msg *m)
+{
+	int ret;
+
+	if (!t->up.up)
+		return -ENOTCONN;	/* sent again on the next link */
+	ret = bp_tx_queue(&t->up.tx, m);
+	if (ret)
+		up_fail(t, "its send queue is full");
+	return ret;
+}
+
+static int up_io(struct bps_iotree *t, uint16_t type, uint32_t rank,
+		 uint32_t stream, uint64_t off, uint32_t flags)
+{
+	struct bp_msg m = { .type = type };
+
+	m.io.rank = rank;
+	m.io.stream = stream;
+	m.io.offset = off;
+	m.io.flags = flags;
+	return up_queue(t, &m);
+}
+
+static void up_connect(struct bps_iotree *t)
+{
+	const struct sockaddr_in *to = t->up.to_bpsh ? &t->bpsh : &t->parent;
+	int fd;
+
+	bp_rx_free(&t->up.rx);
+	bp_tx_free(&t->up.tx);
+	bp_rx_init(&t->up.rx);
+	bp_tx_init(&t->up.tx);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		up_fail(t, strerror(errno));
+		return;
+	}
+	sock_keepalive(fd);
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) &&
+	    errno != EINPROGRESS) {
+		int err = errno;
+
+		close(fd);
+		up_fail(t, strerror(err));
+		return;
+	}
+	if (bp_io_add(&t->s->loop, &t->up.io, fd, EPOLLOUT)) {
+		close(fd);
+		up_fail(t, "cannot watch it");
+		return;
+	}
+	t->up.connecting = true;
+	bp_timer_start(&t->s->loop, &t->link,
+		       BPS_CONNECT_TIMEOUT_MS * BP_NS_PER_MS, 0);
+}
+
+static int up_hello(struct bps_iotree *t)
+{
+	struct bp_msg m = { .type = BP_MSG_IO_HELLO };
+	struct bp_msg_io_hello *h = &m.io_hello;
+
+	h->stream = BP_IO_TREE;
+	h->rank = t->rank;
+	h->job = t->job;
+	if (bp_random(h->nonce, sizeof(h->nonce)) ||
+	    bp_io_mac(t->secret, t->job, t->rank, BP_IO_TREE, h->nonce, h->mac))
+		return -EIO;
+	return up_queue(t, &m);
+}
+
+/* --- the process's output ------------------------------------------------ */
+
+static void out_close(struct tree_out *o)
+{
+	bp_io_del(&o->t->s->loop, &o->io);
+	sock_close(o->io.fd);	/* the process gets EPIPE */
+	o->io.fd = -1;
+}
+
+/* Watch the process's end while its window and the link up have room. */
+static void out_watch(struct tree_out *o)
+{
+	struct bps_iotree *t = o->t;
+	bool want = o->io.fd >= 0 && !o->eof && up_room(t) &&
+		    o->next == o->got && o->got - o->acked < t->window;
+
+	if (want && !o->io.added)
+		bp_io_add(&t->s->loop, &o->io, o->io.fd, EPOLLIN);
+	else if (!want)
+		bp_io_del(&t->s->loop, &o->io);
+}
+
+/* One read from the process into the window: 0, or -EAGAIN. */
+static int out_read(struct tree_out *o)
+{
+	size_t w = o->t->window, pos = (size_t)(o->got % w);
+	size_t n = w - (size_t)(o->got - o->acked);
+	ssize_t k;
+
+	if (n > BP_IO_CHUNK)
+		n = BP_IO_CHUNK;
+	if (n > w - pos)
+		n = w - pos;
+	k = read(o->io.fd, o->ring + pos, n);
+	if (k < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	if (k > 0) {
+		o->got += (uint64_t)k;
+		return 0;
+	}
+	o->eof = true;		/* end of file, or an error: the end */
+	out_close(o);
+	return 0;
+}
+
+/* Send the next part of [next, got) up. */
+static int out_send(struct tree_out *o)
+{
+	size_t w = o->t->window, pos = (size_t)(o->next % w);
+	uint64_t n = o->got - o->next;
+	struct bp_msg m = { .type = BP_MSG_IO_DATA };
+	int ret;
+
+	if (n > BP_IO_CHUNK)
+		n = BP_IO_CHUNK;
+	if (n > w - pos)
+		n = w - pos;
+	m.io.rank = o->t->rank;
+	m.io.stream = o->stream;
+	m.io.offset = o->next;
+	m.io.len = (uint32_t)n;
+	m.io.data = o->ring + pos;
+	ret = up_queue(o->t, &m);
+	if (!ret)
+		o->next += n;
+	return ret;
+}
+
+/* What is not sent yet, then the end, then more from the process. */
+static void out_pump(struct tree_out *o)
+{
+	struct bps_iotree *t = o->t;
+	int reads = 0;
+
+	while (!o->done && up_room(t)) {
+		if (o->next < o->got) {
+			if (out_send(o))
+				break;
+		} else if (o->eof) {
+			if (!o->eof_sent &&
+			    !up_io(t, BP_MSG_IO_DATA, t->rank, o->stream, o->got,
+				   BP_IO_F_EOF))
+				o->eof_sent = true;
+			break;
+		} else if (o->io.fd >= 0 && o->got - o->acked < t->window &&
+			   reads++ < TREE_READS) {
+			if (out_read(o))
+				break;
+		} else {
+			break;
+		}
+	}
+	out_watch(o);
+}
+
+static void out_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	struct tree_out *o = bp_container_of(io, struct tree_out, io);
+
+	out_pump(o);
+	tree_after(o->t);
+}
+
+/* bpsh has the bytes before @a (and the end, or wants no more). */
+static void out_acked(struct tree_out *o, uint64_t a, uint32_t flags)
+{
+	if (o->done)
+		return;
+	if (a > o->acked && a <= o->got) {
+		o->acked = a;
+		if (o->next < a)
+			o->next = a;
+	}
+	if (flags & BP_IO_F_CLOSED) {
+		out_close(o);
+		o->done = true;
+	} else if ((flags & BP_IO_F_EOF) && o->eof && a == o->got) {
+		o->done = true;
+	}
+	if (o->done) {
+		free(o->ring);
+		o->ring = NULL;
+	}
+}
+
+static void out_resend(struct tree_out *o)
+{
+	if (o->done)
+		return;
+	o->next = o->acked;
+	o->eof_sent = false;
+}
+
+/* --- the process's stdin ------------------------------------------------- */
+
+static void in_finish(struct tree_in *in, uint32_t flags)
+{
+	struct bps_iotree *t = in->t;
+
+	bp_io_del(&t->s->loop, &in->io);
+	sock_close(in->io.fd);	/* the process reads end of file */
+	in->io.fd = -1;
+	free(in->q);
+	in->q = NULL;
+	in->done = true;
+	in->end_flags = flags;
+	up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->wpos, flags);
+}
+
+/* Write what waits to the process as it takes it; ack what it took. */
+static void in_pump(struct tree_in *in)
+{
+	struct bps_iotree *t = in->t;
+	uint64_t before = in->wpos;
+
+	while (in->wpos < in->rpos) {
+		ssize_t n = send(in->io.fd, in->q + in->qoff,
+				 (size_t)(in->rpos - in->wpos),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			in_finish(in, BP_IO_F_CLOSED);
+			return;
+		}
+		in->qoff += (size_t)n;
+		in->wpos += (uint64_t)n;
+	}
+	if (in->wpos == in->rpos) {
+		in->qoff = 0;
+		if (in->eof) {
+			in_finish(in, BP_IO_F_EOF);
+			return;
+		}
+	}
+	if (in->wpos != before)
+		up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->wpos, 0);
+	bp_io_mod(&t->s->loop, &in->io, in->wpos < in->rpos ? EPOLLOUT : 0);
+}
+
+static int in_append(struct tree_in *in, const uint8_t *p, size_t n)
+{
+	size_t used = (size_t)(in->rpos - in->wpos);
+
+	if (used + n > TREE_STDIN_MAX)
+		return -EMSGSIZE;
+	if (in->qoff + used + n > in->qcap) {
+		memmove(in->q, in->q + in->qoff, used);
+		in->qoff = 0;
+	}
+	if (used + n > in->qcap) {
+		size_t cap = in->qcap ? 2 * in->qcap : BP_IO_CHUNK;
+		uint8_t *q;
+
+		while (cap < used + n)
+			cap *= 2;
+		if (cap > TREE_STDIN_MAX)
+			cap = TREE_STDIN_MAX;
+		q = realloc(in->q, cap);
+		if (!q)
+			return -ENOMEM;
+		in->q = q;
+		in->qcap = cap;
+	}
+	memcpy(in->q + in->qoff + used, p, n);
+	return 0;
+}
+
+/* stdin bytes from above: each once, in order; a gap is reported once. */
+static int in_data(struct tree_in *in, const struct bp_msg_io_data *d)
+{
+	struct bps_iotree *t = in->t;
+	uint64_t end = d->offset + d->len;
+	int ret;
+
+	if (in->done)
+		return 0;
+	if (d->offset > in->rpos) {
+		if (!in->gap_sent)
+			up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->rpos,
+			      BP_IO_F_GAP);
+		in->gap_sent = true;
+		return 0;
+	}
+	if (end > in->rpos) {
+		ret = in_append(in, d->data + (in->rpos - d->offset),
+				(size_t)(end - in->rpos));
+		if (ret)
+			return ret;
+		in->rpos = end;
+		in->gap_sent = false;
+	}
+	if ((d->flags & BP_IO_F_EOF) && end == in->rpos)
+		in->eof = true;
+	in_pump(in);
+	return 0;
+}
+
+/* On a new link, or when asked: where stdin stands. */
+static void in_hello(struct tree_in *in)
+{
+	struct bps_iotree *t = in->t;
+
+	if (!in->takes)
+		return;
+	if (in->done)
+		up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->wpos,
+		      in->end_flags);
+	else
+		up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->rpos,
+		      BP_IO_F_HELLO);
+}
+
+static void in_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	struct tree_in *in = bp_container_of(io, struct tree_in, io);
+
+	/* epoll says so even unwatched: the process closed its stdin */
+	if (events & (EPOLLHUP | EPOLLERR))
+		in_finish(in, BP_IO_F_CLOSED);
+	else
+		in_pump(in);
+	tree_after(in->t);
+}
+
+/* --- the children's links ------------------------------------------------ */
+
+static void kid_close(struct tree_kid *k)
+{
+	struct bps_iotree *t = k->t;
+
+	bp_io_del(&t->s->loop, &k->io);
+	sock_close(k->io.fd);
+	bp_rx_free(&k->rx);
+	bp_tx_free(&k->tx);
+	t->kids[k->slot] = NULL;
+	t->nopen--;
+	free(k);
+}
+
+/* Read it while the link up has room; write it while it has a queue. */
+static void kid_watch(struct tree_kid *k)
+{
+	struct bps_iotree *t = k->t;
+	uint32_t ev = (t->reading ? EPOLLIN : 0) |
+		      (bp_tx_pending(&k->tx) ? EPOLLOUT : 0);
+
+	if (!ev)
+		bp_io_del(&t->s->loop, &k->io);	/* HUP too would wake us */
+	else if (k->io.added)
+		bp_io_mod(&t->s->loop, &k->io, ev);
+	else
+		bp_io_add(&t->s->loop, &k->io, k->io.fd, ev);
+}
+
+/* 0, or -errno when the link was closed. */
+static int kid_send(struct tree_kid *k, const struct bp_msg *m)
+{
+	int ret = bp_tx_queue(&k->tx, m);
+
+	if (!ret && bp_tx_flush(&k->tx, k->io.fd) < 0)
+		ret = -EPIPE;
+	if (ret) {
+		kid_close(k);
+		return ret;
+	}
+	kid_watch(k);
+	return 0;
+}
+
+/* Up from a child: its subtree's output and stdin acks, nothing else. */
+static int kid_msg(struct tree_kid *k, const struct bp_msg *m)
+{
+	struct bps_iotree *t = k->t;
+	bool ok = (m->type == BP_MSG_IO_DATA && m->io.stream != BP_IO_STDIN) ||
+		  (m->type == BP_MSG_IO_ACK && m->io.stream == BP_IO_STDIN);
+
+	if (!ok || m->io.rank >= t->nranks ||
+	    !bp_tree_below(k->rank, m->io.rank, t->fanout))
+		return -EPROTO;
+	up_queue(t, m);
+	return 0;
+}
+
+/* The messages in its buffer, while the link up has room: 0, or -1 closed. */
+static int kid_process(struct tree_kid *k)
+{
+	struct bp_msg m;
+	int ret;
+
+	while (up_room(k->t)) {
+		ret = bp_rx_next(&k->rx, &m, NULL);
+		if (ret == 0)
+			return 0;
+		if (ret == -ENOMSG)
+			continue;
+		if (ret < 0 || kid_msg(k, &m)) {
+			kid_close(k);
+			return -1;
+		}
+	}
+	if (bp_rx_pending(&k->rx))
+		k->t->stalled = true;
+	return 0;
+}
+
+static void kid_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	struct tree_kid *k = (struct tree_kid *)io;
+	struct bps_iotree *t = k->t;
+	ssize_t n;
+
+	if ((events & EPOLLOUT) && bp_tx_flush(&k->tx, k->io.fd) < 0)
+		goto close;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (!up_room(t)) {
+			if (events & (EPOLLHUP | EPOLLERR))
+				goto close;
+			goto out;
+		}
+		n = bp_rx_read(&k->rx, k->io.fd);
+		if (n == 0 || (n < 0 && n != -EAGAIN))
+			goto close;
+		if (n > 0 && kid_process(k))
+			goto after;
+	}
+out:
+	kid_watch(k);
+	goto after;
+close:
+	kid_close(k);
+after:
+	tree_after(t);
+}
+
+static void kids_resend(struct bps_iotree *t)
+{
+	struct bp_msg m = { .type = BP_MSG_IO_RESEND };
+
+	for (uint32_t i = 0; i < t->nkids; i++)
+		if (t->kids[i])
+			kid_send(t->kids[i], &m);
+}
+
+/* The child link toward rank @rank, NULL when not linked; -1: not below. */
+static int kid_toward(struct bps_iotree *t, uint32_t rank,
+		      struct tree_kid **k)
+{
+	int64_t c = rank < t->nranks ?
+		    bp_tree_child_toward(t->rank, rank, t->fanout) : -1;
+
+	if (c < 0)
+		return -EPROTO;
+	*k = t->kids[(uint64_t)c - ((uint64_t)t->rank + 1) * t->fanout];
+	return 0;
+}
+
+static void kick_due(struct bp_loop *l, struct bp_timer *tm)
+{
+	struct bps_iotree *t = bp_container_of(tm, struct bps_iotree, kick);
+
+	for (uint32_t i = 0; i < t->nkids && up_room(t); i++)
+		if (t->kids[i])
+			kid_process(t->kids[i]);
+	if (!up_room(t))
+		t->stalled = true;	/* the rest, once there is room */
+	tree_after(t);
+}
+
+/* --- from above ---------------------------------------------------------- */
+
+static int down_data(struct bps_iotree *t, const struct bp_msg *m)
+{
+	const struct bp_msg_io_data *d = &m->io;
+	struct tree_kid *k = NULL;
+	int ret;
+
+	if (d->stream != BP_IO_STDIN)
+		return -EPROTO;
+	if (d->rank == t->rank || d->rank == BP_IO_RANK_ALL) {
+		ret = t->in.takes ? in_data(&t->in, d) : 0;
+		if (ret || d->rank == t->rank)
+			return ret;
+		for (uint32_t i = 0; i < t->nkids; i++) {
+			k = t->kids[i];
+			/* a full link drops it: the child reports the gap */
+			if (k && bp_tx_pending(&k->tx) <= TREE_KID_FULL)
+				kid_send(k, m);
+		}
+		return 0;
+	}
+	ret = kid_toward(t, d->rank, &k);
+	if (!ret && k && bp_tx_pending(&k->tx) <= TREE_KID_FULL)
+		kid_send(k, m);
+	return ret;
+}
+
+static int down_ack(struct bps_iotree *t, const struct bp_msg *m)
+{
+	struct tree_kid *k = NULL;
+	int ret;
+
+	if (m->io.stream == BP_IO_STDIN)
+		return -EPROTO;
+	if (m->io.rank == t->rank) {
+		out_acked(&t->out[m->io.stream - 1], m->io.offset, m->io.flags);
+		return 0;
+	}
+	ret = kid_toward(t, m->io.rank, &k);
+	if (!ret && k)
+		kid_send(k, m);
+	return ret;
+}
+
+static void resend_all(struct bps_iotree *t)
+{
+	out_resend(&t->out[0]);
+	out_resend(&t->out[1]);
+	in_hello(&t->in);
+	kids_resend(t);
+}
+
+static int up_msg(struct bps_iotree *t, const struct bp_msg *m)
+{
+	switch (m->type) {
+	case BP_MSG_IO_DATA:
+		return down_data(t, m);
+	case BP_MSG_IO_ACK:
+		return down_ack(t, m);
+	case BP_MSG_IO_RESEND:
+		resend_all(t);
+		return 0;
+	}
+	return -EPROTO;
+}
+
+static void up_process(struct bps_iotree *t)
+{
+	struct bp_msg m;
+	int ret;
+
+	while (t->up.up) {
+		ret = bp_rx_next(&t->up.rx, &m, NULL);
+		if (ret == 0)
+			return;
+		if (ret == -ENOMSG)
+			continue;
+		if (ret < 0 || up_msg(t, &m)) {
+			up_fail(t, ret < 0 ? strerror(-ret) : "a message out of place");
+			return;
+		}
+	}
+}
+
+/* Connected: the hello, where stdin stands, and the unacked output again. */
+static void up_linked(struct bps_iotree *t)
+{
+	bp_timer_stop(&t->s->loop, &t->link);
+	t->up.connecting = false;
+	t->up.up = true;
+	t->up.links++;
+	if (up_hello(t)) {
+		if (t->up.up)
+			up_fail(t, "no hello");
+		return;
+	}
+	out_resend(&t->out[0]);
+	out_resend(&t->out[1]);
+	in_hello(&t->in);
+	if (t->up.links > 1)
+		kids_resend(t);
+}
+
+static void up_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
+{
+	struct bps_iotree *t = bp_container_of(io, struct bps_iotree, up.io);
+	int err = 0;
+	socklen_t len = sizeof(err);
+	ssize_t n;
+
+	if (t->up.connecting) {
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len))
+			err = errno;
+		if (err)
+			up_fail(t, strerror(err));
+		else
+			up_linked(t);
+	} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		n = bp_rx_read(&t->up.rx, io->fd);
+		if (n == 0)
+			up_fail(t, "end of file");
+		else if (n < 0 && n != -EAGAIN)
+			up_fail(t, strerror((int)-n));
+		else if (n > 0)
+			up_process(t);
+	}
+	tree_after(t);
+}
+
+static void link_due(struct bp_loop *l, struct bp_timer *tm)
+{
+	struct bps_iotree *t = bp_container_of(tm, struct bps_iotree, link);
+
+	if (t->up.connecting)
+		up_fail(t, "connect timed out");
+	else if (t->up.io.fd < 0)
+		up_connect(t);
+	tree_after(t);
+}
+
+/* --- the relay's life ---------------------------------------------------- */
+
+static void up_flush(struct bps_iotree *t)
+{
+	ssize_t left;
+
+	if (!t->up.up)
+		return;
+	left = bp_tx_flush(&t->up.tx, t->up.io.fd);
+	if (left < 0)
+		up_fail(t, strerror((int)-left));
+	else
+		bp_io_mod(&t->s->loop, &t->up.io, EPOLLIN | (left ? EPOLLOUT : 0));
+}
+
+/* Pump the output, watch what may be read now; the room it saw. */
+static bool tree_flow(struct bps_iotree *t)
+{
+	bool room;
+
+	out_pump(&t->out[0]);
+	out_pump(&t->out[1]);
+	room = up_room(t);
+	if (room != t->reading) {
+		t->reading = room;
+		for (uint32_t i = 0; i < t->nkids; i++)
+			if (t->kids[i])
+				kid_watch(t->kids[i]);
+	}
+	if (room && t->stalled) {
+		t->stalled = false;
+		bp_timer_start(&t->s->loop, &t->kick, 0, 0);
+	}
+	return room;
+}
+
+static bool tree_ended(const struct bps_iotree *t)
+{
+	if (!t->out[0].done || !t->out[1].done || !t->in.done || t->nopen)
+		return false;
+	return t->nlinked == t->nkids ||
+	       bp_now_mono_ms() - t->made_ms >= BPS_TREE_ATTACH_MS;
+}
+
+static void tree_free(struct bps_iotree *t)
+{
+	struct bps_iotree **pp = &t->s->iotrees;
+
+	while (*pp != t)
+		pp = &(*pp)->next;
+	*pp = t->next;
+	up_close(t);
+	bp_rx_free(&t->up.rx);
+	bp_tx_free(&t->up.tx);
+	for (uint32_t i = 0; i < t->nkids; i++)
+		if (t->kids[i])
+			kid_close(t->kids[i]);
+	for (int i = 0; i < 2; i++) {
+		out_close(&t->out[i]);
+		free(t->out[i].ring);
+	}
+	bp_io_del(&t->s->loop, &t->in.io);
+	sock_close(t->in.io.fd);
+	free(t->in.q);
+	bp_timer_stop(&t->s->loop, &t->kick);
+	bp_timer_stop(&t->s->loop, &t->end);
+	free(t->kids);
+	free(t->linked);
+	free(t);
+}
+
+/*
+ * After every event: flush the link up and watch what may be read, until
+ * what is watched matches the room the link up has; then end the relay
+ * when its work is done (the last acks pushed out first, for a while).
+ */
+static void tree_after(struct bps_iotree *t)
+{
+	for (int i = 0; i < 8 && !t->gone; i++) {
+		bool room = tree_flow(t);
+
+		up_flush(t);
+		if (up_room(t) == room)
+			break;
+	}
+	if (!t->gone && !tree_ended(t))
+		return;
+	if (!t->gone && t->up.up && bp_tx_pending(&t->up.tx)) {
+		if (!t->closing)
+			bp_timer_start(&t->s->loop, &t->end,
+				       TREE_LINGER_MS * BP_NS_PER_MS, 0);
+		t->closing = true;
+		return;
+	}
+	tree_free(t);
+}
+
+static void end_due(struct bp_loop *l, struct bp_timer *tm)
+{
+	struct bps_iotree *t = bp_container_of(tm, struct bps_iotree, end);
+
+	if (t->closing)
+		t->gone = true;
+	tree_after(t);
+}
+
+/* The relay's end of one stream, the process's in @fd; -errno. */
+static int tree_pair(struct bp_io *io, bp_io_fn fn, int *fd)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK)) {
+		int err = -errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	bp_io_init(io, fn);
+	io->fd = sv[0];
+	*fd = sv[1];
+	return 0;
+}
+
+static int tree_streams(struct bps_iotree *t, uint32_t flags, int fds[3])
+{
+	static const uint32_t flag[3] = {
+		BPROC_JOB_STDIN, BPROC_JOB_STDOUT, BPROC_JOB_STDERR,
+	};
+	int ret;
+
+	t->in.done = !(flags & flag[0]);
+	t->in.takes = !t->in.done;
+	if (t->in.takes) {
+		ret = tree_pair(&t->in.io, in_event, &fds[0]);
+		if (!ret)	/* unwatched but for HUP: nothing to write yet */
+			ret = bp_io_add(&t->s->loop, &t->in.io, t->in.io.fd, 0);
+		if (ret)
+			return ret;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct tree_out *o = &t->out[i];
+
+		o->done = !(flags & flag[i + 1]);
+		if (o->done)
+			continue;
+		o->ring = malloc(t->window);
+		if (!o->ring)
+			return -ENOMEM;
+		ret = tree_pair(&o->io, out_event, &fds[i + 1]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int tree_init(struct bps_iotree *t, struct bps *s,
+		     const struct bps_jobctx *jc)
+{
+	uint64_t first = ((uint64_t)jc->job.rank + 1) * jc->tree.fanout;
+
+	t->s = s;
+	t->job = jc->job.id;
+	t->rank = jc->job.rank;
+	t->nranks = jc->tree.nranks;
+	t->fanout = jc->tree.fanout;
+	memcpy(t->secret, jc->job.secret, sizeof(t->secret));
+	t->node = jc->node;
+	t->window = bp_io_window(t->nranks);
+	t->made_ms = bp_now_mono_ms();
+	t->in.t = t;
+	t->in.io.fd = -1;
+	for (int i = 0; i < 2; i++) {
+		t->out[i].t = t;
+		t->out[i].stream = (uint32_t)i + 1;
+		t->out[i].io.fd = -1;
+	}
+	bp_io_init(&t->up.io, up_event);
+	t->up.io.fd = -1;
+	bp_rx_init(&t->up.rx);
+	bp_tx_init(&t->up.tx);
+	bp_timer_init(&t->link, link_due);
+	bp_timer_init(&t->kick, kick_due);
+	bp_timer_init(&t->end, end_due);
+	if (first < t->nranks)
+		t->nkids = (uint32_t)(t->nranks - first < t->fanout ?
+				      t->nranks - first : t->fanout);
+	t->kids = calloc(t->nkids + 1, sizeof(*t->kids));
+	t->linked = calloc(t->nkids + 1, sizeof(*t->linked));
+	if (!t->kids || !t->linked)
+		return -ENOMEM;
+	bps_io_bpsh_addr(jc, &t->bpsh);
+	t->up.to_bpsh = t->rank < t->fanout || !jc->tree.src_port;
+	t->parent.sin_family = AF_INET;
+	t->parent.sin_port = htons(jc->tree.src_port);
+	memcpy(&t->parent.sin_addr, jc->tree.src_addr, 4);
+	return 0;
+}
+
+/*
+ * The relay of the process a REXEC starts (before its clone): its ends
+ * of the streams the job forwards, the process's in @fds (-1: not
+ * forwarded; CLOEXEC, the caller closes them after the clone), and its
+ * link up on its way. 0 or -errno (nothing made).
+ */
+int bps_iotree_spawn(struct bps *s, const struct bps_jobctx *jc, int fds[3])
+{
+	struct bps_iotree *t;
+	int ret;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	if (jc->job.rank >= jc->tree.nranks || !jc->tree.fanout)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	ret = tree_init(t, s, jc);
+	if (!ret)
+		ret = tree_streams(t, jc->job.flags, fds);
+	if (!ret && t->nkids)
+		ret = bp_timer_start(&s->loop, &t->end,
+				     BPS_TREE_ATTACH_MS * BP_NS_PER_MS, 0);
+	if (!ret)
+		ret = bp_timer_start(&s->loop, &t->link, 0, 0);
+	t->next = s->iotrees;
+	s->iotrees = t;
+	if (ret) {
+		tree_free(t);
+		for (int i = 0; i < 3; i++) {
+			if (fds[i] >= 0)
+				close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	return ret;
+}
+
+/* Is @h a hello of rank @h->rank of @t's job, a child of @t? */
+static int take_check(const struct bps_iotree *t, const struct bp_msg_io_hello *h)
+{
+	uint8_t mac[32];
+
+	if (h->stream != BP_IO_TREE || h->rank >= t->nranks ||
+	    bp_io_mac(t->secret, h->job, h->rank, BP_IO_TREE, h->nonce, mac) ||
+	    bp_mem_neq(mac, h->mac, sizeof(mac)) || t->closing || t->gone)
+		return -EPERM;
+	return 0;
+}
+
+static int take_kid(struct bps_iotree *t, int fd, uint32_t rank,
+		    const uint8_t *rest, size_t len)
+{
+	uint32_t slot = (uint32_t)(rank - ((uint64_t)t->rank + 1) * t->fanout);
+	struct tree_kid *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	k->t = t;
+	k->rank = rank;
+	k->slot = slot;
+	bp_rx_init(&k->rx);
+	bp_tx_init(&k->tx);
+	bp_io_init(&k->io, kid_event);
+	k->io.fd = fd;
+	if (len && bp_rx_feed(&k->rx, rest, len)) {
+		bp_rx_free(&k->rx);
+		free(k);
+		return -ENOMEM;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	sock_keepalive(fd);
+	if (t->kids[slot])
+		kid_close(t->kids[slot]);	/* the newer link replaces it */
+	t->kids[slot] = k;
+	t->nopen++;
+	if (!t->linked[slot])
+		t->nlinked++;
+	t->linked[slot] = true;
+	kid_watch(k);
+	if (len)
+		t->stalled = true;	/* what came with the hello */
+	return 0;
+}
+
+/*
+ * A link from rank @h->rank (its IO_HELLO checked here), for the relay of
+ * its parent rank: 0 when the relay took @fd (with @rest, the bytes read
+ * after the hello), -EAGAIN while no such relay is here, -EPERM when the
+ * hello does not prove the job's secret or is no child's.
+ */
+int bps_iotree_take(struct bps *s, int fd, const struct bp_msg_io_hello *h,
+		    const uint8_t *rest, size_t len)
+{
+	for (struct bps_iotree *t = s->iotrees; t; t = t->next) {
+		int ret;
+
+		if (t->job != h->job)
+			continue;
+		if (bp_tree_parent(h->rank, t->fanout) != (int64_t)t->rank)
+			continue;
+		ret = take_check(t, h);
+		if (!ret)
+			ret = take_kid(t, fd, h->rank, rest, len);
+		if (!ret)
+			tree_after(t);
+		return ret;
+	}
+	return -EAGAIN;
+}
