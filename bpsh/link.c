@@ -184,6 +184,8 @@ static int link_msg(struct bpsh_link *k, const struct bp_msg *m)
 	struct bpsh *b = k->b;
 	struct bpsh_rank *r;
 
+	if (m->type == BP_MSG_IO_ALIVE)
+		return 0;	/* a relay's, for relays: nothing to do here */
 	if ((m->type != BP_MSG_IO_DATA && m->type != BP_MSG_IO_ACK) ||
 	    m->io.rank >= (uint32_t)b->nranks)
 		return -EPROTO;

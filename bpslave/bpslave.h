@@ -69,6 +69,8 @@
 #define BPS_SEED_CONNS		256	/* connections served at most */
 #define BPS_SEED_WANTS_EARLY	4096	/* FILE_WANTs before the manifest is here */
 #define BPS_TREE_ATTACH_MS	30000	/* a child's link to its relay, due within */
+#define BPS_TREE_ALIVE_MS	5000	/* IO_ALIVE between relays this often */
+#define BPS_TREE_SILENT_MS	20000	/* a relay peer silent this long is dead */
 
 /*
  * Exit statuses of a --virtual bpslave that the master asked to go down

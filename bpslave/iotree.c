@@ -75,6 +75,7 @@ struct tree_kid {
 	uint32_t rank, slot;
 	struct bp_rx rx;
 	struct bp_tx tx;
+	uint64_t rx_ms;			/* when it last said something */
 };
 
 struct tree_up {
@@ -84,6 +85,7 @@ struct tree_up {
 	bool connecting, up;
 	bool to_bpsh;			/* else to the parent's seed port */
 	unsigned int links;		/* links made so far */
+	uint64_t rx_ms;			/* when the link above said something */
 };
 
 struct bps_iotree {
@@ -108,6 +110,7 @@ struct bps_iotree {
 	struct bp_timer link;		/* connect now, or its timeout */
 	struct bp_timer kick;		/* the children's waiting messages */
 	struct bp_timer end;		/* the attach deadline, then linger */
+	struct bp_timer alive;		/* IO_ALIVE out, silent peers found */
 };
 
 static void tree_after(struct bps_iotree *t);
@@ -130,17 +133,20 @@ static void sock_close(int fd)
 	close(fd);
 }
 
+/*
+ * Between two relays IO_ALIVE says a peer is there (tree_alive()); the
+ * keepalive finds a silent bpsh's host. No TCP_USER_TIMEOUT: it would also
+ * end a link whose receiver only waits (bpsh's stdout blocked for long
+ * leaves a zero window, which Linux counts against it).
+ */
 static void sock_keepalive(int fd)
 {
 	int one = 1, idle = 5, intvl = 5, cnt = 3;
-	unsigned int user = 20000;
 
-	/* a silent peer (its node died or was cut) is found within 20 s */
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user, sizeof(user));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
@@ -566,6 +572,8 @@ static int kid_msg(struct tree_kid *k, const struct bp_msg *m)
 	bool ok = (m->type == BP_MSG_IO_DATA && m->io.stream != BP_IO_STDIN) ||
 		  (m->type == BP_MSG_IO_ACK && m->io.stream == BP_IO_STDIN);
 
+	if (m->type == BP_MSG_IO_ALIVE)
+		return 0;	/* the link's own: not passed on */
 	if (!ok || m->io.rank >= t->nranks ||
 	    !bp_tree_below(k->rank, m->io.rank, t->fanout))
 		return -EPROTO;
@@ -612,6 +620,8 @@ static void kid_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		n = bp_rx_read(&k->rx, k->io.fd);
 		if (n == 0 || (n < 0 && n != -EAGAIN))
 			goto close;
+		if (n > 0)
+			k->rx_ms = bp_now_mono_ms();
 		if (n > 0 && kid_process(k))
 			goto after;
 	}
@@ -660,6 +670,20 @@ static void kick_due(struct bp_loop *l, struct bp_timer *tm)
 
 /* --- from above ---------------------------------------------------------- */
 
+/*
+ * stdin down to a child. One whose link has TREE_KID_FULL queued does not
+ * take what it is sent: it is closed (dropping a part instead could leave
+ * it waiting for a part it never learns it lacks); it links again, to
+ * bpsh, and asks from where it stands.
+ */
+static void kid_stdin(struct tree_kid *k, const struct bp_msg *m)
+{
+	if (bp_tx_pending(&k->tx) > TREE_KID_FULL)
+		kid_close(k);
+	else
+		kid_send(k, m);
+}
+
 static int down_data(struct bps_iotree *t, const struct bp_msg *m)
 {
 	const struct bp_msg_io_data *d = &m->io;
@@ -672,17 +696,14 @@ static int down_data(struct bps_iotree *t, const struct bp_msg *m)
 		ret = t->in.takes ? in_data(&t->in, d) : 0;
 		if (ret || d->rank == t->rank)
 			return ret;
-		for (uint32_t i = 0; i < t->nkids; i++) {
-			k = t->kids[i];
-			/* a full link drops it: the child reports the gap */
-			if (k && bp_tx_pending(&k->tx) <= TREE_KID_FULL)
-				kid_send(k, m);
-		}
+		for (uint32_t i = 0; i < t->nkids; i++)
+			if (t->kids[i])
+				kid_stdin(t->kids[i], m);
 		return 0;
 	}
 	ret = kid_toward(t, d->rank, &k);
-	if (!ret && k && bp_tx_pending(&k->tx) <= TREE_KID_FULL)
-		kid_send(k, m);
+	if (!ret && k)
+		kid_stdin(k, m);
 	return ret;
 }
 
@@ -721,6 +742,8 @@ static int up_msg(struct bps_iotree *t, const struct bp_msg *m)
 	case BP_MSG_IO_RESEND:
 		resend_all(t);
 		return 0;
+	case BP_MSG_IO_ALIVE:
+		return 0;
 	}
 	return -EPROTO;
 }
@@ -750,6 +773,7 @@ static void up_linked(struct bps_iotree *t)
 	t->up.connecting = false;
 	t->up.up = true;
 	t->up.links++;
+	t->up.rx_ms = bp_now_mono_ms();
 	if (up_hello(t)) {
 		if (t->up.up)
 			up_fail(t, "no hello");
@@ -778,6 +802,8 @@ static void up_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 			up_linked(t);
 	} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		n = bp_rx_read(&t->up.rx, io->fd);
+		if (n > 0)
+			t->up.rx_ms = bp_now_mono_ms();
 		if (n == 0)
 			up_fail(t, "end of file");
 		else if (n < 0 && n != -EAGAIN)
@@ -865,6 +891,7 @@ static void tree_free(struct bps_iotree *t)
 	free(t->in.q);
 	bp_timer_stop(&t->s->loop, &t->kick);
 	bp_timer_stop(&t->s->loop, &t->end);
+	bp_timer_stop(&t->s->loop, &t->alive);
 	free(t->kids);
 	free(t->linked);
 	free(t);
@@ -902,6 +929,41 @@ static void end_due(struct bp_loop *l, struct bp_timer *tm)
 
 	if (t->closing)
 		t->gone = true;
+	tree_after(t);
+}
+
+/* Is a relay peer silent: nothing for BPS_TREE_SILENT_MS, nothing unread? */
+static bool silent(uint64_t rx_ms, const struct bp_rx *rx, int fd)
+{
+	return bp_now_mono_ms() - rx_ms >= BPS_TREE_SILENT_MS &&
+	       !bp_rx_unread(rx, fd);
+}
+
+/*
+ * Every BPS_TREE_ALIVE_MS: IO_ALIVE to the relays this one links with,
+ * and those silent for BPS_TREE_SILENT_MS are dead (their node died or
+ * was cut, with no FIN or RST to say so): a parent's failure sends this
+ * rank to bpsh, a child's closes its link. bpsh is not asked to speak.
+ */
+static void alive_due(struct bp_loop *l, struct bp_timer *tm)
+{
+	struct bps_iotree *t = bp_container_of(tm, struct bps_iotree, alive);
+	struct bp_msg m = { .type = BP_MSG_IO_ALIVE };
+
+	if (t->up.up && !t->up.to_bpsh) {
+		if (silent(t->up.rx_ms, &t->up.rx, t->up.io.fd))
+			up_fail(t, "silent for 20 s");
+		else
+			up_queue(t, &m);
+	}
+	for (uint32_t i = 0; i < t->nkids; i++) {
+		struct tree_kid *k = t->kids[i];
+
+		if (k && silent(k->rx_ms, &k->rx, k->io.fd))
+			kid_close(k);
+		else if (k)
+			kid_send(k, &m);
+	}
 	tree_after(t);
 }
 
@@ -985,6 +1047,7 @@ static int tree_init(struct bps_iotree *t, struct bps *s,
 	bp_timer_init(&t->link, link_due);
 	bp_timer_init(&t->kick, kick_due);
 	bp_timer_init(&t->end, end_due);
+	bp_timer_init(&t->alive, alive_due);
 	if (first < t->nranks)
 		t->nkids = (uint32_t)(t->nranks - first < t->fanout ?
 				      t->nranks - first : t->fanout);
@@ -1025,6 +1088,10 @@ int bps_iotree_spawn(struct bps *s, const struct bps_jobctx *jc, int fds[3])
 				     BPS_TREE_ATTACH_MS * BP_NS_PER_MS, 0);
 	if (!ret)
 		ret = bp_timer_start(&s->loop, &t->link, 0, 0);
+	if (!ret)
+		ret = bp_timer_start(&s->loop, &t->alive,
+				     BPS_TREE_ALIVE_MS * BP_NS_PER_MS,
+				     BPS_TREE_ALIVE_MS * BP_NS_PER_MS);
 	t->next = s->iotrees;
 	s->iotrees = t;
 	if (ret) {
@@ -1072,6 +1139,7 @@ static int take_kid(struct bps_iotree *t, int fd, uint32_t rank,
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	sock_keepalive(fd);
+	k->rx_ms = bp_now_mono_ms();
 	if (t->kids[slot])
 		kid_close(t->kids[slot]);	/* the newer link replaces it */
 	t->kids[slot] = k;

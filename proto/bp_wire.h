@@ -78,6 +78,7 @@ enum bp_msg_type {
 	BP_MSG_IO_DATA	= 0x0024,	/* both ways on a tree link: stream bytes */
 	BP_MSG_IO_ACK	= 0x0025,	/* both ways on a tree link: taken up to */
 	BP_MSG_IO_RESEND = 0x0026,	/* down a tree link: send unacked again */
+	BP_MSG_IO_ALIVE	= 0x0027,	/* both ways between relays: still here */
 };
 
 /* Reason codes of REJECT and BYE. */
@@ -297,6 +298,8 @@ struct bp_msg_file {
  * one that saw bytes past @offset (both: send from @offset to it).
  * IO_RESEND: every rank below sends what is not acked again (the link
  * above changed). Its fields are 0.
+ * IO_ALIVE: nothing to say, but alive (every 5 s both ways between two
+ * relays; bpsh ignores it). Its fields are 0.
  */
 #define BP_IO_CHUNK		(64u * 1024)
 #define BP_IO_RANK_ALL		0xffffffffu

@@ -113,7 +113,7 @@ static size_t file_data_bound(const struct bp_msg *m)
 	return m->file.len;
 }
 
-/* IO_DATA, IO_ACK, IO_RESEND: rank, stream, offset, flags, len. */
+/* IO_DATA, IO_ACK, IO_RESEND, IO_ALIVE: rank, stream, offset, flags, len. */
 static int decode_io(struct bp_rd *r, struct bp_msg *m)
 {
 	struct bp_msg_io_data *d = &m->io;
@@ -137,7 +137,7 @@ static int decode_io(struct bp_rd *r, struct bp_msg *m)
 		if (d->len || d->rank == BP_IO_RANK_ALL)
 			return -EBADMSG;
 		break;
-	default:	/* IO_RESEND */
+	default:	/* IO_RESEND, IO_ALIVE */
 		if (d->rank || d->stream || d->offset || d->flags || d->len)
 			return -EBADMSG;
 	}
@@ -153,7 +153,7 @@ static int encode_io(struct bp_wr *w, const struct bp_msg *m)
 	    (data ? d->len > BP_IO_CHUNK || (d->len && !d->data) ||
 		    (d->flags & ~BP_IO_F_EOF) : d->len != 0) ||
 	    (m->type == BP_MSG_IO_ACK && d->rank == BP_IO_RANK_ALL) ||
-	    (m->type == BP_MSG_IO_RESEND &&
+	    ((m->type == BP_MSG_IO_RESEND || m->type == BP_MSG_IO_ALIVE) &&
 	     (d->rank || d->stream || d->offset || d->flags)))
 		return -EINVAL;
 	bp_wr_u32(w, d->rank);
@@ -185,6 +185,8 @@ const struct bp_wire_desc bp_wire_job_descs[] = {
 	{ BP_MSG_IO_ACK, "IO_ACK", BP_DIR_TO_NODE | BP_DIR_TO_MASTER, 24, 0,
 	  NULL, decode_io, encode_io },
 	{ BP_MSG_IO_RESEND, "IO_RESEND", BP_DIR_TO_NODE, 24, 0,
+	  NULL, decode_io, encode_io },
+	{ BP_MSG_IO_ALIVE, "IO_ALIVE", BP_DIR_TO_NODE | BP_DIR_TO_MASTER, 24, 0,
 	  NULL, decode_io, encode_io },
 	{ 0 }
 };

@@ -402,6 +402,13 @@ static void test_io(struct tap *t)
 	buf[BP_WIRE_HDR_LEN] = 1;
 	tap_ok(t, bp_wire_decode(buf, (size_t)n, &out) == -EBADMSG,
 	       "IO_RESEND with a field set refused");
+	m.type = BP_MSG_IO_ALIVE;
+	n = bp_wire_encode(&m, buf, sizeof(buf));
+	tap_ok(t, n == BP_WIRE_HDR_LEN + 24 && !bp_wire_decode(buf, (size_t)n, &out) &&
+	       out.type == BP_MSG_IO_ALIVE, "IO_ALIVE round trip");
+	m.io.offset = 1;
+	tap_ok(t, bp_wire_encode(&m, buf, sizeof(buf)) == -EINVAL,
+	       "IO_ALIVE carries nothing");
 }
 
 int main(void)
