@@ -380,6 +380,17 @@ static void live_end(struct bpsh_out *o)
 
 /* --- streams --------------------------------------------------------- */
 
+/*
+ * How long output may be silent after its process's exit. Through the
+ * tree, twice as long: a path that changed under it (20 s of silence
+ * from a dead relay, then its sender's resend) must not look like a
+ * daemon holding the stream.
+ */
+static uint64_t drain_ns(const struct bpsh *b)
+{
+	return (b->tree_io ? 2 : 1) * (uint64_t)BPSH_DRAIN_TIMEOUT_MS * BP_NS_PER_MS;
+}
+
 static void drain_timeout(struct bp_loop *l, struct bp_timer *t)
 {
 	struct bpsh_out *o = bp_container_of(t, struct bpsh_out, drain);
@@ -406,7 +417,7 @@ void bpsh_out_data(struct bpsh_out *o, const uint8_t *p, size_t len)
 	o->total += len;
 	if (o->r->exited)
 		bp_timer_start(&o->b->loop, &o->drain,
-			       BPSH_DRAIN_TIMEOUT_MS * BP_NS_PER_MS, 0);
+			       drain_ns(o->b), 0);
 	if (held(o)) {
 		if (hold(o, p, len))
 			bp_log(&o->b->log, LOG_ERR, "node %d: cannot keep its %s: %s",
@@ -456,7 +467,7 @@ static int stream_splice(struct bpsh_out *o)
 		o->total += (size_t)n;
 		if (o->r->exited)
 			bp_timer_start(&b->loop, &o->drain,
-				       BPSH_DRAIN_TIMEOUT_MS * BP_NS_PER_MS, 0);
+				       drain_ns(o->b), 0);
 		return 1;
 	}
 	if (n == 0) {
@@ -546,7 +557,7 @@ void bpsh_out_exited(struct bpsh_out *o)
 	}
 	if (!bp_timer_armed(&o->drain))
 		bp_timer_start(&o->b->loop, &o->drain,
-			       BPSH_DRAIN_TIMEOUT_MS * BP_NS_PER_MS, 0);
+			       drain_ns(o->b), 0);
 }
 
 /* --- node order (-s, -d) ---------------------------------------------- */
