@@ -104,6 +104,7 @@ struct bps_proc {
 	uint64_t utime_ns, stime_ns;
 	uint64_t image;			/* hash of comm and cmdline the master has */
 	int stop_as;			/* a SIGTSTP.. sent as SIGSTOP (ptable.c) */
+	int held_stop;			/* starting, and stopped by this signal */
 };
 
 /* A start in progress (relay.c): its pipe tells how it went. */

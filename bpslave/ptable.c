@@ -245,7 +245,16 @@ int bps_reap(struct bps *s, int32_t node, struct bp_msg_proc *out)
 		if (!p || p->child)
 			continue;	/* not ours (a start that failed) */
 		if (p->starting) {
-			/* Its REXEC_RESULT is not out: it tells when it is. */
+			/*
+			 * Its REXEC_RESULT is not out: it tells when it is,
+			 * its exit or the stop it is in (a program that
+			 * stops itself at once can stop before bpslave saw
+			 * its execve).
+			 */
+			if (WIFSTOPPED(st))
+				p->held_stop = WSTOPSIG(st);
+			else if (WIFCONTINUED(st))
+				p->held_stop = 0;
 			if (WIFEXITED(st) || WIFSIGNALED(st)) {
 				p->ended = true;
 				p->status = st;

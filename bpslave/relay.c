@@ -244,6 +244,20 @@ static void start_finish(struct bps_start *st, int32_t error,
 		x = live(s);
 		if (x)
 			send_pstatus(x, pid);
+		if (x && p->held_stop) {
+			/* it stopped before we knew it ran: its stop follows */
+			memset(&m.proc, 0, sizeof(m.proc));
+			m.proc.hdr.type = BPROC_MSG_STOP;
+			m.proc.hdr.pid = pid;
+			m.proc.hdr.node = x->node;
+			m.proc.signo = p->held_stop;
+			if (m.proc.signo == SIGSTOP && p->stop_as)
+				m.proc.signo = p->stop_as;
+			p->stop_as = 0;
+			p->held_stop = 0;
+			m.proc.hdr.size = (uint32_t)bp_proc_size(&m.proc);
+			relay_send(x, &m);
+		}
 		return;
 	}
 	/* It ran and ended before we knew it ran: its exit follows now. */
