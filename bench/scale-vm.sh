@@ -99,7 +99,7 @@ cpu64=$(cut -d' ' -f2 <<< "${tt[2]}") cpu1=$(cut -d' ' -f2 <<< "${tt[0]}")
 per=$(echo "($cpu64 - $cpu1) / 63" | bc -l)
 # 4096 nodes, fanout 8: depth 4; each hop stores and forwards the whole
 # file (no pipelining); the master's link carries 8 copies; the master's
-# per-rank CPU (fork, ioctl, its 3 stream connections) measured here on
+# per-rank CPU (fork, ioctl; its streams come through the tree) measured here on
 # one TCG vCPU, taken 10x faster on real hardware, 2 cores.
 printf 'bench: model at 4096 nodes, 16 MB, fanout 8, 10 GbE: master link %.3f s + 4 hops x %.3f s + master CPU %.4f s/rank here (/10 for hardware, /2 cores) x 4096 = %.2f s\n' \
 	"$(echo "8 * 16777216 / 1250000000" | bc -l)" "$(echo "16777216 / 1250000000" | bc -l)" "$per" \
