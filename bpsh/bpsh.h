@@ -5,9 +5,10 @@
  * One process on the daemons' event loop (core/): for each node it forks
  * a child that becomes, through bproc_rexec_job(), the ghost of the
  * process started there, so the remote processes are bpsh's children.
- * The nodes connect back to bpsh's listening socket: three connections
- * per process for its standard streams, one more to fetch what its node
- * lacks of the program and its libraries.
+ * The nodes connect back to bpsh's listening socket: through the tree,
+ * one link per rank at its top carrying the standard streams of the ranks
+ * below (link.c); with --fanout 0 three connections per process; and one
+ * to fetch what its node lacks of the program and its libraries.
  *
  * Files, each one concept; a file only calls the ones listed after it:
  *
@@ -15,6 +16,7 @@
  *   opts.c     the command line (pure, host-tested)
  *   launch.c   one child per node: rexec, errors, exits, signals
  *   serve.c    the listening socket: IO_HELLO checks, files to nodes
+ *   link.c     the streams through the tree: links, IO_DATA and IO_ACK
  *   output.c   stdout/stderr of the nodes: raw, by lines, in node order,
  *              gathered, spilled to temporary files past the buffer
  *   input.c    bpsh's stdin to the nodes, with backpressure
