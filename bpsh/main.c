@@ -118,8 +118,13 @@ static int ranks_of(struct bpsh *b, const struct bproc_nodeset *set)
 				 (o->stdin_rank < 0 || o->stdin_rank == i);
 	}
 	b->running = b->nranks;
-	/* the streams through the tree when there is a tree and a stream */
-	for (int i = 0; o->fanout > 0 && i < b->nranks; i++)
+	/*
+	 * The streams through the tree when there is a stream and a tree
+	 * with an inside: with every rank at the top a link saves little
+	 * (K descriptors instead of 3K) and costs a copy in the relay and in
+	 * bpsh (1 GB through stdout: 113 MB/s against 216 MB/s spliced).
+	 */
+	for (int i = 0; o->fanout > 0 && b->nranks > o->fanout && i < b->nranks; i++)
 		b->tree_io |= b->ranks[i].out.expected || b->ranks[i].err.expected ||
 			      b->ranks[i].in_expected;
 	return 0;
