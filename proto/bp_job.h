@@ -156,7 +156,7 @@ int64_t bp_tree_child_toward(uint32_t top, uint32_t r, uint32_t k);
 
 /*
  * How many bytes of one output stream a rank may have on the way to bpsh
- * and not acknowledged: 16 MiB shared by the ranks, 16 KiB to 1 MiB.
+ * and not acknowledged: 16 MiB shared by the ranks, 16 KiB to 4 MiB.
  */
 size_t bp_io_window(uint32_t nranks);
 

@@ -423,12 +423,12 @@ int64_t bp_tree_child_toward(uint32_t top, uint32_t r, uint32_t k)
 
 size_t bp_io_window(uint32_t nranks)
 {
-	size_t w = nranks ? (16u << 20) / nranks : (1u << 20);
+	size_t w = nranks ? (16u << 20) / nranks : (4u << 20);
 
 	if (w < (16u << 10))
 		w = 16u << 10;
-	if (w > (1u << 20))
-		w = 1u << 20;
+	if (w > (4u << 20))
+		w = 4u << 20;
 	return w;
 }
 

@@ -30,9 +30,9 @@
 #include "bproc-test/tap.h"
 
 #define NR		8		/* ranks the fake bpsh keeps */
-#define OUT_MAX		(3u << 20)	/* bytes of one stream it keeps */
+#define OUT_MAX		(6u << 20)	/* bytes of one stream it keeps */
 #define CONNS		4
-#define BIG		(3u << 19)	/* 1.5 MiB: more than a window */
+#define BIG		(6u << 20)	/* room for a window and a half */
 
 /* ptable.c's, for seed.c: no process of any launch is starting here. */
 struct bps_proc *bps_proc_find(struct bps *s, int32_t pid)
@@ -297,15 +297,15 @@ static void test_window(struct tap *t, struct ctx *x, int fb[3])
 {
 	static uint8_t big[BIG];
 	struct fake *f = &x->f;
-	size_t w = bp_io_window(7);
+	size_t w = bp_io_window(7), len = w + w / 2;
 	bool ok;
 
-	for (size_t i = 0; i < sizeof(big); i++)
+	for (size_t i = 0; i < len; i++)
 		big[i] = (uint8_t)(i * 13 + i / 4093);
 	fcntl(fb[1], F_SETFL, O_NONBLOCK);
 	x->wfd = fb[1];
 	x->wbuf = big;
-	x->wlen = sizeof(big);
+	x->wlen = len;
 	x->woff = 0;
 	ok = UNTIL(x, f->total[2][0] >= w, 5000);
 	settle(x, 200);
@@ -313,8 +313,8 @@ static void test_window(struct tap *t, struct ctx *x, int fb[3])
 	       "unacked output stops at the window (%zu bytes up, %zu written)",
 	       (size_t)f->total[2][0], x->woff);
 	ok = !send_io(f->fd[0], BP_MSG_IO_ACK, 2, BP_IO_STDOUT, w / 2, 0, NULL);
-	ok = ok && UNTIL(x, f->total[2][0] == sizeof(big), 5000);
-	tap_ok(t, ok && !memcmp(out_bytes[2][0], big, sizeof(big)),
+	ok = ok && UNTIL(x, f->total[2][0] == len, 5000);
+	tap_ok(t, ok && !memcmp(out_bytes[2][0], big, len),
 	       "an ack of half of it releases the rest, in order (%zu bytes)",
 	       (size_t)f->total[2][0]);
 	x->wfd = -1;

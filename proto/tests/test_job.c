@@ -208,7 +208,8 @@ static void test_job_tree_io(struct tap *t)
 	       bp_tree_child_toward(8, 72, 8) == 72 &&
 	       bp_tree_child_toward(1, 72, 8) == -1 &&
 	       bp_tree_child_toward(5, 5, 8) == -1, "tree: the child toward a rank");
-	tap_ok(t, bp_io_window(1) == (1u << 20) && bp_io_window(64) == (256u << 10) &&
+	tap_ok(t, bp_io_window(1) == (4u << 20) && bp_io_window(8) == (2u << 20) &&
+	       bp_io_window(64) == (256u << 10) &&
 	       bp_io_window(1u << 20) == (16u << 10), "io window: 16 MiB shared, bounded");
 }
 
