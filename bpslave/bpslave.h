@@ -18,7 +18,9 @@
  *   spawn.c    starting a process for the master (clone3 with its pid);
  *              for a job whose streams go through bpsh's tree:
  *   iotree.c     its streams' relay in bpslave's loop: socketpairs, the
- *                link up, the links of the ranks below, lossless, bounded;
+ *                links of the ranks below, lossless, bounded; its own
+ *     iotree_own.c  process's output and stdin, and
+ *     iotree_up.c   its link up (iotree.h, private to the three);
  *              what the new process does before it execs:
  *   fetch.c      a job's files into the cache, from the node above or bpsh
  *   cache.c      the node's content-addressed program cache

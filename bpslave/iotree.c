@@ -13,499 +13,28 @@
  * (the link to the parent failed: it goes to bpsh directly) or when the
  * link above asks (IO_RESEND). Every queue has a bound: the process is
  * read only while its window and the link up have room, the children's
- * links only while the link up has room, a child's stdin is dropped (the
- * child reports the gap) while its link is full, the process's stdin
- * queue is bounded. An attacker may hold the secret of its own job only:
+ * links only while the link up has room, a child whose link is full is
+ * closed (it links again and asks for stdin from where it stands), the
+ * process's stdin queue is bounded. An attacker may hold the secret of its own job only:
  * it gets at most fanout links of that job's relays, each bounded so.
  *
  * Re-entrancy: every callback ends with tree_after(), the only place
- * that frees the relay; a failed link up is closed at once but its
- * buffers stay until the next link is made (from a timer), so a message
- * decoded from them stays valid while it is handled.
+ * that frees the relay (iotree_up.c: a failed link's buffers stay until
+ * the next one is made). The process's own streams are iotree_own.c's,
+ * the link up iotree_up.c's (iotree.h).
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-
-#include "bp_crypto.h"
-#include "bpslave.h"
-
-#define TREE_TX_HIGH	(1u << 20)	/* link up: stop reading below */
-#define TREE_KID_FULL	(2u << 20)	/* child link: drop stdin for it */
-#define TREE_STDIN_MAX	((64u << 20) + BP_IO_CHUNK)
-#define TREE_LINGER_MS	5000		/* the last acks on their way up */
-#define TREE_READS	16		/* reads of a process per round */
-
-struct bps_iotree;
-
-/* The process's stdout or stderr: bytes [acked, got) kept in a ring. */
-struct tree_out {
-	struct bp_io io;		/* the relay's end, fd -1: none */
-	struct bps_iotree *t;
-	uint32_t stream;
-	uint8_t *ring;			/* byte o at ring[o % window] */
-	uint64_t acked;			/* bpsh has every byte before */
-	uint64_t next;			/* the next byte to send up */
-	uint64_t got;			/* read from the process */
-	bool eof, eof_sent, done;
-};
-
-/* The process's stdin: bytes [wpos, rpos) wait at q + qoff. */
-struct tree_in {
-	struct bp_io io;		/* the relay's end, fd -1: none */
-	struct bps_iotree *t;
-	uint8_t *q;
-	size_t qoff, qcap;
-	uint64_t rpos, wpos;
-	uint32_t end_flags;		/* done: BP_IO_F_EOF or BP_IO_F_CLOSED */
-	bool takes, eof, gap_sent, done;
-};
-
-/* A link from a rank below, handed over by the seed. */
-struct tree_kid {
-	struct bp_io io;		/* first: the socket */
-	struct bps_iotree *t;
-	uint32_t rank, slot;
-	struct bp_rx rx;
-	struct bp_tx tx;
-	uint64_t rx_ms;			/* when it last said something */
-};
-
-struct tree_up {
-	struct bp_io io;		/* fd -1: none */
-	struct bp_rx rx;
-	struct bp_tx tx;
-	bool connecting, up;
-	bool to_bpsh;			/* else to the parent's seed port */
-	unsigned int links;		/* links made so far */
-	uint64_t rx_ms;			/* when the link above said something */
-};
-
-struct bps_iotree {
-	struct bps *s;
-	struct bps_iotree *next;	/* s->iotrees */
-	uint64_t job;
-	uint32_t rank, nranks, fanout;
-	uint8_t secret[BPROC_JOB_SECRET_LEN];
-	int32_t node;
-	size_t window;			/* bp_io_window(nranks) */
-	struct sockaddr_in parent, bpsh;
-	struct tree_up up;
-	struct tree_out out[2];
-	struct tree_in in;
-	struct tree_kid **kids;		/* slot: rank - (rank + 1) * fanout */
-	bool *linked;			/* a slot that has had a link */
-	uint32_t nkids, nopen, nlinked;
-	bool reading;			/* children's links are watched */
-	bool stalled;			/* a child's messages wait in its rx */
-	bool gone, closing;
-	uint64_t made_ms;
-	struct bp_timer link;		/* connect now, or its timeout */
-	struct bp_timer kick;		/* the children's waiting messages */
-	struct bp_timer end;		/* the attach deadline, then linger */
-	struct bp_timer alive;		/* IO_ALIVE out, silent peers found */
-};
+#include "iotree.h"
 
 static void tree_after(struct bps_iotree *t);
 
-static bool up_room(const struct bps_iotree *t)
-{
-	return t->up.up && bp_tx_pending(&t->up.tx) < TREE_TX_HIGH;
-}
-
-/*
- * Shut down before the close: a process still being started holds copies
- * of bpslave's descriptors until it execs, and the peer must see the end
- * (EOF, EPIPE) now, not then.
- */
-static void sock_close(int fd)
-{
-	if (fd < 0)
-		return;
-	shutdown(fd, SHUT_RDWR);
-	close(fd);
-}
-
-/*
- * Between two relays IO_ALIVE says a peer is there (tree_alive()); the
- * keepalive finds a silent bpsh's host. No TCP_USER_TIMEOUT: it would also
- * end a link whose receiver only waits (bpsh's stdout blocked for long
- * leaves a zero window, which Linux counts against it).
- */
-static void sock_keepalive(int fd)
-{
-	int one = 1, idle = 5, intvl = 5, cnt = 3;
-
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-/* --- the link up --------------------------------------------------------- */
-
-/* Close it; its buffers stay until the next one (see the top). */
-static void up_close(struct bps_iotree *t)
-{
-	bp_io_del(&t->s->loop, &t->up.io);
-	sock_close(t->up.io.fd);
-	t->up.io.fd = -1;
-	t->up.up = t->up.connecting = false;
-	bp_timer_stop(&t->s->loop, &t->link);
-}
-
-/* The link up failed: to bpsh directly, or, when that was it, give up. */
-static void up_fail(struct bps_iotree *t, const char *why)
-{
-	char addr[INET_ADDRSTRLEN] = "?";
-
-	up_close(t);
-	if (t->up.to_bpsh) {
-		t->gone = true;
-		return;
-	}
-	inet_ntop(AF_INET, &t->parent.sin_addr, addr, sizeof(addr));
-	bps_log(t->s, "node %d: rank %u: streams to bpsh, not through the node "
-		"above (%s:%u): %s", t->node, t->rank, addr,
-		ntohs(t->parent.sin_port), why);
-	t->up.to_bpsh = true;
-	if (bp_timer_start(&t->s->loop, &t->link, 0, 0))
-		t->gone = true;		/* no way to link again */
-}
-
-static int up_queue(struct bps_iotree *t, const struct bp_msg *m)
-{
-	int ret;
-
-	if (!t->up.up)
-		return -ENOTCONN;	/* sent again on the next link */
-	ret = bp_tx_queue(&t->up.tx, m);
-	if (ret)
-		up_fail(t, "its send queue is full");
-	return ret;
-}
-
-static int up_io(struct bps_iotree *t, uint16_t type, uint32_t rank,
-		 uint32_t stream, uint64_t off, uint32_t flags)
-{
-	struct bp_msg m = { .type = type };
-
-	m.io.rank = rank;
-	m.io.stream = stream;
-	m.io.offset = off;
-	m.io.flags = flags;
-	return up_queue(t, &m);
-}
-
-static void up_connect(struct bps_iotree *t)
-{
-	const struct sockaddr_in *to = t->up.to_bpsh ? &t->bpsh : &t->parent;
-	int fd;
-
-	bp_rx_free(&t->up.rx);
-	bp_tx_free(&t->up.tx);
-	bp_rx_init(&t->up.rx);
-	bp_tx_init(&t->up.tx);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		up_fail(t, strerror(errno));
-		return;
-	}
-	sock_keepalive(fd);
-	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) &&
-	    errno != EINPROGRESS) {
-		int err = errno;
-
-		close(fd);
-		up_fail(t, strerror(err));
-		return;
-	}
-	if (bp_io_add(&t->s->loop, &t->up.io, fd, EPOLLOUT)) {
-		close(fd);
-		up_fail(t, "cannot watch it");
-		return;
-	}
-	t->up.connecting = true;
-	bp_timer_start(&t->s->loop, &t->link,
-		       BPS_CONNECT_TIMEOUT_MS * BP_NS_PER_MS, 0);
-}
-
-static int up_hello(struct bps_iotree *t)
-{
-	struct bp_msg m = { .type = BP_MSG_IO_HELLO };
-	struct bp_msg_io_hello *h = &m.io_hello;
-
-	h->stream = BP_IO_TREE;
-	h->rank = t->rank;
-	h->job = t->job;
-	if (bp_random(h->nonce, sizeof(h->nonce)) ||
-	    bp_io_mac(t->secret, t->job, t->rank, BP_IO_TREE, h->nonce, h->mac))
-		return -EIO;
-	return up_queue(t, &m);
-}
-
-/* --- the process's output ------------------------------------------------ */
-
-static void out_close(struct tree_out *o)
-{
-	bp_io_del(&o->t->s->loop, &o->io);
-	sock_close(o->io.fd);	/* the process gets EPIPE */
-	o->io.fd = -1;
-}
-
-/* Watch the process's end while its window and the link up have room. */
-static void out_watch(struct tree_out *o)
-{
-	struct bps_iotree *t = o->t;
-	bool want = o->io.fd >= 0 && !o->eof && up_room(t) &&
-		    o->next == o->got && o->got - o->acked < t->window;
-
-	if (want && !o->io.added)
-		bp_io_add(&t->s->loop, &o->io, o->io.fd, EPOLLIN);
-	else if (!want)
-		bp_io_del(&t->s->loop, &o->io);
-}
-
-/* One read from the process into the window: 0, or -EAGAIN. */
-static int out_read(struct tree_out *o)
-{
-	size_t w = o->t->window, pos = (size_t)(o->got % w);
-	size_t n = w - (size_t)(o->got - o->acked);
-	ssize_t k;
-
-	if (n > BP_IO_CHUNK)
-		n = BP_IO_CHUNK;
-	if (n > w - pos)
-		n = w - pos;
-	k = read(o->io.fd, o->ring + pos, n);
-	if (k < 0 && (errno == EAGAIN || errno == EINTR))
-		return -EAGAIN;
-	if (k > 0) {
-		o->got += (uint64_t)k;
-		return 0;
-	}
-	o->eof = true;		/* end of file, or an error: the end */
-	out_close(o);
-	return 0;
-}
-
-/* Send the next part of [next, got) up. */
-static int out_send(struct tree_out *o)
-{
-	size_t w = o->t->window, pos = (size_t)(o->next % w);
-	uint64_t n = o->got - o->next;
-	struct bp_msg m = { .type = BP_MSG_IO_DATA };
-	int ret;
-
-	if (n > BP_IO_CHUNK)
-		n = BP_IO_CHUNK;
-	if (n > w - pos)
-		n = w - pos;
-	m.io.rank = o->t->rank;
-	m.io.stream = o->stream;
-	m.io.offset = o->next;
-	m.io.len = (uint32_t)n;
-	m.io.data = o->ring + pos;
-	ret = up_queue(o->t, &m);
-	if (!ret)
-		o->next += n;
-	return ret;
-}
-
-/* What is not sent yet, then the end, then more from the process. */
-static void out_pump(struct tree_out *o)
-{
-	struct bps_iotree *t = o->t;
-	int reads = 0;
-
-	while (!o->done && up_room(t)) {
-		if (o->next < o->got) {
-			if (out_send(o))
-				break;
-		} else if (o->eof) {
-			if (!o->eof_sent &&
-			    !up_io(t, BP_MSG_IO_DATA, t->rank, o->stream, o->got,
-				   BP_IO_F_EOF))
-				o->eof_sent = true;
-			break;
-		} else if (o->io.fd >= 0 && o->got - o->acked < t->window &&
-			   reads++ < TREE_READS) {
-			if (out_read(o))
-				break;
-		} else {
-			break;
-		}
-	}
-	out_watch(o);
-}
+/* --- the process's streams' events ------------------------------------- */
 
 static void out_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 {
 	struct tree_out *o = bp_container_of(io, struct tree_out, io);
 
-	out_pump(o);
+	iot_out_pump(o);
 	tree_after(o->t);
-}
-
-/* bpsh has the bytes before @a (and the end, or wants no more). */
-static void out_acked(struct tree_out *o, uint64_t a, uint32_t flags)
-{
-	if (o->done)
-		return;
-	if (a > o->acked && a <= o->got) {
-		o->acked = a;
-		if (o->next < a)
-			o->next = a;
-	}
-	if (flags & BP_IO_F_CLOSED) {
-		out_close(o);
-		o->done = true;
-	} else if ((flags & BP_IO_F_EOF) && o->eof && a == o->got) {
-		o->done = true;
-	}
-	if (o->done) {
-		free(o->ring);
-		o->ring = NULL;
-	}
-}
-
-static void out_resend(struct tree_out *o)
-{
-	if (o->done)
-		return;
-	o->next = o->acked;
-	o->eof_sent = false;
-}
-
-/* --- the process's stdin ------------------------------------------------- */
-
-static void in_finish(struct tree_in *in, uint32_t flags)
-{
-	struct bps_iotree *t = in->t;
-
-	bp_io_del(&t->s->loop, &in->io);
-	sock_close(in->io.fd);	/* the process reads end of file */
-	in->io.fd = -1;
-	free(in->q);
-	in->q = NULL;
-	in->done = true;
-	in->end_flags = flags;
-	up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->wpos, flags);
-}
-
-/* Write what waits to the process as it takes it; ack what it took. */
-static void in_pump(struct tree_in *in)
-{
-	struct bps_iotree *t = in->t;
-	uint64_t before = in->wpos;
-
-	while (in->wpos < in->rpos) {
-		ssize_t n = send(in->io.fd, in->q + in->qoff,
-				 (size_t)(in->rpos - in->wpos),
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			in_finish(in, BP_IO_F_CLOSED);
-			return;
-		}
-		in->qoff += (size_t)n;
-		in->wpos += (uint64_t)n;
-	}
-	if (in->wpos == in->rpos) {
-		in->qoff = 0;
-		if (in->eof) {
-			in_finish(in, BP_IO_F_EOF);
-			return;
-		}
-	}
-	if (in->wpos != before)
-		up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->wpos, 0);
-	bp_io_mod(&t->s->loop, &in->io, in->wpos < in->rpos ? EPOLLOUT : 0);
-}
-
-static int in_append(struct tree_in *in, const uint8_t *p, size_t n)
-{
-	size_t used = (size_t)(in->rpos - in->wpos);
-
-	if (used + n > TREE_STDIN_MAX)
-		return -EMSGSIZE;
-	if (in->qoff + used + n > in->qcap) {
-		memmove(in->q, in->q + in->qoff, used);
-		in->qoff = 0;
-	}
-	if (used + n > in->qcap) {
-		size_t cap = in->qcap ? 2 * in->qcap : BP_IO_CHUNK;
-		uint8_t *q;
-
-		while (cap < used + n)
-			cap *= 2;
-		if (cap > TREE_STDIN_MAX)
-			cap = TREE_STDIN_MAX;
-		q = realloc(in->q, cap);
-		if (!q)
-			return -ENOMEM;
-		in->q = q;
-		in->qcap = cap;
-	}
-	memcpy(in->q + in->qoff + used, p, n);
-	return 0;
-}
-
-/* stdin bytes from above: each once, in order; a gap is reported once. */
-static int in_data(struct tree_in *in, const struct bp_msg_io_data *d)
-{
-	struct bps_iotree *t = in->t;
-	uint64_t end = d->offset + d->len;
-	int ret;
-
-	if (in->done)
-		return 0;
-	if (d->offset > in->rpos) {
-		if (!in->gap_sent)
-			up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->rpos,
-			      BP_IO_F_GAP);
-		in->gap_sent = true;
-		return 0;
-	}
-	if (end > in->rpos) {
-		ret = in_append(in, d->data + (in->rpos - d->offset),
-				(size_t)(end - in->rpos));
-		if (ret)
-			return ret;
-		in->rpos = end;
-		in->gap_sent = false;
-	}
-	if ((d->flags & BP_IO_F_EOF) && end == in->rpos)
-		in->eof = true;
-	in_pump(in);
-	return 0;
-}
-
-/* On a new link, or when asked: where stdin stands. */
-static void in_hello(struct tree_in *in)
-{
-	struct bps_iotree *t = in->t;
-
-	if (!in->takes)
-		return;
-	if (in->done)
-		up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->wpos,
-		      in->end_flags);
-	else
-		up_io(t, BP_MSG_IO_ACK, t->rank, BP_IO_STDIN, in->rpos,
-		      BP_IO_F_HELLO);
 }
 
 static void in_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
@@ -514,9 +43,9 @@ static void in_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 
 	/* epoll says so even unwatched: the process closed its stdin */
 	if (events & (EPOLLHUP | EPOLLERR))
-		in_finish(in, BP_IO_F_CLOSED);
+		iot_in_finish(in, BP_IO_F_CLOSED);
 	else
-		in_pump(in);
+		iot_in_pump(in);
 	tree_after(in->t);
 }
 
@@ -527,7 +56,7 @@ static void kid_close(struct tree_kid *k)
 	struct bps_iotree *t = k->t;
 
 	bp_io_del(&t->s->loop, &k->io);
-	sock_close(k->io.fd);
+	iot_sock_close(k->io.fd);
 	bp_rx_free(&k->rx);
 	bp_tx_free(&k->tx);
 	t->kids[k->slot] = NULL;
@@ -577,7 +106,7 @@ static int kid_msg(struct tree_kid *k, const struct bp_msg *m)
 	if (!ok || m->io.rank >= t->nranks ||
 	    !bp_tree_below(k->rank, m->io.rank, t->fanout))
 		return -EPROTO;
-	up_queue(t, m);
+	iot_up_queue(t, m);
 	return 0;
 }
 
@@ -587,7 +116,7 @@ static int kid_process(struct tree_kid *k)
 	struct bp_msg m;
 	int ret;
 
-	while (up_room(k->t)) {
+	while (iot_up_room(k->t)) {
 		ret = bp_rx_next(&k->rx, &m, NULL);
 		if (ret == 0)
 			return 0;
@@ -612,7 +141,7 @@ static void kid_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 	if ((events & EPOLLOUT) && bp_tx_flush(&k->tx, k->io.fd) < 0)
 		goto close;
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		if (!up_room(t)) {
+		if (!iot_up_room(t)) {
 			if (events & (EPOLLHUP | EPOLLERR))
 				goto close;
 			goto out;
@@ -660,10 +189,10 @@ static void kick_due(struct bp_loop *l, struct bp_timer *tm)
 {
 	struct bps_iotree *t = bp_container_of(tm, struct bps_iotree, kick);
 
-	for (uint32_t i = 0; i < t->nkids && up_room(t); i++)
+	for (uint32_t i = 0; i < t->nkids && iot_up_room(t); i++)
 		if (t->kids[i])
 			kid_process(t->kids[i]);
-	if (!up_room(t))
+	if (!iot_up_room(t))
 		t->stalled = true;	/* the rest, once there is room */
 	tree_after(t);
 }
@@ -693,7 +222,7 @@ static int down_data(struct bps_iotree *t, const struct bp_msg *m)
 	if (d->stream != BP_IO_STDIN)
 		return -EPROTO;
 	if (d->rank == t->rank || d->rank == BP_IO_RANK_ALL) {
-		ret = t->in.takes ? in_data(&t->in, d) : 0;
+		ret = t->in.takes ? iot_in_data(&t->in, d) : 0;
 		if (ret || d->rank == t->rank)
 			return ret;
 		for (uint32_t i = 0; i < t->nkids; i++)
@@ -715,7 +244,7 @@ static int down_ack(struct bps_iotree *t, const struct bp_msg *m)
 	if (m->io.stream == BP_IO_STDIN)
 		return -EPROTO;
 	if (m->io.rank == t->rank) {
-		out_acked(&t->out[m->io.stream - 1], m->io.offset, m->io.flags);
+		iot_out_acked(&t->out[m->io.stream - 1], m->io.offset, m->io.flags);
 		return 0;
 	}
 	ret = kid_toward(t, m->io.rank, &k);
@@ -726,9 +255,9 @@ static int down_ack(struct bps_iotree *t, const struct bp_msg *m)
 
 static void resend_all(struct bps_iotree *t)
 {
-	out_resend(&t->out[0]);
-	out_resend(&t->out[1]);
-	in_hello(&t->in);
+	iot_out_resend(&t->out[0]);
+	iot_out_resend(&t->out[1]);
+	iot_in_hello(&t->in);
 	kids_resend(t);
 }
 
@@ -760,7 +289,7 @@ static void up_process(struct bps_iotree *t)
 		if (ret == -ENOMSG)
 			continue;
 		if (ret < 0 || up_msg(t, &m)) {
-			up_fail(t, ret < 0 ? strerror(-ret) : "a message out of place");
+			iot_up_fail(t, ret < 0 ? strerror(-ret) : "a message out of place");
 			return;
 		}
 	}
@@ -774,14 +303,14 @@ static void up_linked(struct bps_iotree *t)
 	t->up.up = true;
 	t->up.links++;
 	t->up.rx_ms = bp_now_mono_ms();
-	if (up_hello(t)) {
+	if (iot_up_hello(t)) {
 		if (t->up.up)
-			up_fail(t, "no hello");
+			iot_up_fail(t, "no hello");
 		return;
 	}
-	out_resend(&t->out[0]);
-	out_resend(&t->out[1]);
-	in_hello(&t->in);
+	iot_out_resend(&t->out[0]);
+	iot_out_resend(&t->out[1]);
+	iot_in_hello(&t->in);
 	if (t->up.links > 1)
 		kids_resend(t);
 }
@@ -797,7 +326,7 @@ static void up_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len))
 			err = errno;
 		if (err)
-			up_fail(t, strerror(err));
+			iot_up_fail(t, strerror(err));
 		else
 			up_linked(t);
 	} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
@@ -805,9 +334,9 @@ static void up_event(struct bp_loop *l, struct bp_io *io, uint32_t events)
 		if (n > 0)
 			t->up.rx_ms = bp_now_mono_ms();
 		if (n == 0)
-			up_fail(t, "end of file");
+			iot_up_fail(t, "end of file");
 		else if (n < 0 && n != -EAGAIN)
-			up_fail(t, strerror((int)-n));
+			iot_up_fail(t, strerror((int)-n));
 		else if (n > 0)
 			up_process(t);
 	}
@@ -819,9 +348,9 @@ static void link_due(struct bp_loop *l, struct bp_timer *tm)
 	struct bps_iotree *t = bp_container_of(tm, struct bps_iotree, link);
 
 	if (t->up.connecting)
-		up_fail(t, "connect timed out");
+		iot_up_fail(t, "connect timed out");
 	else if (t->up.io.fd < 0)
-		up_connect(t);
+		iot_up_connect(t);
 	tree_after(t);
 }
 
@@ -835,7 +364,7 @@ static void up_flush(struct bps_iotree *t)
 		return;
 	left = bp_tx_flush(&t->up.tx, t->up.io.fd);
 	if (left < 0)
-		up_fail(t, strerror((int)-left));
+		iot_up_fail(t, strerror((int)-left));
 	else
 		bp_io_mod(&t->s->loop, &t->up.io, EPOLLIN | (left ? EPOLLOUT : 0));
 }
@@ -845,9 +374,9 @@ static bool tree_flow(struct bps_iotree *t)
 {
 	bool room;
 
-	out_pump(&t->out[0]);
-	out_pump(&t->out[1]);
-	room = up_room(t);
+	iot_out_pump(&t->out[0]);
+	iot_out_pump(&t->out[1]);
+	room = iot_up_room(t);
 	if (room != t->reading) {
 		t->reading = room;
 		for (uint32_t i = 0; i < t->nkids; i++)
@@ -876,18 +405,18 @@ static void tree_free(struct bps_iotree *t)
 	while (*pp != t)
 		pp = &(*pp)->next;
 	*pp = t->next;
-	up_close(t);
+	iot_up_close(t);
 	bp_rx_free(&t->up.rx);
 	bp_tx_free(&t->up.tx);
 	for (uint32_t i = 0; i < t->nkids; i++)
 		if (t->kids[i])
 			kid_close(t->kids[i]);
 	for (int i = 0; i < 2; i++) {
-		out_close(&t->out[i]);
+		iot_out_close(&t->out[i]);
 		free(t->out[i].ring);
 	}
 	bp_io_del(&t->s->loop, &t->in.io);
-	sock_close(t->in.io.fd);
+	iot_sock_close(t->in.io.fd);
 	free(t->in.q);
 	bp_timer_stop(&t->s->loop, &t->kick);
 	bp_timer_stop(&t->s->loop, &t->end);
@@ -908,7 +437,7 @@ static void tree_after(struct bps_iotree *t)
 		bool room = tree_flow(t);
 
 		up_flush(t);
-		if (up_room(t) == room)
+		if (iot_up_room(t) == room)
 			break;
 	}
 	if (!t->gone && !tree_ended(t))
@@ -952,9 +481,9 @@ static void alive_due(struct bp_loop *l, struct bp_timer *tm)
 
 	if (t->up.up && !t->up.to_bpsh) {
 		if (silent(t->up.rx_ms, &t->up.rx, t->up.io.fd))
-			up_fail(t, "silent for 20 s");
+			iot_up_fail(t, "silent for 20 s");
 		else
-			up_queue(t, &m);
+			iot_up_queue(t, &m);
 	}
 	for (uint32_t i = 0; i < t->nkids; i++) {
 		struct tree_kid *k = t->kids[i];
@@ -1138,7 +667,7 @@ static int take_kid(struct bps_iotree *t, int fd, uint32_t rank,
 		return -ENOMEM;
 	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	sock_keepalive(fd);
+	iot_sock_keepalive(fd);
 	k->rx_ms = bp_now_mono_ms();
 	if (t->kids[slot])
 		kid_close(t->kids[slot]);	/* the newer link replaces it */
