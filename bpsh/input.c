@@ -60,47 +60,30 @@ static void input_close(struct bpsh_rank *r)
 }
 
 /*
+ * Has @r all of the chunk? Straight, @in_off counts what went into its
+ * socket; through the tree, @in_pos is what it acknowledged, an offset
+ * in stdin.
+ */
+static bool has_chunk(const struct bpsh *b, const struct bpsh_rank *r)
+{
+	return b->tree_io ? r->in_pos >= b->in_start + b->in_len :
+	       r->in_off >= b->in_len;
+}
+
+/*
  * Has every process that takes stdin all of the chunk? Then read on.
  * A rank that has the chunk (or takes no more stdin) keeps it until the
  * next chunk, so the scan resumes where it stopped: all the calls for
  * one chunk cost O(ranks) together, not O(ranks) each.
  */
-/* The same through the tree: offsets are stdin's, acknowledged by ranks. */
-static void tree_chunk_check(struct bpsh *b)
-{
-	uint64_t end = b->in_start + b->in_len;
-
-	for (; b->in_scan < b->nranks; b->in_scan++) {
-		struct bpsh_rank *r = &b->ranks[b->in_scan];
-
-		if (takes_stdin(r) && r->in_pos < end)
-			return;
-	}
-	if (b->stdin_eof) {
-		if (b->in_eof_sent)
-			return;
-		b->in_eof_sent = true;	/* every one has it all: its end */
-		bpsh_links_stdin(b);
-		return;
-	}
-	b->in_start = end;
-	b->in_len = 0;
-	b->in_scan = 0;
-	stdin_pause(b, false);
-}
-
 static void chunk_check(struct bpsh *b)
 {
 	if (!b->in_len && !b->stdin_eof)
 		return;
-	if (b->tree_io) {
-		tree_chunk_check(b);
-		return;
-	}
 	for (; b->in_scan < b->nranks; b->in_scan++) {
 		struct bpsh_rank *r = &b->ranks[b->in_scan];
 
-		if (takes_stdin(r) && r->in_off < b->in_len)
+		if (takes_stdin(r) && !has_chunk(b, r))
 			return;
 	}
 	if (b->stdin_eof) {
@@ -108,6 +91,10 @@ static void chunk_check(struct bpsh *b)
 			return;
 		/* Every one has it all: end of file for each. */
 		b->in_eof_sent = true;
+		if (b->tree_io) {
+			bpsh_links_stdin(b);
+			return;
+		}
 		for (int i = 0; i < b->nranks; i++) {
 			struct bpsh_rank *r = &b->ranks[i];
 
@@ -118,6 +105,7 @@ static void chunk_check(struct bpsh *b)
 		}
 		return;
 	}
+	b->in_start += b->in_len;
 	b->in_len = 0;
 	b->in_scan = 0;
 	for (int i = 0; i < b->nranks; i++)

@@ -132,12 +132,8 @@ static int link_queue(struct bpsh_link *k, const struct bp_msg *m)
 static int link_ack(struct bpsh_link *k, uint32_t rank, uint32_t stream,
 		    uint64_t off, uint32_t flags)
 {
-	struct bp_msg m = { .type = BP_MSG_IO_ACK };
+	struct bp_msg m = bp_io_msg(BP_MSG_IO_ACK, rank, stream, off, flags);
 
-	m.io.rank = rank;
-	m.io.stream = stream;
-	m.io.offset = off;
-	m.io.flags = flags;
 	return link_queue(k, &m);
 }
 

@@ -90,12 +90,8 @@ int iot_up_queue(struct bps_iotree *t, const struct bp_msg *m)
 int iot_up_io(struct bps_iotree *t, uint16_t type, uint32_t rank,
 		 uint32_t stream, uint64_t off, uint32_t flags)
 {
-	struct bp_msg m = { .type = type };
+	struct bp_msg m = bp_io_msg(type, rank, stream, off, flags);
 
-	m.io.rank = rank;
-	m.io.stream = stream;
-	m.io.offset = off;
-	m.io.flags = flags;
 	return iot_up_queue(t, &m);
 }
 

@@ -339,6 +339,20 @@ struct bp_msg {
 	};
 };
 
+/* A stream message without bytes (IO_ACK, IO_RESEND, IO_ALIVE, an EOF). */
+static inline struct bp_msg bp_io_msg(uint16_t type, uint32_t rank,
+				      uint32_t stream, uint64_t offset,
+				      uint32_t flags)
+{
+	struct bp_msg m = { .type = type };
+
+	m.io.rank = rank;
+	m.io.stream = stream;
+	m.io.offset = offset;
+	m.io.flags = flags;
+	return m;
+}
+
 /*
  * Look at the start of a byte stream. Returns 0 when fewer than
  * BP_WIRE_HDR_LEN bytes are there, else the total length of the first
